@@ -1,0 +1,104 @@
+"""Who may see what. Every view, export and admin screen obtains agencies and staff through here.
+
+Scopes:
+- site administrator (superuser): every agency;
+- training coordinator: every agency, or the agencies their coordinator record lists;
+- agency administrator: the agencies where they hold an active staff record with ``is_agency_admin``;
+- supervisor: the staff they supervise (directly), read only;
+- learner: their own records only.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Agency, StaffMember
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_coordinator(user: AnyUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or hasattr(user, "coordinator")
+
+
+def managed_agencies(user: AnyUser) -> QuerySet[Agency]:
+    """Agencies whose roster, assignments and reports this user may manage."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    if user.is_superuser:
+        return Agency.objects.all()
+    coordinator = getattr(user, "coordinator", None)
+    admin_of = Q(staff__user=user, staff__active=True, staff__is_agency_admin=True)
+    if coordinator is not None:
+        if coordinator.all_agencies:
+            return Agency.objects.all()
+        return Agency.objects.filter(Q(coordinators=coordinator) | admin_of).distinct()
+    return Agency.objects.filter(admin_of).distinct()
+
+
+def is_manager(user: AnyUser) -> bool:
+    """Coordinators and agency administrators: the people who see the management screens."""
+    return managed_agencies(user).exists()
+
+
+def supervised_staff(user: AnyUser) -> QuerySet[StaffMember]:
+    if not user.is_authenticated:
+        return StaffMember.objects.none()
+    return StaffMember.objects.filter(supervisor__user=user, supervisor__active=True)
+
+
+def is_supervisor(user: AnyUser) -> bool:
+    return supervised_staff(user).exists()
+
+
+def visible_staff(user: AnyUser) -> QuerySet[StaffMember]:
+    """Staff records this user may read: managed agencies, their supervisees, and themselves."""
+    if not user.is_authenticated:
+        return StaffMember.objects.none()
+    if user.is_superuser or getattr(getattr(user, "coordinator", None), "all_agencies", False):
+        return StaffMember.objects.all()
+    return StaffMember.objects.filter(
+        Q(agency__in=managed_agencies(user)) | Q(supervisor__user=user, supervisor__active=True) | Q(user=user)
+    ).distinct()
+
+
+def get_managed_agency(user: AnyUser, slug: str) -> Agency:
+    """An agency the user manages, or 404 (never reveal that another agency exists)."""
+    try:
+        return managed_agencies(user).get(slug=slug)
+    except Agency.DoesNotExist:
+        raise Http404("No such agency.") from None
+
+
+def get_visible_staff(user: AnyUser, pk: int) -> StaffMember:
+    try:
+        return visible_staff(user).select_related("user", "agency", "supervisor__user").get(pk=pk)
+    except StaffMember.DoesNotExist:
+        raise Http404("No such staff member.") from None
+
+
+def get_managed_staff(user: AnyUser, pk: int) -> StaffMember:
+    """A staff record the user may change (managed agency only; supervisors read but do not edit)."""
+    try:
+        return (
+            StaffMember.objects.filter(agency__in=managed_agencies(user))
+            .select_related("user", "agency", "supervisor__user")
+            .get(pk=pk)
+        )
+    except StaffMember.DoesNotExist:
+        raise Http404("No such staff member.") from None
+
+
+def require_manager(user: AnyUser) -> None:
+    if not is_manager(user):
+        raise PermissionDenied("Only coordinators and agency administrators may do this.")
+
+
+def require_coordinator(user: AnyUser) -> None:
+    if not is_coordinator(user):
+        raise PermissionDenied("Only training coordinators may do this.")

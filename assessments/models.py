@@ -1,0 +1,402 @@
+"""Quizzes, polymorphic question types, attempts and responses. Scoring happens here, on the server only.
+
+Every question type implements `score(answer) -> float` in [0, 1] and `clean_answer(raw) -> answer`, which
+rejects anything that is not a legal answer to that question (unknown option ids, wrong shapes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from polymorphic.models import PolymorphicModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+
+
+class Quiz(ClusterableModel):
+    key = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True, help_text="Markdown, shown before the first attempt.")
+    curriculum = models.ForeignKey(
+        "curricula.CurriculumPage", on_delete=models.PROTECT, related_name="quizzes", null=True, blank=True
+    )
+    module = models.ForeignKey(
+        "curricula.ModulePage",
+        on_delete=models.SET_NULL,
+        related_name="end_quizzes",
+        null=True,
+        blank=True,
+        help_text="Shown at the end of this module. Leave empty for a quiz placed inside a lesson.",
+    )
+    required = models.BooleanField(default=True, help_text="Passing it is needed to complete the curriculum.")
+    pass_mark = models.PositiveSmallIntegerField(default=80, help_text="Percent.")
+    max_attempts = models.PositiveSmallIntegerField(default=0, help_text="0 = unlimited.")
+    wait_minutes = models.PositiveIntegerField(default=0, help_text="Minimum wait between attempts.")
+    shuffle_options = models.BooleanField(default=True)
+    draw_count = models.PositiveSmallIntegerField(
+        default=0, help_text="0 = every question, in order. N = N questions drawn at random for each attempt."
+    )
+    active = models.BooleanField(default=True)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    panels = [
+        FieldPanel("key"),
+        FieldPanel("title"),
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("curriculum"), FieldPanel("module"), FieldPanel("required")], heading="Placement"),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("max_attempts"),
+                FieldPanel("wait_minutes"),
+                FieldPanel("shuffle_options"),
+                FieldPanel("draw_count"),
+                FieldPanel("active"),
+            ],
+            heading="Rules",
+        ),
+    ]
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(ClusterableModel, PolymorphicModel):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=40)
+    sort_order = models.PositiveIntegerField(default=0)
+    text = models.TextField(help_text="Markdown.")
+    explanation = models.TextField(blank=True, help_text="Markdown, shown only after submission.")
+    source = models.CharField(max_length=300, blank=True, help_text="Where the correct answer comes from.")
+    competency = models.CharField(max_length=200, blank=True)
+
+    type_label = "Question"
+    base_panels = [
+        FieldPanel("quiz"),
+        FieldPanel("key"),
+        FieldPanel("sort_order"),
+        FieldPanel("competency"),
+        FieldPanel("text"),
+    ]
+    feedback_panels = [FieldPanel("explanation"), FieldPanel("source")]
+
+    class Meta:
+        ordering = ["quiz", "sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["quiz", "key"], name="question_key_unique_in_quiz")]
+
+    def __str__(self) -> str:
+        return f"{self.quiz.key}/{self.key}: {self.text[:60]}"
+
+    # Each subclass overrides these.
+    def clean_answer(self, raw: Any) -> Any:
+        raise NotImplementedError
+
+    def score(self, answer: Any) -> float:
+        raise NotImplementedError
+
+    def option_ids(self) -> set[int]:
+        return {option.pk for option in self.options.all()}
+
+
+class Option(models.Model):
+    """An answer option, an item to order, or an item to classify, depending on the question type."""
+
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="options")
+    part = models.ForeignKey(
+        "assessments.ScenarioPart", on_delete=models.CASCADE, null=True, blank=True, related_name="options"
+    )
+    sort_order = models.PositiveIntegerField(default=0)
+    text = models.TextField()
+    is_correct = models.BooleanField(default=False)
+    category = models.CharField(max_length=100, blank=True, help_text="Matching questions: the right category.")
+    next_part = models.CharField(
+        max_length=40, blank=True, help_text="Scenario branching: key of the part this choice leads to, or 'end'."
+    )
+    feedback = models.TextField(blank=True, help_text="Markdown, shown after submission.")
+
+    panels = [
+        FieldPanel("text"),
+        FieldPanel("is_correct"),
+        FieldPanel("category"),
+        FieldPanel("feedback"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+def _choice_set(raw: Any) -> set[int]:
+    values = raw if isinstance(raw, list | tuple) else [raw]
+    try:
+        return {int(v) for v in values if v not in (None, "")}
+    except (TypeError, ValueError):
+        raise ValidationError("That answer is not one of the options.") from None
+
+
+class SingleChoiceQuestion(Question):
+    type_label = "Single choice"
+    panels = [*Question.base_panels, InlinePanel("options", label="Options"), *Question.feedback_panels]
+
+    def clean_answer(self, raw: Any) -> list[int]:
+        chosen = _choice_set(raw)
+        if len(chosen) > 1 or not chosen <= self.option_ids():
+            raise ValidationError("Choose one of the listed options.")
+        return sorted(chosen)
+
+    def score(self, answer: Any) -> float:
+        correct = {o.pk for o in self.options.all() if o.is_correct}
+        return 1.0 if answer and set(answer) == correct else 0.0
+
+
+class MultipleChoiceQuestion(Question):
+    """Partial credit: (right options chosen − wrong options chosen) / number of right options, floor 0."""
+
+    type_label = "Multiple select"
+    panels = [*Question.base_panels, InlinePanel("options", label="Options"), *Question.feedback_panels]
+
+    def clean_answer(self, raw: Any) -> list[int]:
+        chosen = _choice_set(raw)
+        if not chosen <= self.option_ids():
+            raise ValidationError("Choose only from the listed options.")
+        return sorted(chosen)
+
+    def score(self, answer: Any) -> float:
+        correct = {o.pk for o in self.options.all() if o.is_correct}
+        if not correct:
+            return 0.0
+        chosen = set(answer or [])
+        return max(0.0, (len(chosen & correct) - len(chosen - correct)) / len(correct))
+
+
+class TrueFalseQuestion(Question):
+    type_label = "True or false"
+    correct_answer = models.BooleanField()
+    feedback_true = models.TextField(blank=True)
+    feedback_false = models.TextField(blank=True)
+    panels = [
+        *Question.base_panels,
+        FieldPanel("correct_answer"),
+        FieldPanel("feedback_true"),
+        FieldPanel("feedback_false"),
+        *Question.feedback_panels,
+    ]
+
+    def clean_answer(self, raw: Any) -> bool | None:
+        value = raw[0] if isinstance(raw, list | tuple) and raw else raw
+        if value in (None, ""):
+            return None
+        if value in ("true", "false", True, False):
+            return value in ("true", True)
+        raise ValidationError("Answer true or false.")
+
+    def score(self, answer: Any) -> float:
+        return 1.0 if answer is not None and answer == self.correct_answer else 0.0
+
+
+class OrderingQuestion(Question):
+    """Options are stored in the correct order; the learner gives a position to each."""
+
+    type_label = "Ordering"
+    panels = [*Question.base_panels, InlinePanel("options", label="Items, in the correct order"), *Question.feedback_panels]
+
+    def clean_answer(self, raw: Any) -> list[int]:
+        if not isinstance(raw, list):
+            raise ValidationError("Give every item a position.")
+        try:
+            order = [int(v) for v in raw]
+        except (TypeError, ValueError):
+            raise ValidationError("Give every item a position.") from None
+        if sorted(order) != sorted(self.option_ids()):
+            raise ValidationError("Each item must be placed exactly once.")
+        return order
+
+    def score(self, answer: Any) -> float:
+        correct = [o.pk for o in self.options.all()]
+        if not answer or not correct:
+            return 0.0
+        return sum(1 for given, right in zip(answer, correct, strict=False) if given == right) / len(correct)
+
+
+class MatchingQuestion(Question):
+    """Sort each item (an option) into one category."""
+
+    type_label = "Matching / classification"
+    categories = models.JSONField(default=list, help_text='e.g. ["MCM", "NMCM"]')
+    panels = [
+        *Question.base_panels,
+        FieldPanel("categories"),
+        InlinePanel("options", label="Items (set each item's right category)"),
+        *Question.feedback_panels,
+    ]
+
+    def clean_answer(self, raw: Any) -> dict[str, str]:
+        if not isinstance(raw, dict):
+            raise ValidationError("Choose a category for each item.")
+        ids = {str(pk) for pk in self.option_ids()}
+        if not set(raw) <= ids:
+            raise ValidationError("That item is not part of this question.")
+        if any(value not in self.categories for value in raw.values() if value):
+            raise ValidationError("Choose one of the listed categories.")
+        return {k: v for k, v in raw.items() if v}
+
+    def score(self, answer: Any) -> float:
+        items = list(self.options.all())
+        if not items:
+            return 0.0
+        answer = answer or {}
+        return sum(1 for item in items if answer.get(str(item.pk)) == item.category) / len(items)
+
+
+class ScenarioQuestion(Question):
+    """A case vignette with parts; a choice may lead to a different next part (branching).
+
+    Answer: {part_key: option_id}. The path starts at the first part and follows each chosen option's
+    `next_part` (or the following part when empty); the score is the share of parts on that path answered
+    with a correct option."""
+
+    type_label = "Case scenario"
+    vignette = models.TextField(help_text="Markdown case story.")
+    panels = [
+        *Question.base_panels,
+        FieldPanel("vignette"),
+        InlinePanel("parts", label="Parts"),
+        *Question.feedback_panels,
+    ]
+
+    def ordered_parts(self) -> list[ScenarioPart]:
+        return list(self.parts.all())
+
+    def path(self, answer: dict[str, int] | None) -> list[tuple[ScenarioPart, int | None]]:
+        """The parts the learner reaches with these answers, each with the option chosen (or None)."""
+        parts = self.ordered_parts()
+        by_key = {part.key: part for part in parts}
+        answer = answer or {}
+        path: list[tuple[ScenarioPart, int | None]] = []
+        current = parts[0] if parts else None
+        seen: set[str] = set()
+        while current is not None and current.key not in seen:
+            seen.add(current.key)
+            chosen_id = answer.get(current.key)
+            path.append((current, chosen_id))
+            if chosen_id is None:
+                break
+            option = next((o for o in current.options.all() if o.pk == chosen_id), None)
+            if option is None:
+                break
+            if option.next_part == "end":
+                break
+            if option.next_part:
+                current = by_key.get(option.next_part)
+            else:
+                index = parts.index(current)
+                current = parts[index + 1] if index + 1 < len(parts) else None
+        return path
+
+    def path_length(self, answer: dict[str, int] | None) -> int:
+        """Parts on the learner's path, counting a reached-but-unanswered part, and the end if unreached."""
+        return len(self.path(answer))
+
+    def clean_answer(self, raw: Any) -> dict[str, int]:
+        if not isinstance(raw, dict):
+            raise ValidationError("Answer the parts of the scenario.")
+        parts = {part.key: part for part in self.ordered_parts()}
+        cleaned: dict[str, int] = {}
+        for key, value in raw.items():
+            if key not in parts:
+                raise ValidationError("That part is not in this scenario.")
+            if value in (None, ""):
+                continue
+            try:
+                option_id = int(value)
+            except (TypeError, ValueError):
+                raise ValidationError("Choose one of the listed options.") from None
+            if option_id not in {o.pk for o in parts[key].options.all()}:
+                raise ValidationError("Choose one of the listed options.")
+            cleaned[key] = option_id
+        # Answers for parts off the learner's path are dropped: they were never shown on this path.
+        on_path = {part.key for part, _ in self.path(cleaned)}
+        return {k: v for k, v in cleaned.items() if k in on_path}
+
+    def score(self, answer: Any) -> float:
+        path = self.path(answer)
+        if not path:
+            return 0.0
+        right = 0
+        for part, chosen_id in path:
+            option = next((o for o in part.options.all() if o.pk == chosen_id), None)
+            if option is not None and option.is_correct:
+                right += 1
+        return right / len(path)
+
+    def option_ids(self) -> set[int]:
+        return {o.pk for part in self.parts.all() for o in part.options.all()}
+
+
+class ScenarioPart(models.Model):
+    question = ParentalKey(ScenarioQuestion, on_delete=models.CASCADE, related_name="parts")
+    key = models.SlugField(max_length=40)
+    sort_order = models.PositiveIntegerField(default=0)
+    text = models.TextField(help_text="Markdown.")
+
+    panels = [FieldPanel("key"), FieldPanel("sort_order"), FieldPanel("text")]
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["question", "key"], name="part_key_unique_in_scenario")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Attempt(models.Model):
+    """One try at a quiz. Once submitted it never changes (enforced in services and by `save`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveIntegerField()
+    question_ids = models.JSONField(default=list, help_text="The questions drawn for this attempt, in order.")
+    option_orders = models.JSONField(default=dict, help_text="Shuffled option order per question id.")
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent.")
+    passed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quiz", "number"], name="attempt_number_unique"),
+            models.UniqueConstraint(
+                fields=["user", "quiz"], condition=Q(submitted_at__isnull=True), name="one_open_attempt_per_quiz"
+            ),
+        ]
+        indexes = [models.Index(fields=["quiz", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.quiz.key} #{self.number}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Response(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    answer = models.JSONField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_response_per_question")]

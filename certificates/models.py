@@ -1,0 +1,96 @@
+"""Certificates: issued once per completion, verifiable by a public code, never deleted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", "Valid"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class Certificate(models.Model):
+    completion = models.OneToOneField(
+        "curricula.CurriculumCompletion", on_delete=models.PROTECT, related_name="certificate", null=True, blank=True
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    curriculum = models.ForeignKey(
+        "curricula.CurriculumPage", on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+    # Copied at issue, so later edits to the user or the curriculum never change an issued certificate.
+    learner_name = models.CharField(max_length=200)
+    curriculum_code = models.CharField(max_length=20)
+    curriculum_title = models.CharField(max_length=255)
+    credit_hours = models.DecimalField(max_digits=4, decimal_places=1)
+    competencies = models.JSONField(default=list, blank=True)
+    completed_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    serial = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    code = models.CharField(max_length=19, unique=True, help_text="Verification code, e.g. ABCD-EFGH-JKMN-PQRS.")
+    issued_at = models.DateTimeField()
+    pdf = models.FileField(upload_to="certificates/%Y/", blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    render_failures = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes"
+    )
+    reissue_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reissues")
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["user", "curriculum_code"]), models.Index(fields=["expires_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.serial or 'unsaved'} {self.curriculum_code} {self.learner_name}"
+
+    def status(self, *, on: date) -> str:
+        if self.revoked_at is not None and self.revoked_at.date() <= on:
+            return CertificateStatus.REVOKED
+        if self.superseded_at is not None and self.superseded_at.date() <= on:
+            return CertificateStatus.SUPERSEDED
+        if self.expires_on is not None and self.expires_on <= on:
+            return CertificateStatus.EXPIRED
+        return CertificateStatus.VALID
+
+
+class CertificateEvent(models.Model):
+    """Audit log: every issue, render, revoke, reissue and supersede."""
+
+    class Action(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        RENDERED = "rendered", "PDF rendered"
+        RENDER_FAILED = "render_failed", "PDF render failed"
+        REVOKED = "revoked", "Revoked"
+        REISSUED = "reissued", "Reissued"
+        SUPERSEDED = "superseded", "Superseded"
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class VerificationVisit(models.Model):
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, null=True, blank=True, related_name="verification_visits"
+    )
+    code_tried = models.CharField(max_length=64)
+    found = models.BooleanField()
+    at = models.DateTimeField(auto_now_add=True)
+    client = models.CharField(max_length=64, blank=True, help_text="Hashed client address.")

@@ -1,0 +1,144 @@
+"""Issuing, revoking and reissuing certificates. Every change writes an audit event."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from curricula.models import CurriculumCompletion
+
+from .codes import new_code
+from .models import Certificate, CertificateEvent
+
+
+def expiry_for(completed_on: date, months: int) -> date | None:
+    return completed_on + relativedelta(months=months) if months else None
+
+
+def _create_with_unique_code(**fields) -> Certificate:
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(code=new_code(), **fields)
+        except IntegrityError as exc:
+            if "completion" in str(exc).lower():
+                raise
+            continue  # a code collision (astronomically rare): draw again
+    raise RuntimeError("Could not draw a unique verification code.")
+
+
+def _assign_serial(certificate: Certificate) -> None:
+    certificate.serial = f"CMTP-{certificate.issued_at:%Y}-{certificate.pk:06d}"
+    Certificate.objects.filter(pk=certificate.pk).update(serial=certificate.serial)
+
+
+@transaction.atomic
+def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
+    """Exactly one certificate per completion (a one-to-one key); earlier ones become superseded."""
+    existing = Certificate.objects.filter(completion=completion).first()
+    if existing is not None:
+        return existing
+    user = completion.user
+    curriculum = completion.curriculum
+    completed_on = timezone.localdate(completion.completed_at)
+    certificate = _create_with_unique_code(
+        completion=completion,
+        user=user,
+        curriculum=curriculum,
+        learner_name=user.get_full_name() or user.get_username(),
+        curriculum_code=completion.curriculum_code,
+        curriculum_title=completion.curriculum_title,
+        credit_hours=completion.credit_hours,
+        competencies=list(curriculum.competencies or []),
+        completed_on=completed_on,
+        expires_on=expiry_for(completed_on, curriculum.recertification_months),
+        issued_at=timezone.now(),
+    )
+    _assign_serial(certificate)
+    CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED)
+    _supersede_earlier(certificate)
+    _queue_render(certificate)
+    return certificate
+
+
+def _supersede_earlier(certificate: Certificate) -> None:
+    earlier = Certificate.objects.filter(
+        user=certificate.user,
+        curriculum_code=certificate.curriculum_code,
+        superseded_at__isnull=True,
+        revoked_at__isnull=True,
+    ).exclude(pk=certificate.pk)
+    for old in earlier:
+        old.superseded_at = timezone.now()
+        old.superseded_by = certificate
+        old.save(update_fields=["superseded_at", "superseded_by"])
+        CertificateEvent.objects.create(
+            certificate=old, action=CertificateEvent.Action.SUPERSEDED, detail=f"Superseded by {certificate.serial}"
+        )
+
+
+def _queue_render(certificate: Certificate) -> None:
+    from .tasks import render_certificate_pdf
+
+    transaction.on_commit(lambda: render_certificate_pdf.delay(certificate.pk))
+
+
+@transaction.atomic
+def revoke_certificate(*, certificate: Certificate, reason: str, by: AbstractBaseUser) -> Certificate:
+    if not reason.strip():
+        raise ValueError("A revocation needs a reason.")
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if locked.revoked_at is not None:
+        return locked
+    locked.revoked_at = timezone.now()
+    locked.revoked_reason = reason.strip()
+    locked.revoked_by = by
+    locked.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    CertificateEvent.objects.create(certificate=locked, action=CertificateEvent.Action.REVOKED, actor=by, detail=reason)
+    return locked
+
+
+@transaction.atomic
+def reissue_certificate(*, certificate: Certificate, by: AbstractBaseUser, reason: str = "") -> Certificate:
+    """A new certificate (new serial, code and PDF) for the same completion facts, e.g. after a name change.
+    The old one is superseded, not deleted, and stays verifiable as such."""
+    old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if old.revoked_at is not None:
+        raise ValueError("A revoked certificate cannot be reissued.")
+    if old.superseded_at is not None:
+        raise ValueError("This certificate was already superseded; reissue the current one.")
+    user = old.user
+    new = _create_with_unique_code(
+        completion=None,
+        user=user,
+        curriculum=old.curriculum,
+        learner_name=user.get_full_name() or user.get_username(),
+        curriculum_code=old.curriculum_code,
+        curriculum_title=old.curriculum_title,
+        credit_hours=old.credit_hours,
+        competencies=old.competencies,
+        completed_on=old.completed_on,
+        expires_on=old.expires_on,
+        issued_at=timezone.now(),
+        reissue_of=old,
+    )
+    _assign_serial(new)
+    # The completion moves to the new certificate so that "one active certificate per completion" holds.
+    completion_id = old.completion_id
+    Certificate.objects.filter(pk=old.pk).update(
+        completion=None, superseded_at=timezone.now(), superseded_by=new
+    )
+    Certificate.objects.filter(pk=new.pk).update(completion_id=completion_id)
+    new.refresh_from_db()
+    CertificateEvent.objects.create(
+        certificate=new, action=CertificateEvent.Action.REISSUED, actor=by, detail=f"Reissue of {old.serial}. {reason}"
+    )
+    CertificateEvent.objects.create(
+        certificate=old, action=CertificateEvent.Action.SUPERSEDED, actor=by, detail=f"Reissued as {new.serial}"
+    )
+    _queue_render(new)
+    return new

@@ -1,0 +1,140 @@
+"""Pages of the public site: home, standard pages, the resource directory and the FAQ."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.http import HttpRequest
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import MarkdownBlock, ReferenceBlock, page_body_blocks
+
+
+def references_field() -> StreamField:
+    return StreamField([("reference", ReferenceBlock())], blank=True, use_json_field=True)
+
+
+class SourceTracked(models.Model):
+    """Pages loaded from content/source remember the hash of the file they came from."""
+
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class HomePage(SourceTracked, Page):
+    intro = models.TextField(blank=True)
+    body = StreamField(page_body_blocks(), blank=True, use_json_field=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    max_count = 1
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["menu_pages"] = StandardPage.objects.live().filter(show_in_menus=True).order_by("path")[:6]
+        from curricula.models import CurriculumPage
+
+        context["curricula"] = CurriculumPage.objects.live().order_by("code")
+        return context
+
+
+class StandardPage(SourceTracked, Page):
+    intro = models.TextField(blank=True)
+    body = StreamField(page_body_blocks(), blank=True, use_json_field=True)
+    references = references_field()
+    menu_order = models.PositiveIntegerField(default=100)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body"), FieldPanel("references")]
+    promote_panels = [*Page.promote_panels, FieldPanel("menu_order")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["content.HomePage", "content.StandardPage"]
+
+
+class ResourceCategory(models.TextChoices):
+    FINANCIAL = "financial", "Financial assistance"
+    LEGAL = "legal", "Legal assistance"
+    SUPPORT = "support", "Peer and online support"
+    ADHERENCE = "adherence", "Treatment adherence"
+    LINKAGE = "linkage", "Linkage to care"
+    STIGMA = "stigma", "Stigma"
+    INVOLVEMENT = "involvement", "Getting involved"
+    TRAINING = "training", "Training"
+
+
+class ResourceIndexPage(SourceTracked, Page):
+    intro = models.TextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["content.ResourcePage"]
+    parent_page_types = ["content.HomePage"]
+    max_count = 1
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        resources = ResourcePage.objects.child_of(self).live().order_by("title")
+        selected = request.GET.get("category", "")
+        if selected in ResourceCategory.values:
+            resources = resources.filter(category=selected)
+        else:
+            selected = ""
+        context.update(resources=resources, categories=ResourceCategory.choices, selected_category=selected)
+        return context
+
+
+class ResourcePage(SourceTracked, Page):
+    category = models.CharField(max_length=20, choices=ResourceCategory.choices)
+    organisation = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    eligibility = models.TextField(blank=True, help_text="Markdown.")
+    how_to_access = models.TextField(blank=True, help_text="Markdown.")
+    link = models.URLField(blank=True)
+    body = StreamField(page_body_blocks(), blank=True, use_json_field=True)
+    references = references_field()
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("category"),
+        FieldPanel("organisation"),
+        FieldPanel("summary"),
+        FieldPanel("eligibility"),
+        FieldPanel("how_to_access"),
+        FieldPanel("link"),
+        FieldPanel("body"),
+        FieldPanel("references"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("organisation"),
+        index.SearchField("eligibility"),
+        index.SearchField("how_to_access"),
+        index.SearchField("body"),
+        index.FilterField("category"),
+    ]
+    parent_page_types = ["content.ResourceIndexPage"]
+    subpage_types: list[str] = []
+
+
+class FaqItemBlock(blocks.StructBlock):
+    question = blocks.CharBlock()
+    answer = MarkdownBlock()
+    references = blocks.ListBlock(ReferenceBlock(), required=False)
+
+    class Meta:
+        icon = "help"
+        template = "blocks/faq_item.html"
+
+
+class FaqPage(SourceTracked, Page):
+    intro = models.TextField(blank=True)
+    items = StreamField([("item", FaqItemBlock())], blank=True, use_json_field=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("items")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("items")]
+    parent_page_types = ["content.HomePage"]
+    max_count = 1

@@ -1,0 +1,45 @@
+"""The one way author-written markdown becomes HTML: rendered with `markdown`, cleaned with `bleach`."""
+
+from __future__ import annotations
+
+import bleach
+import markdown as md
+from bleach.linkifier import LinkifyFilter
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h2", "h3", "h4",
+        "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody",
+        "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "abbr": ["title"],
+    "th": ["scope", "colspan", "rowspan"],
+    "td": ["colspan", "rowspan"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[LinkifyFilter],
+)
+
+
+def render_markdown(text: str | None) -> SafeString:
+    """Markdown to safe HTML. Raw HTML, event handlers and javascript: links never survive."""
+    if not text:
+        return mark_safe("")  # noqa: S308
+    html = md.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    return mark_safe(_cleaner.clean(html))  # noqa: S308 - cleaned by bleach just above
+
+
+def clean_html(html: str | None) -> SafeString:
+    """For HTML that did not come from markdown (e.g. imported rich text)."""
+    return mark_safe(_cleaner.clean(html or ""))  # noqa: S308

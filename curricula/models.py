@@ -1,0 +1,231 @@
+"""Curricula as Wagtail pages, mandates (requirements), assignments, lesson progress and completions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.http import HttpRequest
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from agencies.models import JobRole, ServiceCategory, StaffMember
+from content.blocks import lesson_body_blocks
+from content.models import SourceTracked, references_field
+
+
+class CatalogPage(SourceTracked, Page):
+    """The catalogue of all curricula, open to anyone who wants to learn voluntarily."""
+
+    intro = models.TextField(blank=True)
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["content.HomePage"]
+    subpage_types = ["curricula.CurriculumPage"]
+    max_count = 1
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["curricula"] = CurriculumPage.objects.child_of(self).live().order_by("code")
+        return context
+
+
+class CurriculumPage(SourceTracked, Page):
+    code = models.CharField(max_length=20, unique=True)
+    summary = models.TextField()
+    audience_categories = ParentalManyToManyField(ServiceCategory, blank=True, related_name="+")
+    audience_roles = models.JSONField(default=list, blank=True, help_text="Job role codes, e.g. [\"mcm\", \"nmcm\"].")
+    competencies = models.JSONField(default=list, blank=True, help_text="What the learner can do afterwards.")
+    credit_hours = models.DecimalField(max_digits=4, decimal_places=1, default=1)
+    estimated_minutes = models.PositiveIntegerField(default=60)
+    recertification_months = models.PositiveIntegerField(default=0, help_text="0 = the certificate never expires.")
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("code"),
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldPanel("audience_categories"), FieldPanel("audience_roles"), FieldPanel("competencies")],
+            heading="Audience and competencies",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("credit_hours"), FieldPanel("estimated_minutes"), FieldPanel("recertification_months")],
+            heading="Credit and recertification",
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("code")]
+    parent_page_types = ["curricula.CatalogPage"]
+    subpage_types = ["curricula.ModulePage"]
+
+    @property
+    def audience_role_labels(self) -> list[str]:
+        labels = dict(JobRole.choices)
+        return [labels.get(role, role) for role in self.audience_roles]
+
+    def lessons(self, *, live_only: bool = True) -> models.QuerySet[LessonPage]:
+        qs = LessonPage.objects.descendant_of(self)
+        return (qs.live() if live_only else qs).order_by("path")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class ModulePage(SourceTracked, Page):
+    summary = models.TextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("summary")]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["curricula.CurriculumPage"]
+    subpage_types = ["curricula.LessonPage"]
+
+
+class LessonPage(SourceTracked, Page):
+    summary = models.TextField(blank=True)
+    estimated_minutes = models.PositiveIntegerField(default=15)
+    required = models.BooleanField(default=True, help_text="Counts toward curriculum completion.")
+    body = StreamField(lesson_body_blocks(), use_json_field=True)
+    references = references_field()
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("required"),
+        FieldPanel("body"),
+        FieldPanel("references"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    parent_page_types = ["curricula.ModulePage"]
+    subpage_types: list[str] = []
+
+    def serve(self, request: HttpRequest, *args, **kwargs):
+        from .views import serve_lesson
+
+        return serve_lesson(request, self)
+
+    def get_curriculum(self) -> CurriculumPage:
+        return CurriculumPage.objects.ancestor_of(self).get()
+
+
+class Requirement(models.Model):
+    """A mandate: this curriculum is required for these roles at agencies funded for these categories."""
+
+    curriculum = models.ForeignKey(CurriculumPage, on_delete=models.PROTECT, related_name="requirements")
+    categories = models.ManyToManyField(
+        ServiceCategory, related_name="requirements", help_text="Agencies funded for any of these."
+    )
+    roles = models.JSONField(default=list, help_text="Job role codes the mandate applies to.")
+    due_days_after_hire = models.PositiveIntegerField(default=90)
+    starts_on = models.DateField(help_text="Existing staff are due N days after this date.")
+    renew_every_months = models.PositiveIntegerField(default=0, help_text="0 = never renewed.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["curriculum__code"]
+
+    def __str__(self) -> str:
+        roles = ", ".join(dict(JobRole.choices).get(r, r) for r in self.roles)
+        return f"{self.curriculum.code} for {roles}"
+
+    def due_date_for(self, staff: StaffMember) -> date:
+        from datetime import timedelta
+
+        start = max(staff.hire_date, self.starts_on)
+        return start + timedelta(days=self.due_days_after_hire)
+
+
+class AssignmentState(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    WAIVED = "waived", "Waived"
+    WITHDRAWN = "withdrawn", "No longer required"
+
+
+class AssignmentSource(models.TextChoices):
+    REQUIREMENT = "requirement", "Mandate"
+    MANUAL = "manual", "Assigned by hand"
+    RECERTIFICATION = "recertification", "Recertification"
+
+
+class Assignment(models.Model):
+    """One person at one agency must complete one curriculum by a date.
+
+    The status a person sees (not started, in progress, overdue...) is derived from `state`, the due date and
+    progress; only the facts are stored."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="assignments")
+    curriculum = models.ForeignKey(CurriculumPage, on_delete=models.PROTECT, related_name="assignments")
+    source = models.CharField(max_length=20, choices=AssignmentSource.choices)
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    required_from = models.DateField(help_text="The day the obligation began.")
+    due_on = models.DateField()
+    state = models.CharField(max_length=20, choices=AssignmentState.choices, default=AssignmentState.OPEN)
+    closed_on = models.DateField(null=True, blank=True)
+    waived_reason = models.TextField(blank=True)
+    completion = models.ForeignKey(
+        "curricula.CurriculumCompletion", on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "curriculum"], condition=Q(state="open"), name="one_open_assignment_per_curriculum"
+            )
+        ]
+        indexes = [models.Index(fields=["staff", "state"]), models.Index(fields=["curriculum", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.curriculum.code} for {self.staff} due {self.due_on}"
+
+    def status(self, *, today: date, started: bool = False) -> str:
+        """not_started / in_progress / overdue / completed / waived / withdrawn."""
+        if self.state != AssignmentState.OPEN:
+            return self.state
+        if self.due_on < today:
+            return "overdue"
+        return "in_progress" if started else "not_started"
+
+
+class LessonProgress(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_progress_row_per_lesson")]
+
+
+class CurriculumCompletion(models.Model):
+    """A learner completed a curriculum (one row per cycle). Copies code, title and hours at completion."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="completions")
+    curriculum = models.ForeignKey(CurriculumPage, on_delete=models.PROTECT, related_name="completions")
+    cycle = models.PositiveIntegerField(default=1)
+    completed_at = models.DateTimeField()
+    curriculum_code = models.CharField(max_length=20)
+    curriculum_title = models.CharField(max_length=255)
+    credit_hours = models.DecimalField(max_digits=4, decimal_places=1)
+
+    class Meta:
+        ordering = ["-completed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "curriculum", "cycle"], name="one_completion_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.curriculum_code} ({self.completed_at:%Y-%m-%d})"

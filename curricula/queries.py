@@ -1,0 +1,182 @@
+"""Reads about learning: progress through curricula, computed in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import Assignment, AssignmentState, CurriculumCompletion, CurriculumPage, LessonPage, LessonProgress
+
+
+@dataclass
+class CurriculumProgress:
+    curriculum: CurriculumPage
+    lesson_ids: list[int] = field(default_factory=list)
+    done_lesson_ids: set[int] = field(default_factory=set)
+    viewed_lesson_ids: set[int] = field(default_factory=set)
+    quiz_ids: list[int] = field(default_factory=list)
+    passed_quiz_ids: set[int] = field(default_factory=set)
+    last_completion: CurriculumCompletion | None = None
+    renewal_open: bool = False
+    last_lesson_id: int | None = None
+
+    @property
+    def since(self) -> datetime | None:
+        return self.last_completion.completed_at if self.last_completion else None
+
+    @property
+    def cycle(self) -> int:
+        return (self.last_completion.cycle + 1) if self.last_completion else 1
+
+    @property
+    def items_total(self) -> int:
+        return len(self.lesson_ids) + len(self.quiz_ids)
+
+    @property
+    def items_done(self) -> int:
+        return len(self.done_lesson_ids & set(self.lesson_ids)) + len(self.passed_quiz_ids & set(self.quiz_ids))
+
+    @property
+    def percent(self) -> int:
+        if self.last_completion and not self.renewal_open:
+            return 100
+        return round(100 * self.items_done / self.items_total) if self.items_total else 0
+
+    @property
+    def started(self) -> bool:
+        return bool(self.viewed_lesson_ids or self.done_lesson_ids or self.passed_quiz_ids)
+
+    @property
+    def is_complete(self) -> bool:
+        """The completion rule: every required published lesson done and every required quiz passed,
+        in the current cycle. A new cycle opens only when renewal is due (an open assignment)."""
+        if self.last_completion is not None and not self.renewal_open:
+            return False
+        if not self.items_total:
+            return False
+        return self.items_done == self.items_total
+
+    @property
+    def completed_before(self) -> bool:
+        return self.last_completion is not None
+
+
+def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage | None:
+    for curriculum in curricula:
+        if path.startswith(curriculum.path):
+            return curriculum
+    return None
+
+
+def progress_for_curricula(
+    *, user: AbstractBaseUser, curricula: list[CurriculumPage]
+) -> dict[int, CurriculumProgress]:
+    """Progress of one learner through many curricula in six queries, whatever their size."""
+    from assessments.models import Attempt, Quiz
+
+    result = {c.pk: CurriculumProgress(curriculum=c) for c in curricula}
+    if not curricula:
+        return result
+    under_any = reduce(or_, (Q(path__startswith=c.path) for c in curricula))
+    lessons = LessonPage.objects.live().filter(under_any, required=True).order_by("path").values_list("pk", "path")
+    lesson_curriculum: dict[int, int] = {}
+    for pk, path in lessons:
+        curriculum = _curriculum_of(path, curricula)
+        if curriculum is not None:
+            result[curriculum.pk].lesson_ids.append(pk)
+            lesson_curriculum[pk] = curriculum.pk
+
+    for completion in CurriculumCompletion.objects.filter(user=user, curriculum__in=curricula).order_by("cycle"):
+        result[completion.curriculum_id].last_completion = completion
+    for curriculum_id in Assignment.objects.filter(
+        staff__user=user, curriculum__in=curricula, state=AssignmentState.OPEN
+    ).values_list("curriculum_id", flat=True):
+        result[curriculum_id].renewal_open = True
+
+    all_lessons = LessonPage.objects.filter(under_any).values_list("pk", "path")
+    lesson_owner = {pk: _curriculum_of(path, curricula) for pk, path in all_lessons}
+    latest_view: dict[int, datetime] = {}
+    for lesson_id, completed_at, viewed_at in LessonProgress.objects.filter(
+        user=user, lesson_id__in=lesson_owner.keys()
+    ).values_list("lesson_id", "completed_at", "last_viewed_at"):
+        owner = lesson_owner.get(lesson_id)
+        if owner is None:
+            continue
+        progress = result[owner.pk]
+        since = progress.since
+        if since is None or viewed_at > since:
+            progress.viewed_lesson_ids.add(lesson_id)
+            if latest_view.get(owner.pk) is None or viewed_at > latest_view[owner.pk]:
+                latest_view[owner.pk] = viewed_at
+                progress.last_lesson_id = lesson_id
+        if completed_at is not None and (since is None or completed_at > since):
+            progress.done_lesson_ids.add(lesson_id)
+
+    for quiz_id, curriculum_id in Quiz.objects.filter(
+        curriculum__in=curricula, required=True, active=True
+    ).values_list("pk", "curriculum_id"):
+        result[curriculum_id].quiz_ids.append(quiz_id)
+    for quiz_id, curriculum_id, submitted_at in Attempt.objects.filter(
+        user=user, quiz__curriculum__in=curricula, passed=True, submitted_at__isnull=False
+    ).values_list("quiz_id", "quiz__curriculum_id", "submitted_at"):
+        progress = result[curriculum_id]
+        if progress.since is None or submitted_at > progress.since:
+            progress.passed_quiz_ids.add(quiz_id)
+    return result
+
+
+def curriculum_progress(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumProgress:
+    return progress_for_curricula(user=user, curricula=[curriculum])[curriculum.pk]
+
+
+URGENCY_ORDER = ["overdue", "due_soon", "in_progress", "not_started", "expiring", "completed"]
+
+
+@dataclass
+class DashboardRow:
+    assignment: Assignment
+    progress: CurriculumProgress
+    urgency: str
+    days_left: int
+
+
+def learner_assignments(user: AbstractBaseUser) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(staff__user=user)
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .select_related("curriculum", "staff__agency", "requirement")
+        .order_by("due_on")
+    )
+
+
+def dashboard_rows(*, user: AbstractBaseUser, today: date | None = None, due_soon_days: int = 30) -> list[DashboardRow]:
+    today = today or timezone.localdate()
+    assignments = list(learner_assignments(user))
+    curricula = list({a.curriculum_id: a.curriculum for a in assignments}.values())
+    progress = progress_for_curricula(user=user, curricula=curricula)
+    rows = []
+    for assignment in assignments:
+        p = progress[assignment.curriculum_id]
+        days_left = (assignment.due_on - today).days
+        if assignment.state == AssignmentState.COMPLETED:
+            urgency = "completed"
+        elif assignment.state == AssignmentState.WAIVED:
+            urgency = "waived"
+        elif days_left < 0:
+            urgency = "overdue"
+        elif days_left <= due_soon_days:
+            urgency = "due_soon"
+        elif p.started:
+            urgency = "in_progress"
+        else:
+            urgency = "not_started"
+        rows.append(DashboardRow(assignment=assignment, progress=p, urgency=urgency, days_left=days_left))
+    order = {name: i for i, name in enumerate([*URGENCY_ORDER, "waived"])}
+    rows.sort(key=lambda r: (order[r.urgency], r.assignment.due_on))
+    return rows

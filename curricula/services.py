@@ -1,0 +1,282 @@
+"""Writes about curricula: deriving assignments from mandates, recording progress, completing curricula."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.models import StaffMember
+
+from .models import (
+    Assignment,
+    AssignmentSource,
+    AssignmentState,
+    CurriculumCompletion,
+    CurriculumPage,
+    LessonPage,
+    LessonProgress,
+    Requirement,
+)
+from .queries import curriculum_progress
+
+RENEWAL_NOTICE_DAYS = 90
+
+
+@dataclass
+class SyncResult:
+    created: list[Assignment] = field(default_factory=list)
+    withdrawn: list[Assignment] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.withdrawn)
+
+
+def _targets(staff: list[StaffMember], requirements: list[Requirement]) -> dict[tuple[int, int], Requirement]:
+    """(staff id, curriculum id) -> the requirement with the earliest due date that targets it."""
+    targets: dict[tuple[int, int], Requirement] = {}
+    for member in staff:
+        if not member.active:
+            continue
+        funded = {c.pk for c in member.agency.categories.all()}
+        if not member.agency.active:
+            continue
+        for requirement in requirements:
+            if member.role not in requirement.roles:
+                continue
+            if not funded & {c.pk for c in requirement.categories.all()}:
+                continue
+            key = (member.pk, requirement.curriculum_id)
+            current = targets.get(key)
+            if current is None or requirement.due_date_for(member) < current.due_date_for(member):
+                targets[key] = requirement
+    return targets
+
+
+@transaction.atomic
+def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None = None) -> SyncResult:
+    """Make assignments match the mandates. Safe to re-run at any time: a second run changes nothing.
+
+    - a targeted person with no current assignment gets one (already completed if they hold a valid certificate);
+    - a completed assignment whose certificate is about to expire gets a recertification assignment due at expiry;
+    - an open mandated assignment that no mandate targets any more (role change, leaving, mandate ended) is
+      withdrawn; completed history is never touched.
+    """
+    from certificates.models import Certificate
+
+    today = today or timezone.localdate()
+    staff_qs = StaffMember.objects.select_related("agency", "user").prefetch_related("agency__categories")
+    if staff_ids is not None:
+        staff_qs = staff_qs.filter(pk__in=staff_ids)
+    staff = list(staff_qs)
+    requirements = list(
+        Requirement.objects.filter(active=True, curriculum__live=True).prefetch_related("categories")
+    )
+    targets = _targets(staff, requirements)
+    staff_by_id = {m.pk: m for m in staff}
+
+    assignments = Assignment.objects.filter(staff__in=staff).exclude(state=AssignmentState.WITHDRAWN)
+    latest: dict[tuple[int, int], Assignment] = {}
+    open_assignments: list[Assignment] = []
+    for assignment in assignments.order_by("created_at", "pk"):
+        latest[(assignment.staff_id, assignment.curriculum_id)] = assignment
+        if assignment.state == AssignmentState.OPEN:
+            open_assignments.append(assignment)
+
+    user_ids = {m.user_id for m in staff}
+    valid_certs: dict[tuple[int, int], Certificate] = {}
+    for cert in Certificate.objects.filter(
+        user_id__in=user_ids, revoked_at__isnull=True, superseded_at__isnull=True, curriculum__isnull=False
+    ).order_by("issued_at"):
+        if cert.expires_on is None or cert.expires_on > today:
+            valid_certs[(cert.user_id, cert.curriculum_id)] = cert
+
+    result = SyncResult()
+    to_create: list[Assignment] = []
+    for (staff_id, curriculum_id), requirement in targets.items():
+        member = staff_by_id[staff_id]
+        existing = latest.get((staff_id, curriculum_id))
+        cert = valid_certs.get((member.user_id, curriculum_id))
+        if existing is not None and existing.state == AssignmentState.OPEN:
+            continue
+        if existing is None:
+            due = requirement.due_date_for(member)
+            required_from = max(member.hire_date, requirement.starts_on)
+            if cert is not None:
+                to_create.append(
+                    Assignment(
+                        staff=member, curriculum_id=curriculum_id, source=AssignmentSource.REQUIREMENT,
+                        requirement=requirement, required_from=required_from, due_on=due,
+                        state=AssignmentState.COMPLETED, closed_on=today, completion_id=cert.completion_id,
+                    )
+                )
+            else:
+                to_create.append(
+                    Assignment(
+                        staff=member, curriculum_id=curriculum_id, source=AssignmentSource.REQUIREMENT,
+                        requirement=requirement, required_from=required_from, due_on=due,
+                    )
+                )
+            continue
+        # Completed or waived before: renew when the certificate is about to run out.
+        if existing.state == AssignmentState.COMPLETED:
+            expiry = cert.expires_on if cert is not None else _renewal_due(existing, requirement)
+            if expiry is not None and expiry - timedelta(days=RENEWAL_NOTICE_DAYS) <= today:
+                to_create.append(
+                    Assignment(
+                        staff=member, curriculum_id=curriculum_id, source=AssignmentSource.RECERTIFICATION,
+                        requirement=requirement, required_from=today, due_on=max(expiry, today),
+                    )
+                )
+    if to_create:
+        result.created = Assignment.objects.bulk_create(to_create)
+
+    withdraw_ids = []
+    for assignment in open_assignments:
+        member = staff_by_id[assignment.staff_id]
+        targeted = (assignment.staff_id, assignment.curriculum_id) in targets
+        if not member.active or (assignment.source != AssignmentSource.MANUAL and not targeted):
+            withdraw_ids.append(assignment.pk)
+            result.withdrawn.append(assignment)
+    if withdraw_ids:
+        Assignment.objects.filter(pk__in=withdraw_ids).update(
+            state=AssignmentState.WITHDRAWN, closed_on=today, updated_at=timezone.now()
+        )
+    return result
+
+
+def _renewal_due(assignment: Assignment, requirement: Requirement) -> date | None:
+    """Without a certificate expiry, a mandate's own renewal period decides when it is due again."""
+    if not requirement.renew_every_months or assignment.completion is None:
+        return None
+    completed = timezone.localdate(assignment.completion.completed_at)
+    return completed + timedelta(days=round(requirement.renew_every_months * 30.44))
+
+
+@transaction.atomic
+def assign_curriculum(
+    *, staff: list[StaffMember], curriculum: CurriculumPage, due_on: date, by: AbstractBaseUser
+) -> list[Assignment]:
+    """Manual assignment to people (a role or a whole agency is resolved to people by the caller).
+
+    A person who already has an open assignment for the curriculum keeps it, with the earlier due date."""
+    today = timezone.localdate()
+    created: list[Assignment] = []
+    open_by_staff = {
+        a.staff_id: a
+        for a in Assignment.objects.select_for_update().filter(
+            staff__in=staff, curriculum=curriculum, state=AssignmentState.OPEN
+        )
+    }
+    for member in staff:
+        existing = open_by_staff.get(member.pk)
+        if existing is not None:
+            if due_on < existing.due_on:
+                existing.due_on = due_on
+                existing.save(update_fields=["due_on", "updated_at"])
+            continue
+        created.append(
+            Assignment(
+                staff=member, curriculum=curriculum, source=AssignmentSource.MANUAL, assigned_by=by,
+                required_from=today, due_on=due_on,
+            )
+        )
+    return Assignment.objects.bulk_create(created)
+
+
+@transaction.atomic
+def waive_assignment(*, assignment: Assignment, reason: str, by: AbstractBaseUser) -> Assignment:
+    if not reason.strip():
+        raise ValueError("A waiver needs a reason.")
+    assignment.state = AssignmentState.WAIVED
+    assignment.waived_reason = reason.strip()
+    assignment.closed_on = timezone.localdate()
+    assignment.assigned_by = assignment.assigned_by or by
+    assignment.save(update_fields=["state", "waived_reason", "closed_on", "assigned_by", "updated_at"])
+    return assignment
+
+
+def last_completion(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumCompletion | None:
+    return CurriculumCompletion.objects.filter(user=user, curriculum=curriculum).order_by("-cycle").first()
+
+
+@transaction.atomic
+def record_lesson_view(*, user: AbstractBaseUser, lesson: LessonPage) -> LessonProgress:
+    now = timezone.now()
+    progress, created = LessonProgress.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now}
+    )
+    if not created:
+        LessonProgress.objects.filter(pk=progress.pk).update(last_viewed_at=now)
+    return progress
+
+
+def record_lesson_completion(*, user: AbstractBaseUser, lesson: LessonPage) -> CurriculumCompletion | None:
+    """Mark a live lesson done (idempotent within a cycle), then complete the curriculum if that finished it."""
+    if not lesson.live:
+        raise ValueError("Progress can only be recorded on a published lesson.")
+    curriculum = lesson.get_curriculum()
+    with transaction.atomic():
+        now = timezone.now()
+        progress, created = LessonProgress.objects.get_or_create(
+            user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now, "completed_at": now}
+        )
+        if not created:
+            previous = last_completion(user=user, curriculum=curriculum)
+            stale = progress.completed_at is None or (
+                previous is not None and progress.completed_at <= previous.completed_at
+            )
+            if stale:
+                progress.completed_at = now
+                progress.last_viewed_at = now
+                progress.save(update_fields=["completed_at", "last_viewed_at"])
+    return complete_if_done(user=user, curriculum=curriculum)
+
+
+def complete_if_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumCompletion | None:
+    """The one place a completion is created. Exactly one per cycle, even when two requests race:
+    the unique (user, curriculum, cycle) constraint lets only one insert win."""
+    progress = curriculum_progress(user=user, curriculum=curriculum)
+    if not progress.is_complete:
+        return None
+    cycle = progress.cycle
+    try:
+        with transaction.atomic():
+            completion = CurriculumCompletion.objects.create(
+                user=user,
+                curriculum=curriculum,
+                cycle=cycle,
+                completed_at=timezone.now(),
+                curriculum_code=curriculum.code,
+                curriculum_title=curriculum.title,
+                credit_hours=curriculum.credit_hours,
+            )
+            Assignment.objects.filter(
+                staff__user=user, curriculum=curriculum, state=AssignmentState.OPEN
+            ).update(
+                state=AssignmentState.COMPLETED, completion=completion, closed_on=timezone.localdate(),
+                updated_at=timezone.now(),
+            )
+            from certificates.services import issue_certificate
+
+            issue_certificate(completion=completion)
+    except IntegrityError:
+        return None  # another request completed this cycle first
+    return completion
+
+
+def sync_for_staff_change(staff: list[StaffMember]) -> SyncResult:
+    """Called after roster edits so that assignments follow at once, not only at night."""
+    return sync_assignments(staff_ids=[m.pk for m in staff])
+
+
+def group_by_staff(assignments: list[Assignment]) -> dict[int, list[Assignment]]:
+    grouped: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        grouped[assignment.staff_id].append(assignment)
+    return grouped
