@@ -1,4 +1,9 @@
 from django.urls import path
 
+from . import views
+
 app_name = "certificates"
-urlpatterns: list = []
+urlpatterns = [
+    path("verify/", views.verify_form, name="verify_form"),
+    path("verify/<str:code>/", views.verify, name="verify"),
+]

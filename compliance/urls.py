@@ -1,4 +1,9 @@
 from django.urls import path
 
+from . import views
+
 app_name = "compliance"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("verify-export/", views.verify_export, name="verify_export"),
+]

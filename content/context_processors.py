@@ -14,3 +14,38 @@ def navigation(request: HttpRequest) -> dict:
         ]
         cache.set("main-menu", menu, 300)
     return {"main_menu": menu}
+
+
+class _LazyRoles:
+    """Role flags for the navigation, each computed (one query) only when a template asks for it."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self._cache: dict[str, bool] = {}
+
+    def _get(self, name: str, fn) -> bool:
+        if name not in self._cache:
+            self._cache[name] = bool(self.user.is_authenticated and fn(self.user))
+        return self._cache[name]
+
+    @property
+    def manager(self) -> bool:
+        from agencies.access import is_manager
+
+        return self._get("manager", is_manager)
+
+    @property
+    def supervisor(self) -> bool:
+        from agencies.access import is_supervisor
+
+        return self._get("supervisor", is_supervisor)
+
+    @property
+    def coordinator(self) -> bool:
+        from agencies.access import is_coordinator
+
+        return self._get("coordinator", is_coordinator)
+
+
+def roles(request: HttpRequest) -> dict:
+    return {"nav_roles": _LazyRoles(request.user)}
