@@ -1,4 +1,18 @@
 from django.urls import path
 
+from . import views
+
 app_name = "agencies"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<slug:slug>/", views.roster, name="roster"),
+    path("<slug:slug>/roster.csv", views.export_roster, name="export"),
+    path("<slug:slug>/import/", views.import_roster, name="import"),
+    path("<slug:slug>/import/<str:token>/", views.import_preview, name="import_preview"),
+    path("<slug:slug>/assign/", views.assign, name="assign"),
+    path("<slug:slug>/staff/add/", views.add_staff, name="add_staff"),
+    path("<slug:slug>/staff/<int:pk>/", views.staff_detail, name="staff"),
+    path("<slug:slug>/staff/<int:pk>/edit/", views.edit_staff, name="edit_staff"),
+    path("<slug:slug>/staff/<int:pk>/move/", views.move_staff, name="move_staff"),
+    path("<slug:slug>/assignments/<int:pk>/waive/", views.waive, name="waive"),
+]

@@ -102,8 +102,35 @@ class Question(ClusterableModel, PolymorphicModel):
     def score(self, answer: Any) -> float:
         raise NotImplementedError
 
+    def option_list(self) -> list[Option]:
+        """Options, from the cache `attach_options` fills (one query for a whole quiz) or the database."""
+        cached = getattr(self, "_option_cache", None)
+        return cached if cached is not None else list(self.options.filter(part__isnull=True))
+
     def option_ids(self) -> set[int]:
-        return {option.pk for option in self.options.all()}
+        return {option.pk for option in self.option_list()}
+
+
+def attach_options(questions: list[Question]) -> list[Question]:
+    """Load the options and scenario parts of many questions in two queries, so that rendering and scoring
+    a quiz costs the same number of queries whatever its size."""
+    ids = [q.pk for q in questions]
+    options: dict[int, list[Option]] = {pk: [] for pk in ids}
+    part_options: dict[int, list[Option]] = {}
+    for option in Option.objects.filter(question_id__in=ids).order_by("sort_order", "id"):
+        if option.part_id is None:
+            options[option.question_id].append(option)
+        else:
+            part_options.setdefault(option.part_id, []).append(option)
+    parts: dict[int, list[ScenarioPart]] = {}
+    for part in ScenarioPart.objects.filter(question_id__in=ids).order_by("sort_order", "id"):
+        part._option_cache = part_options.get(part.pk, [])
+        parts.setdefault(part.question_id, []).append(part)
+    for question in questions:
+        question._option_cache = options[question.pk]
+        if isinstance(question, ScenarioQuestion):
+            question._part_cache = parts.get(question.pk, [])
+    return questions
 
 
 class Option(models.Model):
@@ -156,7 +183,7 @@ class SingleChoiceQuestion(Question):
         return sorted(chosen)
 
     def score(self, answer: Any) -> float:
-        correct = {o.pk for o in self.options.all() if o.is_correct}
+        correct = {o.pk for o in self.option_list() if o.is_correct}
         return 1.0 if answer and set(answer) == correct else 0.0
 
 
@@ -173,7 +200,7 @@ class MultipleChoiceQuestion(Question):
         return sorted(chosen)
 
     def score(self, answer: Any) -> float:
-        correct = {o.pk for o in self.options.all() if o.is_correct}
+        correct = {o.pk for o in self.option_list() if o.is_correct}
         if not correct:
             return 0.0
         chosen = set(answer or [])
@@ -209,7 +236,11 @@ class OrderingQuestion(Question):
     """Options are stored in the correct order; the learner gives a position to each."""
 
     type_label = "Ordering"
-    panels = [*Question.base_panels, InlinePanel("options", label="Items, in the correct order"), *Question.feedback_panels]
+    panels = [
+        *Question.base_panels,
+        InlinePanel("options", label="Items, in the correct order"),
+        *Question.feedback_panels,
+    ]
 
     def clean_answer(self, raw: Any) -> list[int]:
         if not isinstance(raw, list):
@@ -223,7 +254,7 @@ class OrderingQuestion(Question):
         return order
 
     def score(self, answer: Any) -> float:
-        correct = [o.pk for o in self.options.all()]
+        correct = [o.pk for o in self.option_list()]
         if not answer or not correct:
             return 0.0
         return sum(1 for given, right in zip(answer, correct, strict=False) if given == right) / len(correct)
@@ -252,7 +283,7 @@ class MatchingQuestion(Question):
         return {k: v for k, v in raw.items() if v}
 
     def score(self, answer: Any) -> float:
-        items = list(self.options.all())
+        items = self.option_list()
         if not items:
             return 0.0
         answer = answer or {}
@@ -276,7 +307,8 @@ class ScenarioQuestion(Question):
     ]
 
     def ordered_parts(self) -> list[ScenarioPart]:
-        return list(self.parts.all())
+        cached = getattr(self, "_part_cache", None)
+        return cached if cached is not None else list(self.parts.all())
 
     def path(self, answer: dict[str, int] | None) -> list[tuple[ScenarioPart, int | None]]:
         """The parts the learner reaches with these answers, each with the option chosen (or None)."""
@@ -292,7 +324,7 @@ class ScenarioQuestion(Question):
             path.append((current, chosen_id))
             if chosen_id is None:
                 break
-            option = next((o for o in current.options.all() if o.pk == chosen_id), None)
+            option = next((o for o in current.option_list() if o.pk == chosen_id), None)
             if option is None:
                 break
             if option.next_part == "end":
@@ -322,7 +354,7 @@ class ScenarioQuestion(Question):
                 option_id = int(value)
             except (TypeError, ValueError):
                 raise ValidationError("Choose one of the listed options.") from None
-            if option_id not in {o.pk for o in parts[key].options.all()}:
+            if option_id not in {o.pk for o in parts[key].option_list()}:
                 raise ValidationError("Choose one of the listed options.")
             cleaned[key] = option_id
         # Answers for parts off the learner's path are dropped: they were never shown on this path.
@@ -335,13 +367,13 @@ class ScenarioQuestion(Question):
             return 0.0
         right = 0
         for part, chosen_id in path:
-            option = next((o for o in part.options.all() if o.pk == chosen_id), None)
+            option = next((o for o in part.option_list() if o.pk == chosen_id), None)
             if option is not None and option.is_correct:
                 right += 1
         return right / len(path)
 
     def option_ids(self) -> set[int]:
-        return {o.pk for part in self.parts.all() for o in part.options.all()}
+        return {o.pk for part in self.ordered_parts() for o in part.option_list()}
 
 
 class ScenarioPart(models.Model):
@@ -358,6 +390,10 @@ class ScenarioPart(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    def option_list(self) -> list[Option]:
+        cached = getattr(self, "_option_cache", None)
+        return cached if cached is not None else list(self.options.all())
 
 
 class Attempt(models.Model):

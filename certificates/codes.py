@@ -19,3 +19,17 @@ def normalise_code(raw: str) -> str | None:
     if len(symbols) != GROUPS * GROUP_SIZE or any(ch not in ALPHABET for ch in symbols):
         return None
     return "-".join(symbols[i : i + GROUP_SIZE] for i in range(0, len(symbols), GROUP_SIZE))
+
+
+def verification_url(code: str) -> str:
+    """The public page a QR code or a reader lands on; absolute, because it is printed on paper."""
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}/verify/{code}/"
+
+
+def badge_url(code: str) -> str:
+    """The Open Badges credential's own id: absolute and resolvable, so a wallet can fetch it again."""
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}/certificates/{code}/badge.json"

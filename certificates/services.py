@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from curricula.models import CurriculumCompletion
 
 from .codes import new_code
-from .models import Certificate, CertificateEvent
+from .models import Certificate, CertificateEvent, VerificationVisit
 
 
 def expiry_for(completed_on: date, months: int) -> date | None:
@@ -32,7 +35,7 @@ def _create_with_unique_code(**fields) -> Certificate:
 
 
 def _assign_serial(certificate: Certificate) -> None:
-    certificate.serial = f"CMTP-{certificate.issued_at:%Y}-{certificate.pk:06d}"
+    certificate.serial = f"CMTP-{timezone.localtime(certificate.issued_at):%Y}-{certificate.pk:06d}"
     Certificate.objects.filter(pk=certificate.pk).update(serial=certificate.serial)
 
 
@@ -45,19 +48,23 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
     user = completion.user
     curriculum = completion.curriculum
     completed_on = timezone.localdate(completion.completed_at)
-    certificate = _create_with_unique_code(
-        completion=completion,
-        user=user,
-        curriculum=curriculum,
-        learner_name=user.get_full_name() or user.get_username(),
-        curriculum_code=completion.curriculum_code,
-        curriculum_title=completion.curriculum_title,
-        credit_hours=completion.credit_hours,
-        competencies=list(curriculum.competencies or []),
-        completed_on=completed_on,
-        expires_on=expiry_for(completed_on, curriculum.recertification_months),
-        issued_at=timezone.now(),
-    )
+    try:
+        certificate = _create_with_unique_code(
+            completion=completion,
+            user=user,
+            curriculum=curriculum,
+            learner_name=user.get_full_name() or user.get_username(),
+            curriculum_code=completion.curriculum_code,
+            curriculum_title=completion.curriculum_title,
+            credit_hours=completion.credit_hours,
+            competencies=list(curriculum.competencies or []),
+            completed_on=completed_on,
+            expires_on=expiry_for(completed_on, curriculum.recertification_months),
+            issued_at=timezone.now(),
+        )
+    except IntegrityError:
+        # A concurrent call for the same completion won the one-to-one key: theirs is the certificate.
+        return Certificate.objects.get(completion=completion)
     _assign_serial(certificate)
     CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED)
     _supersede_earlier(certificate)
@@ -142,3 +149,36 @@ def reissue_certificate(*, certificate: Certificate, by: AbstractBaseUser, reaso
     )
     _queue_render(new)
     return new
+
+
+def record_render_failure(*, certificate_id: int, error: BaseException) -> None:
+    """Count the failure and keep it in the audit log; the certificate itself is never touched or lost."""
+    Certificate.objects.filter(pk=certificate_id).update(render_failures=F("render_failures") + 1)
+    CertificateEvent.objects.create(
+        certificate_id=certificate_id,
+        action=CertificateEvent.Action.RENDER_FAILED,
+        detail=f"{error.__class__.__name__}: {error}"[:500],
+    )
+
+
+def ensure_rendered(*, certificate: Certificate) -> Certificate:
+    """A download must not wait for the queue: render now if the task has not (yet) done so."""
+    if certificate.rendered_at is not None and certificate.pdf:
+        return certificate
+    from .rendering import render_and_store
+
+    return render_and_store(certificate)
+
+
+def client_fingerprint(ip: str | None) -> str:
+    """Enough to see repeated guessing from one address, without storing the address itself."""
+    return hashlib.sha256(f"{ip or ''}{settings.SECRET_KEY}".encode()).hexdigest()[:32]
+
+
+def record_verification_visit(*, certificate: Certificate | None, code_tried: str, ip: str | None) -> VerificationVisit:
+    return VerificationVisit.objects.create(
+        certificate=certificate,
+        code_tried=code_tried[:64],
+        found=certificate is not None,
+        client=client_fingerprint(ip),
+    )

@@ -1,12 +1,16 @@
 """Celery tasks for certificates. Each takes ids, loads rows, calls one service, owns its retries."""
 
+from __future__ import annotations
+
 from celery import shared_task
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30)
 def render_certificate_pdf(self, certificate_id: int) -> None:
+    """Render one PDF. A failure is counted and logged, then retried with backoff; the record stays."""
     from .models import Certificate
     from .rendering import render_and_store
+    from .services import record_render_failure
 
     certificate = Certificate.objects.filter(pk=certificate_id).first()
     if certificate is None or certificate.rendered_at is not None:
@@ -14,5 +18,24 @@ def render_certificate_pdf(self, certificate_id: int) -> None:
     try:
         render_and_store(certificate)
     except Exception as exc:
-        Certificate.objects.filter(pk=certificate_id).update(render_failures=certificate.render_failures + 1)
-        raise self.retry(exc=exc) from exc
+        record_render_failure(certificate_id=certificate_id, error=exc)
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task
+def render_pending() -> int:
+    """Beat sweep (every 10 minutes): queue a render for every certificate still without a PDF."""
+    from .queries import pending_render_ids
+
+    ids = pending_render_ids()
+    for certificate_id in ids:
+        render_certificate_pdf.delay(certificate_id)
+    return len(ids)
+
+
+@shared_task
+def schedule_recertification() -> int:
+    """Daily: recertification assignments come from the one assignment sync, due at each expiry."""
+    from curricula.services import sync_assignments
+
+    return len(sync_assignments().created)

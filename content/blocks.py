@@ -22,7 +22,9 @@ class MarkdownBlock(blocks.TextBlock):
 
 
 class CalloutBlock(blocks.StructBlock):
-    kind = blocks.ChoiceBlock(choices=[("info", "Information"), ("tip", "Tip"), ("warning", "Important")], default="info")
+    kind = blocks.ChoiceBlock(
+        choices=[("info", "Information"), ("tip", "Tip"), ("warning", "Important")], default="info"
+    )
     title = blocks.CharBlock(required=False)
     body = MarkdownBlock()
 

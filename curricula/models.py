@@ -38,7 +38,7 @@ class CurriculumPage(SourceTracked, Page):
     code = models.CharField(max_length=20, unique=True)
     summary = models.TextField()
     audience_categories = ParentalManyToManyField(ServiceCategory, blank=True, related_name="+")
-    audience_roles = models.JSONField(default=list, blank=True, help_text="Job role codes, e.g. [\"mcm\", \"nmcm\"].")
+    audience_roles = models.JSONField(default=list, blank=True, help_text='Job role codes, e.g. ["mcm", "nmcm"].')
     competencies = models.JSONField(default=list, blank=True, help_text="What the learner can do afterwards.")
     credit_hours = models.DecimalField(max_digits=4, decimal_places=1, default=1)
     estimated_minutes = models.PositiveIntegerField(default=60)
@@ -66,6 +66,22 @@ class CurriculumPage(SourceTracked, Page):
         labels = dict(JobRole.choices)
         return [labels.get(role, role) for role in self.audience_roles]
 
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        from assessments.models import Quiz
+
+        from .queries import curriculum_progress
+        from .views import _outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = _outline(self)
+        context["quizzes"] = {q.module_id: q for q in Quiz.objects.filter(curriculum=self, active=True)}
+        if request.user.is_authenticated:
+            progress = curriculum_progress(user=request.user, curriculum=self)
+            context["progress"] = progress
+            if progress.last_lesson_id:
+                context["resume_lesson"] = LessonPage.objects.filter(pk=progress.last_lesson_id).live().first()
+        return context
+
     def lessons(self, *, live_only: bool = True) -> models.QuerySet[LessonPage]:
         qs = LessonPage.objects.descendant_of(self)
         return (qs.live() if live_only else qs).order_by("path")
@@ -80,6 +96,13 @@ class ModulePage(SourceTracked, Page):
     content_panels = [*Page.content_panels, FieldPanel("summary")]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     parent_page_types = ["curricula.CurriculumPage"]
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["lessons"] = LessonPage.objects.child_of(self).live().order_by("path")
+        context["curriculum"] = CurriculumPage.objects.ancestor_of(self).first()
+        return context
+
     subpage_types = ["curricula.LessonPage"]
 
 
@@ -223,9 +246,7 @@ class CurriculumCompletion(models.Model):
 
     class Meta:
         ordering = ["-completed_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "curriculum", "cycle"], name="one_completion_per_cycle")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "curriculum", "cycle"], name="one_completion_per_cycle")]
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.curriculum_code} ({self.completed_at:%Y-%m-%d})"

@@ -11,7 +11,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Assignment, AssignmentState, CurriculumCompletion, CurriculumPage, LessonPage, LessonProgress
+from .models import (
+    Assignment,
+    AssignmentState,
+    CurriculumCompletion,
+    CurriculumPage,
+    LessonPage,
+    LessonProgress,
+)
 
 
 @dataclass
@@ -74,9 +81,7 @@ def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage
     return None
 
 
-def progress_for_curricula(
-    *, user: AbstractBaseUser, curricula: list[CurriculumPage]
-) -> dict[int, CurriculumProgress]:
+def progress_for_curricula(*, user: AbstractBaseUser, curricula: list[CurriculumPage]) -> dict[int, CurriculumProgress]:
     """Progress of one learner through many curricula in six queries, whatever their size."""
     from assessments.models import Attempt, Quiz
 
@@ -118,9 +123,9 @@ def progress_for_curricula(
         if completed_at is not None and (since is None or completed_at > since):
             progress.done_lesson_ids.add(lesson_id)
 
-    for quiz_id, curriculum_id in Quiz.objects.filter(
-        curriculum__in=curricula, required=True, active=True
-    ).values_list("pk", "curriculum_id"):
+    for quiz_id, curriculum_id in Quiz.objects.filter(curriculum__in=curricula, required=True, active=True).values_list(
+        "pk", "curriculum_id"
+    ):
         result[curriculum_id].quiz_ids.append(quiz_id)
     for quiz_id, curriculum_id, submitted_at in Attempt.objects.filter(
         user=user, quiz__curriculum__in=curricula, passed=True, submitted_at__isnull=False

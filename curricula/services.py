@@ -74,9 +74,7 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
     if staff_ids is not None:
         staff_qs = staff_qs.filter(pk__in=staff_ids)
     staff = list(staff_qs)
-    requirements = list(
-        Requirement.objects.filter(active=True, curriculum__live=True).prefetch_related("categories")
-    )
+    requirements = list(Requirement.objects.filter(active=True, curriculum__live=True).prefetch_related("categories"))
     targets = _targets(staff, requirements)
     staff_by_id = {m.pk: m for m in staff}
 
@@ -110,16 +108,26 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
             if cert is not None:
                 to_create.append(
                     Assignment(
-                        staff=member, curriculum_id=curriculum_id, source=AssignmentSource.REQUIREMENT,
-                        requirement=requirement, required_from=required_from, due_on=due,
-                        state=AssignmentState.COMPLETED, closed_on=today, completion_id=cert.completion_id,
+                        staff=member,
+                        curriculum_id=curriculum_id,
+                        source=AssignmentSource.REQUIREMENT,
+                        requirement=requirement,
+                        required_from=required_from,
+                        due_on=due,
+                        state=AssignmentState.COMPLETED,
+                        closed_on=today,
+                        completion_id=cert.completion_id,
                     )
                 )
             else:
                 to_create.append(
                     Assignment(
-                        staff=member, curriculum_id=curriculum_id, source=AssignmentSource.REQUIREMENT,
-                        requirement=requirement, required_from=required_from, due_on=due,
+                        staff=member,
+                        curriculum_id=curriculum_id,
+                        source=AssignmentSource.REQUIREMENT,
+                        requirement=requirement,
+                        required_from=required_from,
+                        due_on=due,
                     )
                 )
             continue
@@ -129,8 +137,12 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
             if expiry is not None and expiry - timedelta(days=RENEWAL_NOTICE_DAYS) <= today:
                 to_create.append(
                     Assignment(
-                        staff=member, curriculum_id=curriculum_id, source=AssignmentSource.RECERTIFICATION,
-                        requirement=requirement, required_from=today, due_on=max(expiry, today),
+                        staff=member,
+                        curriculum_id=curriculum_id,
+                        source=AssignmentSource.RECERTIFICATION,
+                        requirement=requirement,
+                        required_from=today,
+                        due_on=max(expiry, today),
                     )
                 )
     if to_create:
@@ -182,8 +194,12 @@ def assign_curriculum(
             continue
         created.append(
             Assignment(
-                staff=member, curriculum=curriculum, source=AssignmentSource.MANUAL, assigned_by=by,
-                required_from=today, due_on=due_on,
+                staff=member,
+                curriculum=curriculum,
+                source=AssignmentSource.MANUAL,
+                assigned_by=by,
+                required_from=today,
+                due_on=due_on,
             )
         )
     return Assignment.objects.bulk_create(created)
@@ -256,10 +272,10 @@ def complete_if_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> C
                 curriculum_title=curriculum.title,
                 credit_hours=curriculum.credit_hours,
             )
-            Assignment.objects.filter(
-                staff__user=user, curriculum=curriculum, state=AssignmentState.OPEN
-            ).update(
-                state=AssignmentState.COMPLETED, completion=completion, closed_on=timezone.localdate(),
+            Assignment.objects.filter(staff__user=user, curriculum=curriculum, state=AssignmentState.OPEN).update(
+                state=AssignmentState.COMPLETED,
+                completion=completion,
+                closed_on=timezone.localdate(),
                 updated_at=timezone.now(),
             )
             from certificates.services import issue_certificate

@@ -94,7 +94,11 @@ def catalog_page() -> CatalogPage:
 
 
 def make_curriculum(
-    *, code: str | None = None, modules: int = 1, lessons_per_module: int = 2, recertification_months: int = 12,
+    *,
+    code: str | None = None,
+    modules: int = 1,
+    lessons_per_module: int = 2,
+    recertification_months: int = 12,
     live: bool = True,
 ) -> CurriculumPage:
     """A published curriculum with modules and lessons; returns the curriculum (lessons via .lessons())."""
@@ -102,9 +106,15 @@ def make_curriculum(
     code = code or f"TEST-{n}"
     curriculum = catalog_page().add_child(
         instance=CurriculumPage(
-            title=f"Curriculum {code}", slug=code.lower(), code=code, summary="A test curriculum.",
-            credit_hours=2, estimated_minutes=60, recertification_months=recertification_months,
-            competencies=["Explain the test"], live=live,
+            title=f"Curriculum {code}",
+            slug=code.lower(),
+            code=code,
+            summary="A test curriculum.",
+            credit_hours=2,
+            estimated_minutes=60,
+            recertification_months=recertification_months,
+            competencies=["Explain the test"],
+            live=live,
         )
     )
     for m in range(modules):
@@ -122,12 +132,20 @@ def make_curriculum(
 
 
 def make_requirement(
-    curriculum: CurriculumPage, *, categories: list[ServiceCategory], roles: list[str], due_days: int = 90,
-    starts_on: date | None = None, renew_every_months: int = 12,
+    curriculum: CurriculumPage,
+    *,
+    categories: list[ServiceCategory],
+    roles: list[str],
+    due_days: int = 90,
+    starts_on: date | None = None,
+    renew_every_months: int = 12,
 ) -> Requirement:
     requirement = Requirement.objects.create(
-        curriculum=curriculum, roles=roles, due_days_after_hire=due_days,
-        starts_on=starts_on or date(2020, 1, 1), renew_every_months=renew_every_months,
+        curriculum=curriculum,
+        roles=roles,
+        due_days_after_hire=due_days,
+        starts_on=starts_on or date(2020, 1, 1),
+        renew_every_months=renew_every_months,
     )
     requirement.categories.set(categories)
     return requirement

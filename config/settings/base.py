@@ -158,9 +158,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sync-assignments-nightly": {"task": "curricula.tasks.sync_all_assignments", "schedule": crontab(hour=2, minute=0)},
-    "recertification-daily": {"task": "certificates.tasks.schedule_recertification", "schedule": crontab(hour=2, minute=30)},
+    "recertification-daily": {
+        "task": "certificates.tasks.schedule_recertification",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "reminders-daily": {"task": "compliance.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=0)},
-    "digest-weekly": {"task": "compliance.tasks.send_weekly_digests", "schedule": crontab(hour=7, minute=30, day_of_week=1)},
+    "digest-weekly": {
+        "task": "compliance.tasks.send_weekly_digests",
+        "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    },
     "render-pending-certificates": {"task": "certificates.tasks.render_pending", "schedule": crontab(minute="*/10")},
 }
 
@@ -194,5 +200,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": os.environ.get("LOG_FORMAT", "plain")},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+    },
 }

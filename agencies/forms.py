@@ -1,0 +1,199 @@
+"""Input forms for the staff screens. They parse and check input; the rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from curricula.models import CurriculumPage
+
+from .models import Agency, JobRole, StaffMember
+
+STATUS_CHOICES = [("active", "Active"), ("inactive", "Former staff"), ("all", "Everyone")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: StaffMember) -> str:
+        return f"{obj.display_name} ({obj.user.email}, {obj.get_role_display()})"
+
+
+def _agency_staff(agency: Agency, *, exclude: StaffMember | None = None) -> QuerySet[StaffMember]:
+    qs = (
+        StaffMember.objects.filter(agency=agency, active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+    return qs.exclude(pk=exclude.pk) if exclude is not None else qs
+
+
+class RosterFilterForm(forms.Form):
+    q = forms.CharField(label="Name or email", required=False, max_length=100)
+    role = forms.ChoiceField(label="Role", required=False, choices=[("", "Any role"), *JobRole.choices])
+    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES, initial="active")
+
+    def filters(self) -> dict[str, str]:
+        """Valid filters, or the defaults when the query string is tampered with."""
+        if not self.is_valid():
+            return {"search": "", "role": "", "status": "active"}
+        return {
+            "search": self.cleaned_data["q"].strip(),
+            "role": self.cleaned_data["role"],
+            "status": self.cleaned_data["status"] or "active",
+        }
+
+
+class AddStaffForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    email = forms.EmailField(
+        label="Email", help_text="If this person has no account yet, they are emailed a link to set a password."
+    )
+    role = forms.ChoiceField(label="Job role", choices=JobRole.choices)
+    hire_date = forms.DateField(label="Hire date", widget=DateInput())
+    supervisor = StaffChoiceField(label="Supervisor", queryset=StaffMember.objects.none(), required=False)
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].queryset = _agency_staff(agency)
+
+
+class EditStaffForm(forms.Form):
+    role = forms.ChoiceField(label="Job role", choices=JobRole.choices)
+    hire_date = forms.DateField(label="Hire date", widget=DateInput())
+    supervisor = StaffChoiceField(label="Supervisor", queryset=StaffMember.objects.none(), required=False)
+    active = forms.BooleanField(label="Currently works at this agency", required=False)
+    left_on = forms.DateField(
+        label="Date they left", required=False, widget=DateInput(),
+        help_text="Needed when “Currently works at this agency” is not ticked. Their records are kept.",
+    )
+
+    def __init__(self, *args: Any, staff: StaffMember, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "role": staff.role, "hire_date": staff.hire_date, "supervisor": staff.supervisor_id,
+                "active": staff.active, "left_on": staff.left_on,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].queryset = _agency_staff(staff.agency, exclude=staff)
+
+
+class MoveStaffForm(forms.Form):
+    to_agency = forms.ModelChoiceField(label="Move to agency", queryset=Agency.objects.none())
+    moved_on = forms.DateField(
+        label="Date of the move", widget=DateInput(), help_text="Their record at the current agency ends on this day."
+    )
+    role = forms.ChoiceField(label="Job role at the new agency", choices=JobRole.choices)
+    hire_date = forms.DateField(label="Start date at the new agency", widget=DateInput())
+
+    def __init__(self, *args: Any, staff: StaffMember, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        today = timezone.localdate()
+        kwargs.setdefault("initial", {"moved_on": today, "hire_date": today, "role": staff.role})
+        super().__init__(*args, **kwargs)
+        self.fields["to_agency"].queryset = agencies.exclude(pk=staff.agency_id).order_by("name")
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Roster file (CSV, UTF-8)",
+        help_text="Columns: name, email, role, hire_date, supervisor_email, active.",
+    )
+
+    def clean_file(self) -> Any:
+        """Refuse an oversized upload before reading it into memory."""
+        upload = self.cleaned_data["file"]
+        limit = settings.ROSTER_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size / (1024 * 1024):.1f} MB; the largest roster accepted is "
+                f"{limit / (1024 * 1024):.1f} MB. Split it into smaller files.",
+                code="too_large",
+            )
+        return upload
+
+
+class RosterApplyForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    valid_rows_only = forms.BooleanField(
+        label="Apply only the valid rows (lines with errors are skipped)", required=False
+    )
+    deactivate_missing = forms.BooleanField(
+        label="Deactivate staff missing from the file (their leaving date is set to today)", required=False
+    )
+
+
+TARGET_CHOICES = [
+    ("person", "One person"),
+    ("role", "Everyone in a job role at this agency"),
+    ("agency", "Everyone at this agency"),
+]
+
+
+class AssignForm(forms.Form):
+    curriculum = forms.ModelChoiceField(label="Curriculum", queryset=CurriculumPage.objects.none())
+    due_on = forms.DateField(label="Due date", widget=DateInput())
+    target = forms.ChoiceField(label="Assign to", choices=TARGET_CHOICES, widget=forms.RadioSelect, initial="person")
+    staff = StaffChoiceField(
+        label="Person", queryset=StaffMember.objects.none(), required=False,
+        help_text="Used when “One person” is chosen.",
+    )
+    role = forms.ChoiceField(
+        label="Job role", choices=[("", "Choose a role"), *JobRole.choices], required=False,
+        help_text="Used when “Everyone in a job role” is chosen.",
+    )
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        self.fields["curriculum"].queryset = CurriculumPage.objects.live().order_by("code")
+        self.fields["staff"].queryset = _agency_staff(agency)
+
+    def clean_due_on(self) -> Any:
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise forms.ValidationError("The due date cannot be in the past.")
+        return due_on
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        target = data.get("target")
+        if target == "person" and not data.get("staff"):
+            self.add_error("staff", "Choose the person to assign.")
+        if target == "role" and not data.get("role"):
+            self.add_error("role", "Choose the job role to assign.")
+        return data
+
+    def chosen_staff(self) -> list[StaffMember]:
+        """The people the form names: one person, a role, or everyone active at the agency."""
+        target = self.cleaned_data["target"]
+        if target == "person":
+            return [self.cleaned_data["staff"]]
+        qs = _agency_staff(self.agency)
+        if target == "role":
+            qs = qs.filter(role=self.cleaned_data["role"])
+        return list(qs)
+
+
+class WaiveForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the waiver", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+        help_text="Recorded with the assignment and shown in compliance reports.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for the waiver.")
+        return reason

@@ -1,0 +1,343 @@
+"""Roster CSV: parsing, validation and formula-safe writing, as plain functions with no database access.
+
+The importer is strict on purpose: an agency's roster decides who is mandated to train, so a typo must be
+reported with its line number rather than guessed at. Whatever the database knows (the agency's current
+staff) is passed in by the caller, so these functions stay pure and easy to test.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .models import JobRole
+
+COLUMNS = ("name", "email", "role", "hire_date", "supervisor_email", "active")
+DEFAULT_MAX_ROWS = 20_000
+# OWASP "CSV injection": a spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"no", "n", "false", "0"}
+_NAME_MAX = 150  # django.contrib.auth first_name / last_name
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One valid line of a roster file, normalised (email lower-cased, role as its code)."""
+
+    line: int
+    name: str
+    email: str
+    role: str
+    hire_date: date
+    supervisor_email: str
+    active: bool
+
+    @property
+    def first_name(self) -> str:
+        return split_name(self.name)[0]
+
+    @property
+    def last_name(self) -> str:
+        return split_name(self.name)[1]
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ParsedRoster:
+    """The outcome of reading a file: valid rows, per-line errors, and errors that reject the whole file."""
+
+    rows: list[RosterRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    line_count: int = 0
+    emails_in_file: set[str] = field(default_factory=set)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.file_errors and not self.errors
+
+    @property
+    def can_apply_valid_rows(self) -> bool:
+        """A partly bad file may still be applied row by row, but never a file that could not be read."""
+        return not self.file_errors and bool(self.rows)
+
+    @property
+    def invalid_lines(self) -> list[int]:
+        return sorted({e.line for e in self.errors})
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """"Last, First" or "First Middle Last" -> (first, last). The export writes "First Last", so it
+    round-trips."""
+    name = " ".join(name.split())
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = name.rpartition(" ")
+    if not first:
+        return name, ""
+    return first, last
+
+
+def role_from_text(text: str) -> str | None:
+    """A job role code from its code or its label, ignoring case and surrounding space."""
+    wanted = " ".join(text.split()).casefold()
+    for code, label in JobRole.choices:
+        if wanted in (code.casefold(), label.casefold()):
+            return code
+    return None
+
+
+def active_from_text(text: str) -> bool | None:
+    wanted = text.strip().casefold()
+    if wanted in _TRUE:
+        return True
+    if wanted in _FALSE:
+        return False
+    return None
+
+
+def date_from_text(text: str) -> date | None:
+    """Strict ISO YYYY-MM-DD (Python's fromisoformat alone would also take "20240131")."""
+    text = text.strip()
+    if not _ISO_DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def is_formula(cell: str) -> bool:
+    return cell.startswith(FORMULA_PREFIXES) or cell.lstrip(" ").startswith(FORMULA_PREFIXES)
+
+
+def _valid_email(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return len(text) <= 254
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a leading byte order mark is dropped). Raises ValueError naming the first bad line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"The file is not UTF-8 text (first unreadable character on line {line}). "
+            "In Excel choose “Save as… CSV UTF-8 (comma delimited)”."
+        ) from None
+
+
+def parse_roster(
+    data: bytes,
+    *,
+    agency_emails: Iterable[str] = (),
+    max_bytes: int,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> ParsedRoster:
+    """Read and validate a roster file.
+
+    ``agency_emails``: lower-cased emails of the agency's active staff, which may be named as supervisors
+    without appearing in the file.
+    """
+    result = ParsedRoster()
+    if len(data) > max_bytes:
+        result.file_errors.append(
+            f"The file is {_size(len(data))}; the largest roster accepted is {_size(max_bytes)}. "
+            "Split it into smaller files."
+        )
+        return result
+    try:
+        text = decode(data)
+    except ValueError as exc:
+        result.file_errors.append(str(exc))
+        return result
+    if not text.strip():
+        result.file_errors.append("The file is empty.")
+        return result
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        result.file_errors.append(f"Line 1 could not be read as CSV ({exc}).")
+        return result
+    columns = [h.strip().casefold() for h in header]
+    missing = [c for c in COLUMNS if c not in columns]
+    if missing:
+        result.file_errors.append(
+            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+            f"The first line must be: {','.join(COLUMNS)}"
+        )
+        return result
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if duplicated:
+        result.file_errors.append(f"Column{'s' if len(duplicated) > 1 else ''} named twice: {', '.join(duplicated)}.")
+        return result
+    index = {name: columns.index(name) for name in COLUMNS}
+
+    raw: list[tuple[int, dict[str, str], str]] = []
+    line = reader.line_num
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(raw) >= max_rows:
+                result.file_errors.append(
+                    f"The file has more than {max_rows:,} staff rows; split it into smaller files."
+                )
+                return result
+            problem = ""
+            if len(cells) > len(columns):
+                problem = f"The line has {len(cells)} cells but the header has {len(columns)}."
+            cells = cells + [""] * (len(columns) - len(cells))
+            raw.append((start, {name: cells[i] for name, i in index.items()}, problem))
+    except csv.Error as exc:
+        result.file_errors.append(f"Line {line + 1} could not be read as CSV ({exc}).")
+        return result
+    result.line_count = len(raw)
+    if not raw:
+        result.file_errors.append("The file has a header line but no staff rows.")
+        return result
+
+    _validate_rows(raw, result, agency_emails={e.casefold() for e in agency_emails})
+    result.errors.sort(key=lambda e: e.line)
+    return result
+
+
+def _validate_rows(
+    raw: list[tuple[int, dict[str, str], str]], result: ParsedRoster, *, agency_emails: set[str]
+) -> None:
+    first_line_of: dict[str, int] = {}
+    for line, cells, _problem in raw:
+        email = cells["email"].strip().casefold()
+        if email and email not in first_line_of:
+            first_line_of[email] = line
+    result.emails_in_file = set(first_line_of)
+
+    candidates: list[RosterRow] = []
+    bad_lines: set[int] = set()
+    for line, cells, problem in raw:
+        errors = [problem] if problem else []
+        errors.extend(_row_errors(line, cells, first_line_of=first_line_of, agency_emails=agency_emails))
+        if errors:
+            bad_lines.add(line)
+            result.errors.extend(RowError(line, message) for message in errors)
+            continue
+        email = cells["email"].strip().casefold()
+        candidates.append(
+            RosterRow(
+                line=line,
+                name=" ".join(cells["name"].split()),
+                email=email,
+                role=role_from_text(cells["role"]) or "",
+                hire_date=date_from_text(cells["hire_date"]) or date.min,
+                supervisor_email=cells["supervisor_email"].strip().casefold(),
+                active=bool(active_from_text(cells["active"])),
+            )
+        )
+    rejected = _reject_unsupervisable(candidates, bad_lines, first_line_of, agency_emails)
+    result.errors.extend(rejected)
+    rejected_lines = {e.line for e in rejected}
+    result.rows = [row for row in candidates if row.line not in rejected_lines]
+
+
+def _row_errors(line: int, cells: dict[str, str], *, first_line_of: dict[str, int], agency_emails: set[str]) -> list[str]:
+    """Every reason one line cannot be imported, in column order."""
+    errors: list[str] = []
+    for column in COLUMNS:
+        if is_formula(cells[column]):
+            errors.append(
+                f"The {column} cell starts with “{cells[column].lstrip(' ')[:1]}”, which a spreadsheet "
+                "would run as a formula; remove that character."
+            )
+    name = " ".join(cells["name"].split())
+    if not name:
+        errors.append("The name is missing.")
+    elif any(len(part) > _NAME_MAX for part in split_name(name)):
+        errors.append(f"The name is too long (at most {_NAME_MAX} characters for a first or last name).")
+    email = cells["email"].strip().casefold()
+    if not email:
+        errors.append("The email is missing.")
+    elif not _valid_email(email):
+        errors.append(f"“{cells['email'].strip()}” is not a valid email address.")
+    elif first_line_of[email] != line:
+        errors.append(f"The email {email} is a duplicate of line {first_line_of[email]}.")
+    if role_from_text(cells["role"]) is None:
+        allowed = ", ".join(code for code, _ in JobRole.choices)
+        errors.append(f"Unknown role “{cells['role'].strip() or '(blank)'}”; use one of {allowed} (or its full name).")
+    if date_from_text(cells["hire_date"]) is None:
+        shown = cells["hire_date"].strip() or "(blank)"
+        errors.append(f"The hire date “{shown}” is not a date in the form YYYY-MM-DD.")
+    if active_from_text(cells["active"]) is None:
+        errors.append(f"Active “{cells['active'].strip() or '(blank)'}” must be yes or no.")
+    supervisor = cells["supervisor_email"].strip().casefold()
+    if supervisor:
+        if not _valid_email(supervisor):
+            errors.append(f"The supervisor email “{cells['supervisor_email'].strip()}” is not valid.")
+        elif supervisor == email:
+            errors.append("A person cannot be their own supervisor.")
+        elif supervisor not in first_line_of and supervisor not in agency_emails:
+            errors.append(f"The supervisor {supervisor} is neither in this file nor on the agency's active roster.")
+    return errors
+
+
+def _reject_unsupervisable(
+    candidates: list[RosterRow], bad_lines: set[int], first_line_of: dict[str, int], agency_emails: set[str]
+) -> list[RowError]:
+    """A good row whose supervisor exists only on a bad line cannot be applied alone, and neither can the
+    people that row supervises in turn (walked breadth first, so long chains stay linear)."""
+    supervised_by: dict[str, list[RosterRow]] = {}
+    for row in candidates:
+        if row.supervisor_email and row.supervisor_email not in agency_emails:
+            supervised_by.setdefault(row.supervisor_email, []).append(row)
+    queue = [email for email, line in first_line_of.items() if line in bad_lines]
+    errors: list[RowError] = []
+    while queue:
+        email = queue.pop()
+        for row in supervised_by.pop(email, []):
+            errors.append(RowError(row.line, f"The supervisor's own row (line {first_line_of[email]}) has errors."))
+            queue.append(row.email)
+    return errors
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
+
+
+def safe_cell(value: str) -> str:
+    """Neutralise a would-be formula for spreadsheets (OWASP): prefix it with an apostrophe."""
+    return f"'{value}" if is_formula(value) else value
+
+
+def write_roster(rows: Iterable[Iterable[str]], out: io.TextIOBase | None = None) -> str:
+    """CSV text in the import format, header first, every cell formula-safe."""
+    buffer = out or io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([safe_cell(str(cell)) for cell in row])
+    return buffer.getvalue() if isinstance(buffer, io.StringIO) else ""

@@ -1,0 +1,460 @@
+"""Writes about agencies and their staff: adding, editing, moving people and importing rosters.
+
+Every change keeps history (a person who leaves or moves keeps their old row, a role change writes a
+RoleChange) and ends with one ``sync_assignments`` call so mandated training follows the roster at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from curricula.services import SyncResult, sync_assignments
+
+from .models import Agency, JobRole, RoleChange, StaffMember
+from .roster import ParsedRoster, RosterRow, split_name
+
+User = get_user_model()
+EMAIL_BATCH = 100  # users per set-password task: a retry resends at most this many messages
+
+# --------------------------------------------------------------------------------------------------------
+# Reads used by the roster screens
+# --------------------------------------------------------------------------------------------------------
+
+
+def agencies_with_counts(agencies: QuerySet[Agency]) -> QuerySet[Agency]:
+    """The agency list on the home page, with active staff counted in the same query."""
+    return agencies.annotate(active_staff=Count("staff", filter=Q(staff__active=True))).order_by("name")
+
+
+def roster_rows(
+    agency: Agency, *, role: str = "", status: str = "active", search: str = ""
+) -> QuerySet[StaffMember]:
+    """An agency's staff for the roster table: one query per page whatever the size of the roster."""
+    qs = (
+        StaffMember.objects.filter(agency=agency)
+        .select_related("user", "supervisor__user")
+        .annotate(open_assignments=Count("assignments", filter=Q(assignments__state="open")))
+        .order_by("user__last_name", "user__first_name", "user__email", "pk")
+    )
+    if role:
+        qs = qs.filter(role=role)
+    if status == "active":
+        qs = qs.filter(active=True)
+    elif status == "inactive":
+        qs = qs.filter(active=False)
+    if search:
+        for term in search.split():
+            qs = qs.filter(
+                Q(user__first_name__icontains=term)
+                | Q(user__last_name__icontains=term)
+                | Q(user__email__icontains=term)
+            )
+    return qs
+
+
+def active_staff_emails(agency: Agency) -> set[str]:
+    """Lower-cased emails of an agency's active staff: who may be named as a supervisor in a roster file."""
+    emails = StaffMember.objects.filter(agency=agency, active=True).values_list(Lower("user__email"), flat=True)
+    return {e for e in emails if e}
+
+
+def export_rows(agency: Agency) -> list[list[str]]:
+    """The roster in the import format (active and former staff), so an export can be edited and re-imported."""
+    rows = []
+    staff = (
+        StaffMember.objects.filter(agency=agency)
+        .select_related("user", "supervisor__user")
+        .order_by("user__last_name", "user__first_name", "user__email", "pk")
+    )
+    for member in staff:
+        supervisor = member.supervisor.user.email if member.supervisor else ""
+        name = member.user.get_full_name() or member.user.email
+        rows.append(
+            [
+                name, member.user.email, member.role, member.hire_date.isoformat(), supervisor,
+                "yes" if member.active else "no",
+            ]
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------------
+# One person at a time
+# --------------------------------------------------------------------------------------------------------
+
+
+def find_user_by_email(email: str) -> AbstractBaseUser | None:
+    """The account for an email, ignoring case (usernames are emails here, so they are checked too)."""
+    return _users_by_email([email]).get(email.strip().casefold())
+
+
+def _users_by_email(emails: Iterable[str]) -> dict[str, AbstractBaseUser]:
+    """Lower-cased email -> user in one query; an email match wins over a username match, then the oldest."""
+    keys = {e.strip().casefold() for e in emails if e.strip()}
+    if not keys:
+        return {}
+    users = list(
+        User.objects.annotate(email_key=Lower("email"), username_key=Lower("username"))
+        .filter(Q(email_key__in=keys) | Q(username_key__in=keys))
+        .order_by("pk")
+    )
+    found: dict[str, AbstractBaseUser] = {}
+    for user in users:
+        if user.email_key in keys:
+            found.setdefault(user.email_key, user)
+    for user in users:
+        if user.username_key in keys:
+            found.setdefault(user.username_key, user)
+    return found
+
+
+def _check_details(
+    *, staff: StaffMember | None, agency: Agency, hire_date: date, supervisor: StaffMember | None,
+    active: bool, left_on: date | None,
+) -> None:
+    """The rules a staff record must meet, as field errors a form can show next to its inputs."""
+    errors: dict[str, str] = {}
+    if supervisor is not None:
+        if supervisor.agency_id != agency.pk or not supervisor.active:
+            errors["supervisor"] = "The supervisor must be an active staff member of the same agency."
+        elif staff is not None and supervisor.pk == staff.pk:
+            errors["supervisor"] = "A person cannot be their own supervisor."
+    if not active and left_on is None:
+        errors["left_on"] = "Enter the date this person left."
+    if left_on is not None and left_on < hire_date:
+        errors["left_on"] = "The leaving date cannot be before the hire date."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_staff(
+    *, agency: Agency, email: str, first_name: str, last_name: str, role: str, hire_date: date,
+    supervisor: StaffMember | None = None, by: AbstractBaseUser,
+) -> StaffMember:
+    """Put a person on an agency's roster, creating their account if the email is new (they are emailed a
+    link to set a password). Someone who left the agency before is re-activated, keeping one row."""
+    email = email.strip()
+    _check_details(staff=None, agency=agency, hire_date=hire_date, supervisor=supervisor, active=True, left_on=None)
+    user = find_user_by_email(email)
+    if user is None:
+        user = User(username=email.casefold(), email=email.casefold(), first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.save()
+        queue_set_password_emails([user.pk])
+    staff = StaffMember.objects.select_for_update().filter(user=user, agency=agency).first()
+    if staff is not None and staff.active:
+        raise ValidationError({"email": f"{email} is already on the {agency} roster."})
+    if staff is None:
+        staff = StaffMember.objects.create(
+            user=user, agency=agency, role=role, hire_date=hire_date, supervisor=supervisor
+        )
+        RoleChange.objects.create(staff=staff, role=role, changed_by=by)
+    else:
+        previous_role = staff.role
+        staff.role, staff.hire_date, staff.supervisor = role, hire_date, supervisor
+        staff.active, staff.left_on = True, None
+        staff.save(update_fields=["role", "hire_date", "supervisor", "active", "left_on", "updated_at"])
+        if previous_role != role:
+            RoleChange.objects.create(staff=staff, role=role, changed_by=by)
+    sync_assignments(staff_ids=[staff.pk])
+    return staff
+
+
+@transaction.atomic
+def update_staff(
+    *, staff: StaffMember, role: str, hire_date: date, supervisor: StaffMember | None, active: bool,
+    left_on: date | None, by: AbstractBaseUser, is_agency_admin: bool | None = None,
+) -> StaffMember:
+    """Change a person's role, dates, supervisor or status. Leaving keeps the row (active off, left_on set);
+    a role change is recorded, and assignments follow (new mandates added, ones no longer targeted withdrawn)."""
+    current = StaffMember.objects.select_for_update().get(pk=staff.pk)
+    left_on = None if active else left_on
+    _check_details(
+        staff=current, agency=current.agency, hire_date=hire_date, supervisor=supervisor, active=active,
+        left_on=left_on,
+    )
+    role_changed = current.role != role
+    current.role, current.hire_date, current.supervisor = role, hire_date, supervisor
+    current.active, current.left_on = active, left_on
+    fields = ["role", "hire_date", "supervisor", "active", "left_on", "updated_at"]
+    if is_agency_admin is not None:
+        current.is_agency_admin = is_agency_admin
+        fields.append("is_agency_admin")
+    current.save(update_fields=fields)
+    if role_changed:
+        RoleChange.objects.create(staff=current, role=role, changed_by=by)
+    sync_assignments(staff_ids=[current.pk])
+    return current
+
+
+@transaction.atomic
+def move_staff(
+    *, staff: StaffMember, to_agency: Agency, moved_on: date, role: str, hire_date: date, by: AbstractBaseUser
+) -> StaffMember:
+    """Move a person to another agency: the old record ends on ``moved_on`` (kept as history, with its
+    completed training) and a record at the new agency starts, or a former one there is re-activated."""
+    old = StaffMember.objects.select_for_update().get(pk=staff.pk)
+    if to_agency.pk == old.agency_id:
+        raise ValidationError({"to_agency": "Choose a different agency."})
+    if moved_on < old.hire_date:
+        raise ValidationError({"moved_on": "The move cannot be before the hire date at the current agency."})
+    if old.active:
+        old.active, old.left_on = False, moved_on
+        old.save(update_fields=["active", "left_on", "updated_at"])
+    new = StaffMember.objects.select_for_update().filter(user_id=old.user_id, agency=to_agency).first()
+    if new is None:
+        new = StaffMember.objects.create(user_id=old.user_id, agency=to_agency, role=role, hire_date=hire_date)
+        RoleChange.objects.create(staff=new, role=role, changed_by=by)
+    else:
+        role_changed = new.role != role
+        new.role, new.hire_date, new.supervisor = role, hire_date, None
+        new.active, new.left_on = True, None
+        new.save(update_fields=["role", "hire_date", "supervisor", "active", "left_on", "updated_at"])
+        if role_changed:
+            RoleChange.objects.create(staff=new, role=role, changed_by=by)
+    sync_assignments(staff_ids=[old.pk, new.pk])
+    return new
+
+
+# --------------------------------------------------------------------------------------------------------
+# Set-password email for accounts created here
+# --------------------------------------------------------------------------------------------------------
+
+
+def set_password_link(user: AbstractBaseUser) -> str:
+    """The same one-time link Django's password reset sends (it works for accounts with no password yet)."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_set_password_emails(*, users: Sequence[AbstractBaseUser]) -> int:
+    """Email each new account a link to choose a password, over one mail connection."""
+    messages = []
+    for user in users:
+        if not user.email or user.has_usable_password():
+            continue  # they set a password already (e.g. a retry after the first send)
+        context = {"user": user, "link": set_password_link(user), "site_name": settings.WAGTAIL_SITE_NAME}
+        subject = " ".join(render_to_string("agencies/email/set_password_subject.txt", context).split())
+        body = render_to_string("agencies/email/set_password_body.txt", context)
+        messages.append(EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0
+
+
+def queue_set_password_emails(user_ids: Sequence[int]) -> None:
+    """Send after the transaction commits, so nobody is emailed about an account that was rolled back."""
+    from .tasks import send_set_password_emails as task
+
+    ids = list(user_ids)
+
+    def queue() -> None:
+        for start in range(0, len(ids), EMAIL_BATCH):
+            task.delay(ids[start : start + EMAIL_BATCH])
+
+    if ids:
+        transaction.on_commit(queue)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Roster import
+# --------------------------------------------------------------------------------------------------------
+
+
+class RosterNotValid(Exception):
+    """The file has errors and the user did not choose to apply only the valid rows."""
+
+
+@dataclass
+class RosterPlan:
+    """What applying a roster file would do, computed the same way for the preview and for the import."""
+
+    rows: list[RosterRow]
+    users: dict[str, AbstractBaseUser]
+    staff_by_user: dict[int, StaffMember]
+    new_accounts: list[RosterRow] = field(default_factory=list)
+    new_staff: list[RosterRow] = field(default_factory=list)
+    changed: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
+    role_changes: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
+    leaving: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
+    returning: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
+    unchanged: int = 0
+    missing: list[StaffMember] = field(default_factory=list)
+    deactivate_missing: bool = False
+
+
+def plan_roster_import(
+    *, agency: Agency, parsed: ParsedRoster, deactivate_missing: bool = False
+) -> RosterPlan:
+    """Compare the valid rows with the agency's roster in two queries (accounts, current staff)."""
+    rows = parsed.rows
+    users = _users_by_email(row.email for row in rows)
+    staff = list(StaffMember.objects.filter(agency=agency).select_related("user", "supervisor__user"))
+    plan = RosterPlan(
+        rows=rows, users=users, staff_by_user={m.user_id: m for m in staff}, deactivate_missing=deactivate_missing
+    )
+    for row in rows:
+        user = users.get(row.email)
+        member = plan.staff_by_user.get(user.pk) if user is not None else None
+        if user is None:
+            plan.new_accounts.append(row)
+        if member is None:
+            plan.new_staff.append(row)
+            continue
+        current_supervisor = member.supervisor.user.email.casefold() if member.supervisor else ""
+        same = (
+            member.role == row.role and member.hire_date == row.hire_date and member.active == row.active
+            and current_supervisor == row.supervisor_email
+        )
+        if same:
+            plan.unchanged += 1
+            continue
+        plan.changed.append((member, row))
+        if member.role != row.role:
+            plan.role_changes.append((member, row))
+        if member.active and not row.active:
+            plan.leaving.append((member, row))
+        if not member.active and row.active:
+            plan.returning.append((member, row))
+    in_file = {u.pk for u in users.values()}
+    plan.missing = sorted(
+        (m for m in staff if m.active and m.user_id not in in_file and m.user.email.casefold() not in parsed.emails_in_file),
+        key=lambda m: (m.user.last_name, m.user.first_name, m.user.email),
+    )
+    return plan
+
+
+@dataclass
+class RosterResult:
+    created_accounts: int = 0
+    created_staff: int = 0
+    updated_staff: int = 0
+    role_changes: int = 0
+    deactivated_missing: int = 0
+    skipped_lines: list[int] = field(default_factory=list)
+    sync: SyncResult | None = None
+
+
+def apply_roster_import(
+    *, agency: Agency, parsed: ParsedRoster, by: AbstractBaseUser, valid_rows_only: bool = False,
+    deactivate_missing: bool = False, today: date | None = None,
+) -> RosterResult:
+    """Apply a validated roster in one transaction with a fixed number of queries, however long the file:
+    accounts and staff are bulk-created and bulk-updated, then assignments are synced once for everyone
+    touched. Nothing is written unless the whole file is valid or ``valid_rows_only`` is chosen."""
+    if parsed.file_errors or not parsed.rows:
+        raise RosterNotValid("The file cannot be imported.")
+    if parsed.errors and not valid_rows_only:
+        raise RosterNotValid("The file has errors; fix them or choose to apply only the valid rows.")
+    today = today or timezone.localdate()
+    now = timezone.now()
+    result = RosterResult(skipped_lines=parsed.invalid_lines)
+    with transaction.atomic():
+        Agency.objects.select_for_update().only("pk").get(pk=agency.pk)  # one import per agency at a time
+        plan = plan_roster_import(agency=agency, parsed=parsed, deactivate_missing=deactivate_missing)
+        users = _create_accounts(plan)
+        result.created_accounts = len(plan.new_accounts)
+        _fill_blank_names(plan)
+
+        new_staff = StaffMember.objects.bulk_create(
+            [
+                StaffMember(
+                    user=users[row.email], agency=agency, role=row.role, hire_date=row.hire_date,
+                    active=row.active, left_on=None if row.active else today,
+                )
+                for row in plan.new_staff
+            ]
+        )
+        result.created_staff = len(new_staff)
+        # Supervisors: whoever the file names, else an active member of the agency with that email.
+        new_by_email = {row.email: m for row, m in zip(plan.new_staff, new_staff, strict=True)}
+        by_email: dict[str, StaffMember] = {
+            m.user.email.casefold(): m for m in plan.staff_by_user.values() if m.active and m.user.email
+        }
+        for row in plan.rows:
+            by_email[row.email] = new_by_email.get(row.email) or plan.staff_by_user[users[row.email].pk]
+
+        to_update: list[StaffMember] = []
+        for member, row in plan.changed:
+            member.role, member.hire_date, member.active = row.role, row.hire_date, row.active
+            member.left_on = None if row.active else (member.left_on or today)
+            member.supervisor = by_email.get(row.supervisor_email) if row.supervisor_email else None
+            member.updated_at = now
+            to_update.append(member)
+        for row, member in zip(plan.new_staff, new_staff, strict=True):
+            if row.supervisor_email:
+                member.supervisor = by_email.get(row.supervisor_email)
+                to_update.append(member)
+        if to_update:
+            StaffMember.objects.bulk_update(
+                to_update, ["role", "hire_date", "supervisor", "active", "left_on", "updated_at"]
+            )
+        result.updated_staff = len(plan.changed)
+
+        role_rows = [RoleChange(staff=m, role=m.role, changed_by=by) for m in new_staff]
+        role_rows += [RoleChange(staff=m, role=row.role, changed_by=by) for m, row in plan.role_changes]
+        RoleChange.objects.bulk_create(role_rows)
+        result.role_changes = len(plan.role_changes)
+
+        missing_ids = [m.pk for m in plan.missing] if deactivate_missing else []
+        if missing_ids:
+            StaffMember.objects.filter(pk__in=missing_ids, active=True).update(
+                active=False, left_on=today, updated_at=now
+            )
+        result.deactivated_missing = len(missing_ids)
+
+        touched = [m.pk for m in new_staff] + [m.pk for m, _row in plan.changed] + missing_ids
+        if touched:
+            result.sync = sync_assignments(staff_ids=touched, today=today)
+        queue_set_password_emails([users[row.email].pk for row in plan.new_accounts])
+    return result
+
+
+def _create_accounts(plan: RosterPlan) -> dict[str, AbstractBaseUser]:
+    """Bulk-create the accounts the file needs; each starts without a password (they get a link)."""
+    new_users = []
+    for row in plan.new_accounts:
+        user = User(username=row.email, email=row.email, first_name=row.first_name, last_name=row.last_name)
+        user.set_unusable_password()
+        new_users.append(user)
+    created = User.objects.bulk_create(new_users)
+    users = dict(plan.users)
+    users.update({u.email: u for u in created})
+    return users
+
+
+def _fill_blank_names(plan: RosterPlan) -> None:
+    """An existing account may serve several agencies, so its name is only filled in, never overwritten."""
+    named = []
+    for row in plan.rows:
+        user = plan.users.get(row.email)
+        if user is not None and not (user.first_name or user.last_name) and (row.first_name or row.last_name):
+            user.first_name, user.last_name = row.first_name, row.last_name
+            named.append(user)
+    if named:
+        User.objects.bulk_update(named, ["first_name", "last_name"])
+
+
+def role_label(code: str) -> str:
+    return dict(JobRole.choices).get(code, code)

@@ -1,0 +1,27 @@
+"""Celery tasks for agencies. Each takes ids, loads rows, calls one service, and owns its retry policy."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_set_password_emails(self, user_ids: list[int]) -> int:
+    """Email new accounts their set-password link; a retry skips anyone who has set a password since."""
+    from django.contrib.auth import get_user_model
+
+    from .services import send_set_password_emails as send
+
+    users = list(get_user_model().objects.filter(pk__in=user_ids).order_by("pk"))
+    try:
+        return send(users=users)
+    except OSError as exc:  # SMTP and socket failures
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=120)
+def sync_all_assignments(self) -> None:
+    """Re-derive everyone's assignments after a mandate changes (queued after the change commits)."""
+    from curricula.services import sync_assignments
+
+    sync_assignments()

@@ -1,0 +1,333 @@
+"""Staff screens for coordinators and agency administrators: roster, staff edits, imports, assignments.
+
+Every view obtains its agency and staff through ``agencies.access`` (404 outside the user's scope) and hands
+the change to one service function.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from curricula.models import Assignment, AssignmentState
+from curricula.services import assign_curriculum, waive_assignment
+
+from . import services
+from .access import get_managed_agency, get_managed_staff, managed_agencies, require_manager
+from .forms import (
+    AddStaffForm,
+    AssignForm,
+    EditStaffForm,
+    MoveStaffForm,
+    RosterApplyForm,
+    RosterFilterForm,
+    RosterUploadForm,
+    WaiveForm,
+)
+from .models import Agency, StaffMember
+from .roster import ParsedRoster, parse_roster, write_roster
+
+ROSTER_PAGE_SIZE = 100
+IMPORTS_SESSION_KEY = "roster_imports"
+IMPORT_TTL = timedelta(hours=2)
+ERRORS_SHOWN = 500
+
+
+def _staff_in_agency(request: HttpRequest, slug: str, pk: int) -> tuple[Agency, StaffMember]:
+    agency = get_managed_agency(request.user, slug)
+    staff = get_managed_staff(request.user, pk)
+    if staff.agency_id != agency.pk:
+        raise Http404("No such staff member.")
+    return agency, staff
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    """Show a service's field errors next to the form's inputs (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    require_manager(request.user)
+    agencies = services.agencies_with_counts(managed_agencies(request.user))
+    return render(request, "agencies/home.html", {"agencies": agencies})
+
+
+@login_required
+def roster(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    filter_form = RosterFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {"search": "", "role": "", "status": "active"}
+    page = Paginator(services.roster_rows(agency, **filters), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "agencies/roster.html",
+        {"agency": agency, "filter_form": filter_form, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def export_roster(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{agency.slug}-roster-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # byte order mark: Excel then reads the names as UTF-8
+    response.write(write_roster(services.export_rows(agency)))
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_staff(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    form = AddStaffForm(request.POST or None, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff = services.add_staff(agency=agency, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"{staff.display_name} is on the {agency} roster.")
+            return redirect("agencies:staff", slug=agency.slug, pk=staff.pk)
+    return render(request, "agencies/staff_form.html", {"agency": agency, "form": form, "title": "Add a staff member"})
+
+
+@login_required
+def staff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, staff = _staff_in_agency(request, slug, pk)
+    today = timezone.localdate()
+    assignments = list(
+        Assignment.objects.filter(staff=staff)
+        .select_related("curriculum", "requirement__curriculum", "assigned_by")
+        .order_by("due_on", "pk")
+    )
+    for assignment in assignments:
+        assignment.status_code, assignment.status_label = _assignment_status(assignment, today)
+    other_records = (
+        StaffMember.objects.filter(user_id=staff.user_id, agency__in=managed_agencies(request.user))
+        .exclude(pk=staff.pk)
+        .select_related("agency")
+        .order_by("-hire_date")
+    )
+    context = {
+        "agency": agency,
+        "staff": staff,
+        "open_assignments": [a for a in assignments if a.state == AssignmentState.OPEN],
+        "closed_assignments": [a for a in assignments if a.state != AssignmentState.OPEN],
+        "role_changes": staff.role_changes.select_related("changed_by").order_by("-changed_at", "-pk"),
+        "other_records": other_records,
+    }
+    return render(request, "agencies/staff_detail.html", context)
+
+
+def _assignment_status(assignment: Assignment, today) -> tuple[str, str]:
+    if assignment.state == AssignmentState.OPEN:
+        return ("overdue", "Overdue") if assignment.due_on < today else ("due", "Open")
+    return assignment.state, assignment.get_state_display()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, staff = _staff_in_agency(request, slug, pk)
+    form = EditStaffForm(request.POST or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_staff(staff=staff, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Saved the changes for {staff.display_name}.")
+            return redirect("agencies:staff", slug=agency.slug, pk=staff.pk)
+    return render(
+        request,
+        "agencies/staff_form.html",
+        {"agency": agency, "staff": staff, "form": form, "title": f"Edit {staff.display_name}"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency, staff = _staff_in_agency(request, slug, pk)
+    form = MoveStaffForm(request.POST or None, staff=staff, agencies=managed_agencies(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.move_staff(staff=staff, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"{staff.display_name} moved to {new.agency}; their record here is kept.")
+            return redirect("agencies:staff", slug=new.agency.slug, pk=new.pk)
+    return render(
+        request,
+        "agencies/staff_form.html",
+        {"agency": agency, "staff": staff, "form": form, "title": f"Move {staff.display_name} to another agency"},
+    )
+
+
+# ---- roster import: upload -> preview (from the session, never from the browser) -> apply ---------------
+
+
+def _pending_imports(request: HttpRequest) -> dict[str, dict]:
+    """Uploaded files waiting for confirmation, dropping expired ones."""
+    pending = request.session.get(IMPORTS_SESSION_KEY, {})
+    cutoff = (timezone.now() - IMPORT_TTL).isoformat()
+    fresh = {token: entry for token, entry in pending.items() if entry["uploaded_at"] >= cutoff}
+    if fresh != pending:
+        request.session[IMPORTS_SESSION_KEY] = fresh
+    return fresh
+
+
+def _parse(agency: Agency, content: bytes) -> ParsedRoster:
+    from django.conf import settings
+
+    return parse_roster(
+        content, agency_emails=services.active_staff_emails(agency), max_bytes=settings.ROSTER_MAX_UPLOAD_BYTES
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_roster(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    parsed = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        parsed = _parse(agency, content)
+        if not parsed.file_errors:
+            token = secrets.token_urlsafe(16)
+            pending = {t: e for t, e in _pending_imports(request).items() if e["agency"] != agency.pk}
+            pending[token] = {
+                "agency": agency.pk,
+                "filename": upload.name[:200],
+                "content": content.decode("utf-8-sig"),
+                "uploaded_at": timezone.now().isoformat(),
+            }
+            request.session[IMPORTS_SESSION_KEY] = pending
+            return redirect("agencies:import_preview", slug=agency.slug, token=token)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "agencies/import.html", {"agency": agency, "form": form, "parsed": parsed}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    entry = _pending_imports(request).get(token)
+    if entry is None or entry["agency"] != agency.pk:
+        messages.error(request, "That upload has expired or was already applied. Please upload the file again.")
+        return redirect("agencies:import", slug=agency.slug)
+    parsed = _parse(agency, entry["content"].encode("utf-8"))
+    form = RosterApplyForm(request.POST or None, initial={"token": token})
+    if request.method == "POST" and form.is_valid() and not parsed.file_errors:
+        valid_only = form.cleaned_data["valid_rows_only"]
+        if parsed.errors and not valid_only:
+            form.add_error(
+                None, "The file has errors. Fix them and upload it again, or tick “Apply only the valid rows”."
+            )
+        else:
+            try:
+                result = services.apply_roster_import(
+                    agency=agency, parsed=parsed, by=request.user, valid_rows_only=valid_only,
+                    deactivate_missing=form.cleaned_data["deactivate_missing"],
+                )
+            except IntegrityError:
+                form.add_error(None, "The roster changed while the file was being applied; nothing was saved. Try again.")
+            else:
+                pending = _pending_imports(request)
+                pending.pop(token, None)
+                request.session[IMPORTS_SESSION_KEY] = pending
+                messages.success(request, _result_message(result))
+                return redirect("agencies:roster", slug=agency.slug)
+    plan = services.plan_roster_import(agency=agency, parsed=parsed) if not parsed.file_errors else None
+    context = {
+        "agency": agency,
+        "filename": entry["filename"],
+        "parsed": parsed,
+        "plan": plan,
+        "form": form,
+        "errors_shown": parsed.errors[:ERRORS_SHOWN],
+        "errors_hidden": max(0, len(parsed.errors) - ERRORS_SHOWN),
+    }
+    return render(request, "agencies/import_preview.html", context, status=400 if form.errors else 200)
+
+
+def _result_message(result: services.RosterResult) -> str:
+    parts = [
+        f"Roster imported: {result.created_staff} added, {result.updated_staff} updated",
+        f"{result.created_accounts} new accounts (emailed a link to set a password)",
+        f"{result.role_changes} role changes",
+    ]
+    if result.deactivated_missing:
+        parts.append(f"{result.deactivated_missing} missing from the file marked as left")
+    if result.skipped_lines:
+        parts.append(f"{len(result.skipped_lines)} lines with errors skipped")
+    if result.sync is not None:
+        parts.append(f"{len(result.sync.created)} assignments added and {len(result.sync.withdrawn)} withdrawn")
+    return "; ".join(parts) + "."
+
+
+# ---- manual assignments and waivers -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    initial = {}
+    if request.method == "GET" and request.GET.get("staff", "").isdigit():
+        initial = {"staff": request.GET["staff"], "target": "person"}
+    form = AssignForm(request.POST or None, agency=agency, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        staff = form.chosen_staff()
+        if not staff:
+            form.add_error("role", "Nobody active at this agency has that job role.")
+        else:
+            curriculum = form.cleaned_data["curriculum"]
+            created = assign_curriculum(
+                staff=staff, curriculum=curriculum, due_on=form.cleaned_data["due_on"], by=request.user
+            )
+            kept = len(staff) - len(created)
+            note = f"; {kept} already had it open and kept the earlier due date" if kept else ""
+            messages.success(request, f"Assigned {curriculum.code} to {len(created)} people{note}.")
+            if form.cleaned_data["target"] == "person":
+                return redirect("agencies:staff", slug=agency.slug, pk=staff[0].pk)
+            return redirect("agencies:roster", slug=agency.slug)
+    return render(request, "agencies/assign.html", {"agency": agency, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def waive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("staff__user", "curriculum"),
+        pk=pk, staff__agency=agency, state=AssignmentState.OPEN,
+    )
+    form = WaiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        waive_assignment(assignment=assignment, reason=form.cleaned_data["reason"], by=request.user)
+        messages.success(request, f"Waived {assignment.curriculum.code} for {assignment.staff.display_name}.")
+        return redirect(reverse("agencies:staff", kwargs={"slug": agency.slug, "pk": assignment.staff_id}))
+    return render(request, "agencies/waive.html", {"agency": agency, "assignment": assignment, "form": form})

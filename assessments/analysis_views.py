@@ -1,0 +1,66 @@
+"""Item analysis pages for training coordinators."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from agencies.access import require_coordinator
+from config.csvutil import Echo, safe_cell
+
+from .analysis import item_analysis
+from .models import Quiz
+
+
+def item_analysis_page(request: HttpRequest, key: str) -> HttpResponse:
+    require_coordinator(request.user)
+    quiz = get_object_or_404(Quiz, key=key)
+    attempts, stats = item_analysis(quiz)
+    return render(request, "assessments/analysis.html", {"quiz": quiz, "attempts": attempts, "stats": stats})
+
+
+def item_analysis_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
+    require_coordinator(request.user)
+    quiz = get_object_or_404(Quiz, key=key)
+    attempts, stats = item_analysis(quiz)
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield writer.writerow(
+            [
+                "question_key",
+                "type",
+                "competency",
+                "responses",
+                "facility",
+                "discrimination",
+                "option",
+                "times_chosen",
+                "correct",
+            ]
+        )
+        for item in stats:
+            base = [
+                item.question.key,
+                item.question.type_label,
+                item.question.competency,
+                item.responses,
+                "" if item.facility is None else f"{item.facility:.3f}",
+                "" if item.discrimination is None else f"{item.discrimination:.3f}",
+            ]
+            if not item.option_counts:
+                yield writer.writerow([safe_cell(v) for v in [*base, "", "", ""]])
+            for label, count, correct in item.option_counts:
+                yield writer.writerow([safe_cell(v) for v in [*base, label, count, "yes" if correct else "no"]])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="item-analysis-{quiz.key}.csv"'
+    return response
+
+
+def analysis_index(request: HttpRequest) -> HttpResponse:
+    require_coordinator(request.user)
+    quizzes = Quiz.objects.select_related("curriculum").order_by("key")
+    return render(request, "assessments/analysis_index.html", {"quizzes": quizzes})

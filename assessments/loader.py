@@ -1,0 +1,196 @@
+"""Loads the quiz banks in content/source/quizzes/<CODE>.yaml. Re-running updates questions in place
+(matched by key); options are rebuilt only for a question whose source changed and that no one answered."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from content.source_files import SOURCE_DIR, SourceError, citation_text, read_yaml
+from curricula.models import CurriculumPage, ModulePage
+
+from .models import (
+    MatchingQuestion,
+    MultipleChoiceQuestion,
+    Option,
+    OrderingQuestion,
+    Question,
+    Quiz,
+    ScenarioPart,
+    ScenarioQuestion,
+    SingleChoiceQuestion,
+    TrueFalseQuestion,
+)
+
+TYPES: dict[str, type[Question]] = {
+    "single": SingleChoiceQuestion,
+    "multiple": MultipleChoiceQuestion,
+    "truefalse": TrueFalseQuestion,
+    "ordering": OrderingQuestion,
+    "matching": MatchingQuestion,
+    "scenario": ScenarioQuestion,
+}
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def load_quizzes(references: dict, report) -> None:
+    for path in sorted((SOURCE_DIR / "quizzes").glob("*.yaml")):
+        load_quiz_file(path, references, report)
+
+
+def load_quiz_file(path, references: dict, report) -> Quiz:
+    data = read_yaml(path)
+    code = path.stem
+    curriculum = CurriculumPage.objects.filter(code=code).first()
+    if curriculum is None:
+        raise SourceError(f"{path}: no curriculum with code {code}")
+    spec = data["quiz"]
+    module = ModulePage.objects.child_of(curriculum).filter(slug=spec.get("module")).first()
+    if spec.get("module") and module is None:
+        raise SourceError(f"{path}: curriculum {code} has no module {spec['module']!r}")
+    digest = _digest(data)
+    quiz, created = Quiz.objects.get_or_create(
+        key=code.lower(), defaults={"title": spec["title"], "curriculum": curriculum}
+    )
+    label = f"Quiz {quiz.key}"
+    if not created and quiz.source_hash == digest:
+        report.note("unchanged", label)
+        return quiz
+    quiz.title = spec["title"]
+    quiz.intro = spec.get("intro", "") or ""
+    quiz.curriculum = curriculum
+    quiz.module = module
+    quiz.required = bool(spec.get("required", True))
+    quiz.pass_mark = int(spec.get("pass_mark", 80))
+    quiz.max_attempts = int(spec.get("max_attempts", 0))
+    quiz.wait_minutes = int(spec.get("wait_minutes", 0))
+    quiz.shuffle_options = bool(spec.get("shuffle_options", True))
+    quiz.draw_count = int(spec.get("draw", 0))
+    quiz.source_hash = digest
+    quiz.save()
+    keys = [q["key"] for q in data["questions"]]
+    if len(keys) != len(set(keys)):
+        raise SourceError(f"{path}: question keys are not unique")
+    for order, qspec in enumerate(data["questions"]):
+        load_question(quiz, qspec, order, references, path)
+    report.note("created" if created else "updated", label)
+    return quiz
+
+
+def load_question(quiz: Quiz, spec: dict, order: int, references: dict, path) -> Question:
+    qtype = TYPES.get(spec.get("type"))
+    if qtype is None:
+        raise SourceError(f"{path}: question {spec.get('key')}: unknown type {spec.get('type')!r}")
+    common = {
+        "sort_order": order,
+        "text": spec["text"].strip(),
+        "explanation": (spec.get("explanation") or "").strip(),
+        "source": citation_text(spec["source"], references) if spec.get("source") else "",
+        "competency": spec.get("competency", "") or "",
+    }
+    if qtype is TrueFalseQuestion:
+        common.update(
+            correct_answer=bool(spec["answer"]),
+            feedback_true=(spec.get("feedback_true") or "").strip(),
+            feedback_false=(spec.get("feedback_false") or "").strip(),
+        )
+    elif qtype is MatchingQuestion:
+        common["categories"] = list(spec["categories"])
+    elif qtype is ScenarioQuestion:
+        common["vignette"] = spec["vignette"].strip()
+    existing = Question.objects.filter(quiz=quiz, key=spec["key"]).first()
+    if existing is not None and not isinstance(existing, qtype):
+        if existing.responses.exists():
+            raise SourceError(f"{path}: question {spec['key']} changed type but already has answers; use a new key")
+        existing.delete()
+        existing = None
+    if existing is None:
+        question = qtype.objects.create(quiz=quiz, key=spec["key"], **common)
+    else:
+        question = existing
+        for name, value in common.items():
+            setattr(question, name, value)
+        question.save()
+    if question.responses.exists():
+        # Options of an answered question keep their ids (answers point at them): update texts in place.
+        _update_option_texts(question, spec)
+        return question
+    question.options.all().delete()
+    if qtype is ScenarioQuestion:
+        question.parts.all().delete()
+        for part_order, part_spec in enumerate(spec["parts"]):
+            part = ScenarioPart.objects.create(
+                question=question, key=part_spec["key"], sort_order=part_order, text=part_spec["text"].strip()
+            )
+            Option.objects.bulk_create(
+                Option(
+                    question=question,
+                    part=part,
+                    sort_order=i,
+                    text=str(o["text"]).strip(),
+                    is_correct=bool(o.get("correct")),
+                    feedback=(o.get("feedback") or "").strip(),
+                    next_part=str(o.get("next") or ""),
+                )
+                for i, o in enumerate(part_spec["options"])
+            )
+    elif qtype is OrderingQuestion:
+        Option.objects.bulk_create(
+            Option(question=question, sort_order=i, text=str(item).strip(), is_correct=True)
+            for i, item in enumerate(spec["items"])
+        )
+    elif qtype is MatchingQuestion:
+        for item in spec["items"]:
+            if item["category"] not in spec["categories"]:
+                raise SourceError(f"{path}: question {spec['key']}: unknown category {item['category']!r}")
+        Option.objects.bulk_create(
+            Option(
+                question=question,
+                sort_order=i,
+                text=str(item["text"]).strip(),
+                category=item["category"],
+                feedback=(item.get("feedback") or "").strip(),
+            )
+            for i, item in enumerate(spec["items"])
+        )
+    elif qtype is not TrueFalseQuestion:
+        options = spec["options"]
+        correct = sum(1 for o in options if o.get("correct"))
+        if qtype is SingleChoiceQuestion and correct != 1:
+            raise SourceError(f"{path}: question {spec['key']} must have exactly one correct option")
+        Option.objects.bulk_create(
+            Option(
+                question=question,
+                sort_order=i,
+                text=str(o["text"]).strip(),
+                is_correct=bool(o.get("correct")),
+                feedback=(o.get("feedback") or "").strip(),
+            )
+            for i, o in enumerate(options)
+        )
+    return question
+
+
+def _update_option_texts(question: Question, spec: dict) -> None:
+    if isinstance(question, ScenarioQuestion):
+        specs = {p["key"]: p for p in spec.get("parts", [])}
+        for part in question.parts.all():
+            part_spec = specs.get(part.key)
+            if part_spec:
+                part.text = part_spec["text"].strip()
+                part.save(update_fields=["text"])
+                for option, o in zip(part.options.all(), part_spec["options"], strict=False):
+                    option.text, option.feedback = str(o["text"]).strip(), (o.get("feedback") or "").strip()
+                    option.save(update_fields=["text", "feedback"])
+        return
+    items = spec.get("options") or spec.get("items") or []
+    for option, o in zip(question.options.all(), items, strict=False):
+        if isinstance(o, dict):
+            option.text, option.feedback = str(o["text"]).strip(), (o.get("feedback") or "").strip()
+        else:
+            option.text = str(o).strip()
+        option.save(update_fields=["text", "feedback"])

@@ -1,0 +1,120 @@
+"""Quiz pages. Thin: the rules live in services and the question models."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .forms import parse_answers
+from .models import Attempt, Quiz, Response
+from .presenters import questions_for_attempt, review_for_attempt
+from .services import AttemptRefused, eligibility, save_answers, start_attempt, submit_attempt
+
+
+def _live_quiz(key: str) -> Quiz:
+    quiz = Quiz.objects.filter(key=key, active=True).select_related("curriculum", "module").first()
+    if quiz is None or (quiz.curriculum is not None and not quiz.curriculum.live):
+        raise Http404("No such quiz.")
+    return quiz
+
+
+def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
+    """A learner sees only their own attempts; anyone else's is a 404."""
+    return get_object_or_404(Attempt.objects.select_related("quiz__curriculum"), pk=attempt_id, user=request.user)
+
+
+@login_required
+def quiz_detail(request: HttpRequest, key: str) -> HttpResponse:
+    quiz = _live_quiz(key)
+    attempts = list(Attempt.objects.filter(user=request.user, quiz=quiz).order_by("number"))
+    check = eligibility(user=request.user, quiz=quiz, attempts=attempts)
+    submitted = [a for a in attempts if a.submitted_at]
+    return render(
+        request,
+        "assessments/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "question_count": quiz.draw_count or quiz.questions.count(),
+            "attempts": submitted,
+            "open_attempt": next((a for a in attempts if a.submitted_at is None), None),
+            "best": max((a.score for a in submitted), default=None),
+            "passed": any(a.passed for a in submitted),
+            "eligibility": check,
+        },
+    )
+
+
+@login_required
+@require_POST
+def quiz_start(request: HttpRequest, key: str) -> HttpResponse:
+    quiz = _live_quiz(key)
+    try:
+        attempt = start_attempt(user=request.user, quiz=quiz)
+    except AttemptRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("assessments:quiz", key=quiz.key)
+    return redirect("assessments:attempt", attempt_id=attempt.pk)
+
+
+@login_required
+def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _own_attempt(request, attempt_id)
+    if attempt.submitted_at is not None:
+        if request.method == "POST":
+            messages.error(request, "This attempt was already submitted. Your score was recorded once.")
+        return redirect("assessments:result", attempt_id=attempt.pk)
+    error = None
+    if request.method == "POST":
+        try:
+            answers = parse_answers(request.POST)
+            if request.POST.get("action") == "submit":
+                submitted = submit_attempt(attempt=attempt, raw_answers=answers)
+                return redirect("assessments:result", attempt_id=submitted.pk)
+            save_answers(attempt=attempt, raw_answers=answers)
+            messages.success(request, "Your answers are saved.")
+            return redirect(
+                f"{request.path}#q-{request.POST.get('focus', '')}" if request.POST.get("focus") else request.path
+            )
+        except AttemptRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("assessments:result", attempt_id=attempt.pk)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
+    return render(
+        request,
+        "assessments/attempt.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "questions": questions_for_attempt(attempt, responses),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _own_attempt(request, attempt_id)
+    if attempt.submitted_at is None:
+        return redirect("assessments:attempt", attempt_id=attempt.pk)
+    best = Attempt.objects.filter(user=request.user, quiz=attempt.quiz, submitted_at__isnull=False).aggregate(
+        best=Max("score")
+    )["best"]
+    return render(
+        request,
+        "assessments/result.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "review": review_for_attempt(attempt),
+            "best": best,
+            "eligibility": eligibility(user=request.user, quiz=attempt.quiz),
+        },
+    )

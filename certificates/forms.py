@@ -1,0 +1,49 @@
+"""Forms for the public verification lookup and the coordinator actions."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .codes import normalise_code
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(
+        label="Verification code",
+        max_length=40,
+        help_text="16 letters and digits, printed on the certificate, e.g. ABCD-EFGH-JKMN-PQRS. "
+        "Capitals and hyphens are optional.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError(
+                "That is not a certificate code: a code has 16 letters and digits (no 0, O, 1, I or L)."
+            )
+        return code
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for revoking",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown on the public verification page.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("A revocation needs a reason.")
+        return reason
+
+
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for reissuing (optional)",
+        max_length=500,
+        required=False,
+        help_text="For example: name change. The new certificate uses the learner's current name.",
+    )

@@ -1,0 +1,653 @@
+"""Compliance as of any date, computed from the records (assignments and certificates), never a stored flag.
+
+`load_compliance` reads everything in a fixed number of queries; `ComplianceRecords.matrix(as_of)` then
+evaluates a date in Python, so the 12-month trend costs no more queries than a single date. `_evaluate` is
+the one place the status rules live; the dashboard, the program view, the exports and the trend all use it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import Agency, JobRole, RoleChange, ServiceCategory, StaffMember
+from certificates.models import Certificate
+from curricula.models import Assignment, AssignmentSource, AssignmentState, CurriculumPage, Requirement
+
+MANDATED_SOURCES = (AssignmentSource.REQUIREMENT, AssignmentSource.RECERTIFICATION)
+ROLE_LABELS = dict(JobRole.choices)
+
+
+class Status(models.TextChoices):
+    COMPLIANT = "compliant", "Compliant"
+    DUE = "due", "Due"
+    OVERDUE = "overdue", "Overdue"
+    EXPIRED = "expired", "Expired"
+    WAIVED = "waived", "Waived"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+STATUS_LABELS = dict(Status.choices)
+# The compliance rate is compliant / (compliant + due + overdue + expired): waived and not applicable are
+# obligations that do not (or no longer) exist, so they count neither for nor against an agency.
+COUNTED = (Status.COMPLIANT, Status.DUE, Status.OVERDUE, Status.EXPIRED)
+BEHIND = (Status.OVERDUE, Status.EXPIRED)
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentFact:
+    id: int
+    staff_id: int
+    curriculum_id: int
+    requirement_id: int | None
+    required_from: date
+    due_on: date
+    state: str
+    closed_on: date | None
+    waived_reason: str
+    completed_on: date | None
+
+    def active_on(self, day: date) -> bool:
+        """The obligation existed that day: it had begun and had not been withdrawn yet."""
+        if self.required_from > day:
+            return False
+        return not (
+            self.state == AssignmentState.WITHDRAWN and self.closed_on is not None and self.closed_on <= day
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFact:
+    id: int
+    user_id: int
+    curriculum_id: int
+    serial: str
+    completed_on: date
+    expires_on: date | None
+    issued_on: date
+    revoked_on: date | None
+    superseded_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    status: str
+    note: str = ""
+    due_on: date | None = None
+    certificate: CertificateFact | None = None
+    completed_on: date | None = None
+    assignment_id: int | None = None
+    requirement_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+NOT_APPLICABLE = Cell(status=Status.NOT_APPLICABLE)
+
+
+def _evaluate(
+    assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date
+) -> tuple[
+    str, AssignmentFact | None, CertificateFact | None, CertificateFact | None, CertificateFact | None
+]:
+    """(status, governing assignment, valid certificate, expired certificate, revoked certificate) on `day`.
+
+    Inputs are sorted oldest first. The governing assignment is the latest obligation active that day."""
+    governing = None
+    for assignment in assignments:
+        if assignment.required_from > day:
+            break
+        if assignment.active_on(day):
+            governing = assignment
+    if governing is None:
+        return Status.NOT_APPLICABLE, None, None, None, None
+    valid = expired = revoked = None
+    for cert in certificates:
+        if cert.issued_on > day:
+            break
+        if cert.revoked_on is not None and cert.revoked_on <= day:
+            revoked = cert
+        elif cert.superseded_on is not None and cert.superseded_on <= day:
+            continue
+        elif cert.expires_on is not None and cert.expires_on <= day:
+            expired = cert
+        else:
+            valid = cert
+    if valid is not None:
+        return Status.COMPLIANT, governing, valid, expired, revoked
+    if (
+        governing.state == AssignmentState.WAIVED
+        and governing.closed_on is not None
+        and governing.closed_on <= day
+    ):
+        return Status.WAIVED, governing, None, expired, revoked
+    if expired is not None and (revoked is None or expired.issued_on >= revoked.issued_on):
+        return Status.EXPIRED, governing, None, expired, revoked
+    if day > governing.due_on:
+        return Status.OVERDUE, governing, None, expired, revoked
+    return Status.DUE, governing, None, expired, revoked
+
+
+def _cell(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date) -> Cell:
+    status, governing, valid, expired, revoked = _evaluate(assignments, certificates, day)
+    if governing is None:
+        return NOT_APPLICABLE
+    notes = []
+    cert = valid
+    if status == Status.COMPLIANT:
+        assert valid is not None
+        if valid.revoked_on is not None:
+            notes.append(f"Certificate revoked later on {valid.revoked_on.isoformat()}")
+        if valid.expires_on is not None:
+            notes.append(f"Valid until {valid.expires_on.isoformat()}")
+    elif status == Status.WAIVED:
+        notes.append(f"Waived on {governing.closed_on.isoformat()}: {governing.waived_reason}".rstrip(": "))
+    elif status == Status.EXPIRED:
+        assert expired is not None
+        cert = expired
+        notes.append(f"Certificate expired on {expired.expires_on.isoformat()}")
+    else:
+        if revoked is not None:
+            cert = revoked
+            notes.append(f"Certificate revoked on {revoked.revoked_on.isoformat()}")
+        if (
+            governing.state == AssignmentState.COMPLETED
+            and governing.closed_on
+            and governing.closed_on <= day
+        ):
+            notes.append("Marked completed but no valid certificate")
+    completed_on = cert.completed_on if cert is not None else None
+    if completed_on is None and governing.closed_on and governing.closed_on <= day:
+        completed_on = governing.completed_on
+    return Cell(
+        status=status,
+        note="; ".join(notes),
+        due_on=governing.due_on,
+        certificate=cert,
+        completed_on=completed_on,
+        assignment_id=governing.id,
+        requirement_id=governing.requirement_id,
+    )
+
+
+@dataclass
+class Totals:
+    """Counts of cells by status, with the compliance rate over the obligations that exist."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, status: str) -> None:
+        self.counts[status] += 1
+
+    @property
+    def applicable(self) -> int:
+        return sum(self.counts[s] for s in COUNTED)
+
+    @property
+    def compliant(self) -> int:
+        return self.counts[Status.COMPLIANT]
+
+    @property
+    def behind(self) -> int:
+        return sum(self.counts[s] for s in BEHIND)
+
+    @property
+    def rate(self) -> float | None:
+        return self.compliant / self.applicable if self.applicable else None
+
+    @property
+    def percent(self) -> int | None:
+        rate = self.rate
+        return None if rate is None else round(rate * 100)
+
+    def by_status(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) for every status, in a fixed order, for templates."""
+        return [(s.value, s.label, self.counts[s]) for s in Status]
+
+
+@dataclass
+class Row:
+    staff: StaffMember
+    role: str
+    cells: list[Cell]
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+@dataclass
+class Matrix:
+    """Staff (rows) by mandated curriculum (columns), as of one date."""
+
+    as_of: date
+    curricula: list[CurriculumPage]
+    rows: list[Row]
+
+    def filtered(
+        self,
+        *,
+        role: str | None = None,
+        supervisor_id: int | None = None,
+        status: str | None = None,
+        curriculum_id: int | None = None,
+    ) -> Matrix:
+        """The same matrix narrowed to a role, a supervisor's team, a status and/or one curriculum."""
+        curricula = self.curricula
+        rows = self.rows
+        if curriculum_id is not None:
+            index = next((i for i, c in enumerate(curricula) if c.pk == curriculum_id), None)
+            if index is None:
+                return Matrix(as_of=self.as_of, curricula=[], rows=[])
+            curricula = [curricula[index]]
+            rows = [Row(staff=r.staff, role=r.role, cells=[r.cells[index]]) for r in rows]
+        if role:
+            rows = [r for r in rows if r.role == role]
+        if supervisor_id is not None:
+            rows = [r for r in rows if r.staff.supervisor_id == supervisor_id]
+        if status:
+            rows = [r for r in rows if any(c.status == status for c in r.cells)]
+        return Matrix(as_of=self.as_of, curricula=curricula, rows=rows)
+
+    def overall(self) -> Totals:
+        totals = Totals()
+        for row in self.rows:
+            for cell in row.cells:
+                totals.add(cell.status)
+        return totals
+
+    def totals_by_curriculum(self) -> list[tuple[CurriculumPage, Totals]]:
+        result = [(c, Totals()) for c in self.curricula]
+        for row in self.rows:
+            for (_, totals), cell in zip(result, row.cells, strict=True):
+                totals.add(cell.status)
+        return result
+
+    def totals_by_role(self) -> list[tuple[str, int, Totals]]:
+        """(role label, number of people, totals), roles in the order of the job role list."""
+        by_role: dict[str, Totals] = {}
+        people: Counter = Counter()
+        for row in self.rows:
+            totals = by_role.setdefault(row.role, Totals())
+            people[row.role] += 1
+            for cell in row.cells:
+                totals.add(cell.status)
+        order = {code: i for i, code in enumerate(ROLE_LABELS)}
+        return [
+            (ROLE_LABELS.get(role, role), people[role], by_role[role])
+            for role in sorted(by_role, key=lambda r: order.get(r, len(order)))
+        ]
+
+    def supervisors(self) -> list[StaffMember]:
+        found = {r.staff.supervisor_id: r.staff.supervisor for r in self.rows if r.staff.supervisor_id}
+        return sorted(found.values(), key=lambda s: s.display_name.lower())
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: date
+    compliant: int
+    applicable: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.compliant / self.applicable if self.applicable else None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.rate is None else round(self.rate * 100)
+
+
+def employed_on(member: StaffMember, day: date) -> bool:
+    return member.hire_date <= day and (member.left_on is None or member.left_on > day)
+
+
+@dataclass
+class ComplianceRecords:
+    """Everything needed to evaluate compliance for a set of staff on any date in [start, end]."""
+
+    start: date
+    end: date
+    staff: list[StaffMember]
+    curricula: list[CurriculumPage]
+    role_history: dict[int, list[tuple[date, str]]]
+    assignments: dict[tuple[int, int], list[AssignmentFact]]
+    certificates: dict[tuple[int, int], list[CertificateFact]]
+
+    def role_on(self, member: StaffMember, day: date) -> str:
+        """The role recorded on that day; the current role when no change is recorded on or before it."""
+        role = member.role
+        for changed_on, new_role in self.role_history.get(member.pk, ()):
+            if changed_on > day:
+                break
+            role = new_role
+        return role
+
+    def _check(self, day: date) -> None:
+        if not self.start <= day <= self.end:
+            raise ValueError(f"{day} is outside the loaded range {self.start}..{self.end}.")
+
+    def matrix(self, as_of: date) -> Matrix:
+        self._check(as_of)
+        rows = []
+        for member in self.staff:
+            if not employed_on(member, as_of):
+                continue
+            cells = [
+                _cell(
+                    self.assignments.get((member.pk, c.pk), ()),
+                    self.certificates.get((member.user_id, c.pk), ()),
+                    as_of,
+                )
+                for c in self.curricula
+            ]
+            rows.append(Row(staff=member, role=self.role_on(member, as_of), cells=cells))
+        return Matrix(as_of=as_of, curricula=self.curricula, rows=rows)
+
+    def trend(self, days: Iterable[date], *, staff_ids: set[int] | None = None) -> list[TrendPoint]:
+        """The compliance rate on each day: counts only, no cell details, so many days stay cheap."""
+        days = list(days)
+        for day in days:
+            self._check(day)
+        keys = [
+            (
+                member,
+                [
+                    (
+                        self.assignments.get((member.pk, c.pk)),
+                        self.certificates.get((member.user_id, c.pk), ()),
+                    )
+                    for c in self.curricula
+                ],
+            )
+            for member in self.staff
+            if staff_ids is None or member.pk in staff_ids
+        ]
+        points = []
+        for day in days:
+            compliant = applicable = 0
+            for member, pairs in keys:
+                if not employed_on(member, day):
+                    continue
+                for assignments, certificates in pairs:
+                    if not assignments:
+                        continue
+                    status = _evaluate(assignments, certificates, day)[0]
+                    if status in COUNTED:
+                        applicable += 1
+                        compliant += status == Status.COMPLIANT
+            points.append(TrendPoint(day=day, compliant=compliant, applicable=applicable))
+        return points
+
+
+def month_ends(as_of: date, months: int = 12) -> list[date]:
+    """The last day of each of the last `months` months, oldest first; the current month ends at as_of."""
+    days = []
+    for back in range(months - 1, -1, -1):
+        first = as_of.replace(day=1) - relativedelta(months=back)
+        end = first + relativedelta(months=1, days=-1)
+        days.append(min(end, as_of))
+    return days
+
+
+def _local_date(value) -> date | None:
+    return timezone.localdate(value) if value is not None else None
+
+
+def load_compliance(
+    *, staff: QuerySet[StaffMember], start: date, end: date, curricula: Iterable[CurriculumPage] | None = None
+) -> ComplianceRecords:
+    """Five queries (six without `curricula`) whatever the number of people or dates.
+
+    Columns default to the curricula for which these people ever had a mandated assignment."""
+    if start > end:
+        raise ValueError("start must not be after end")
+    in_range = staff.filter(hire_date__lte=end).filter(Q(left_on__isnull=True) | Q(left_on__gt=start))
+    members = list(
+        in_range.select_related("user", "agency", "supervisor__user").order_by(
+            "agency__name", "user__last_name", "user__first_name", "pk"
+        )
+    )
+    staff_ids = in_range.order_by().values("pk")
+    user_ids = in_range.order_by().values("user_id")
+
+    if curricula is None:
+        mandated = Assignment.objects.filter(staff__in=staff_ids, source__in=MANDATED_SOURCES).values(
+            "curriculum_id"
+        )
+        columns = list(CurriculumPage.objects.filter(pk__in=mandated).order_by("code"))
+    else:
+        columns = sorted(curricula, key=lambda c: c.code)
+    curriculum_ids = [c.pk for c in columns]
+    by_code = {c.code: c.pk for c in columns}
+
+    role_history: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    for staff_id, role, changed_at in (
+        RoleChange.objects.filter(staff__in=staff_ids)
+        .order_by("changed_at", "pk")
+        .values_list("staff_id", "role", "changed_at")
+    ):
+        role_history[staff_id].append((timezone.localdate(changed_at), role))
+
+    assignments: dict[tuple[int, int], list[AssignmentFact]] = defaultdict(list)
+    rows = (
+        Assignment.objects.filter(
+            staff__in=staff_ids,
+            curriculum_id__in=curriculum_ids,
+            source__in=MANDATED_SOURCES,
+            required_from__lte=end,
+        )
+        .exclude(state=AssignmentState.WITHDRAWN, closed_on__lte=start)
+        .order_by("required_from", "pk")
+        .values_list(
+            "pk",
+            "staff_id",
+            "curriculum_id",
+            "requirement_id",
+            "required_from",
+            "due_on",
+            "state",
+            "closed_on",
+            "waived_reason",
+            "completion__completed_at",
+        )
+    )
+    for (
+        pk,
+        staff_id,
+        curriculum_id,
+        requirement_id,
+        required_from,
+        due_on,
+        state,
+        closed_on,
+        reason,
+        done,
+    ) in rows:
+        assignments[(staff_id, curriculum_id)].append(
+            AssignmentFact(
+                id=pk,
+                staff_id=staff_id,
+                curriculum_id=curriculum_id,
+                requirement_id=requirement_id,
+                required_from=required_from,
+                due_on=due_on,
+                state=state,
+                closed_on=closed_on,
+                waived_reason=reason,
+                completed_on=_local_date(done),
+            )
+        )
+
+    certificates: dict[tuple[int, int], list[CertificateFact]] = defaultdict(list)
+    certs = (
+        Certificate.objects.filter(user_id__in=user_ids)
+        .filter(
+            Q(curriculum_id__in=curriculum_ids)
+            | Q(curriculum__isnull=True, curriculum_code__in=list(by_code))
+        )
+        .order_by("issued_at", "pk")
+        .values_list(
+            "pk",
+            "user_id",
+            "curriculum_id",
+            "curriculum_code",
+            "serial",
+            "completed_on",
+            "expires_on",
+            "issued_at",
+            "revoked_at",
+            "superseded_at",
+        )
+    )
+    for (
+        pk,
+        user_id,
+        curriculum_id,
+        code,
+        serial,
+        completed_on,
+        expires_on,
+        issued,
+        revoked,
+        superseded,
+    ) in certs:
+        curriculum_id = curriculum_id or by_code[code]
+        certificates[(user_id, curriculum_id)].append(
+            CertificateFact(
+                id=pk,
+                user_id=user_id,
+                curriculum_id=curriculum_id,
+                serial=serial or "",
+                completed_on=completed_on,
+                expires_on=expires_on,
+                issued_on=timezone.localdate(issued),
+                revoked_on=_local_date(revoked),
+                superseded_on=_local_date(superseded),
+            )
+        )
+    for facts in certificates.values():
+        facts.sort(key=lambda f: (f.issued_on, f.id))
+    return ComplianceRecords(
+        start=start,
+        end=end,
+        staff=members,
+        curricula=columns,
+        role_history=dict(role_history),
+        assignments=dict(assignments),
+        certificates=dict(certificates),
+    )
+
+
+def compliance_matrix(
+    *, staff: QuerySet[StaffMember], as_of: date, curricula: Iterable[CurriculumPage] | None = None
+) -> Matrix:
+    """Per person employed on `as_of`, per mandated curriculum: the status that day, from the records."""
+    return load_compliance(staff=staff, start=as_of, end=as_of, curricula=curricula).matrix(as_of)
+
+
+# Program view -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgencySummary:
+    agency: Agency
+    people: int
+    overall: Totals
+    by_curriculum: list[Totals]
+    by_category: list[Totals | None]  # None where the agency is not funded for the category
+
+
+@dataclass
+class ProgramOverview:
+    as_of: date
+    curricula: list[CurriculumPage]
+    categories: list[ServiceCategory]
+    agencies: list[AgencySummary]
+    overall: Totals
+    by_curriculum: list[Totals]
+    by_category: list[Totals]
+    trend: list[TrendPoint]
+
+
+def program_overview(*, agencies: QuerySet[Agency], as_of: date, months: int = 12) -> ProgramOverview:
+    """Every agency's rate per mandated curriculum and per funded service category, furthest behind first,
+    plus the program-wide rate at each of the last `months` month ends. A fixed number of queries."""
+    agency_list = list(agencies.order_by("name"))
+    agency_ids = [a.pk for a in agency_list]
+    days = month_ends(as_of, months)
+    records = load_compliance(
+        staff=StaffMember.objects.filter(agency_id__in=agency_ids), start=days[0], end=as_of
+    )
+    matrix = records.matrix(as_of)
+    curricula = records.curricula
+
+    funded: dict[int, set[int]] = defaultdict(set)
+    for agency_id, category_id in Agency.categories.through.objects.filter(
+        agency_id__in=agency_ids
+    ).values_list("agency_id", "servicecategory_id"):
+        funded[agency_id].add(category_id)
+    requirement_categories: dict[int, set[int]] = defaultdict(set)
+    curriculum_categories: dict[int, set[int]] = defaultdict(set)
+    for requirement_id, curriculum_id, category_id in Requirement.categories.through.objects.filter(
+        requirement__curriculum_id__in=[c.pk for c in curricula]
+    ).values_list("requirement_id", "requirement__curriculum_id", "servicecategory_id"):
+        requirement_categories[requirement_id].add(category_id)
+        curriculum_categories[curriculum_id].add(category_id)
+    all_funded = set().union(*funded.values()) if funded else set()
+    categories = list(ServiceCategory.objects.filter(pk__in=all_funded).order_by("code"))
+    category_index = {c.pk: i for i, c in enumerate(categories)}
+
+    summaries = {
+        a.pk: AgencySummary(
+            agency=a,
+            people=0,
+            overall=Totals(),
+            by_curriculum=[Totals() for _ in curricula],
+            by_category=[Totals() if c.pk in funded[a.pk] else None for c in categories],
+        )
+        for a in agency_list
+    }
+    program_curriculum = [Totals() for _ in curricula]
+    program_category = [Totals() for _ in categories]
+    overall = Totals()
+    for row in matrix.rows:
+        summary = summaries[row.staff.agency_id]
+        summary.people += 1
+        for i, cell in enumerate(row.cells):
+            summary.overall.add(cell.status)
+            summary.by_curriculum[i].add(cell.status)
+            program_curriculum[i].add(cell.status)
+            overall.add(cell.status)
+            if cell.status == Status.NOT_APPLICABLE:
+                continue
+            cats = requirement_categories.get(cell.requirement_id) or curriculum_categories.get(
+                curricula[i].pk, set()
+            )
+            for category_id in cats & funded[row.staff.agency_id]:
+                summary.by_category[category_index[category_id]].add(cell.status)
+                program_category[category_index[category_id]].add(cell.status)
+
+    def behind_first(s: AgencySummary) -> tuple:
+        rate = s.overall.rate
+        return (rate is None, rate if rate is not None else 0.0, -s.overall.behind, s.agency.name)
+
+    return ProgramOverview(
+        as_of=as_of,
+        curricula=curricula,
+        categories=categories,
+        agencies=sorted(summaries.values(), key=behind_first),
+        overall=overall,
+        by_curriculum=program_curriculum,
+        by_category=program_category,
+        trend=records.trend(days),
+    )

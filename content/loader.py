@@ -1,0 +1,216 @@
+"""Turns content/source into published Wagtail pages and quizzes. Idempotent: each page remembers the
+hash of its source; an unchanged source is skipped, a changed one is updated in place (new revision)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from agencies.models import ServiceCategory
+
+from .models import FaqPage, HomePage, ResourceIndexPage, ResourcePage, StandardPage
+from .source_files import (
+    SOURCE_DIR,
+    SourceError,
+    body_blocks,
+    citations,
+    file_digest,
+    load_references,
+    read_doc,
+    read_yaml,
+)
+
+SERVICE_CATEGORIES = {
+    "MCM": ("Medical Case Management", "Client-centred services that link clients with health care and support."),
+    "NMCM": ("Non-Medical Case Management", "Guidance and help to reach medical, social, legal and other services."),
+    "NMCM-SUD": (
+        "Non-Medical Case Management targeting substance use disorders",
+        "NMCM for people living with HIV who have a substance use disorder.",
+    ),
+    "CCMS": ("Clinical case management/supervision", "The Clinical Case Manager/Supervisor role."),
+}
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def note(self, action: str, label: str) -> None:
+        getattr(self, action).append(label)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _publish(page: Page) -> None:
+    page.save_revision().publish()
+
+
+def upsert_page(
+    parent: Page, model: type[Page], *, slug: str, digest: str, fields: dict[str, Any], report: LoadReport
+) -> Page:
+    """Create the child page with this slug, or update it when its source changed."""
+    existing = model.objects.child_of(parent).filter(slug=slug).first()
+    label = f"{model.__name__} {parent.url_path}{slug}/"
+    if existing is not None and existing.source_hash == digest and existing.live:
+        report.note("unchanged", label)
+        return existing
+    if existing is None:
+        page = model(slug=slug, source_hash=digest, **fields)
+        parent.add_child(instance=page)
+        _publish(page)
+        report.note("created", label)
+        return page
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    existing.source_hash = digest
+    _publish(existing)
+    report.note("updated", label)
+    return existing
+
+
+def ensure_home(report: LoadReport) -> HomePage:
+    home = HomePage.objects.first()
+    doc = read_doc(SOURCE_DIR / "home.md")
+    fields = {
+        "title": doc.meta["title"],
+        "intro": doc.meta.get("intro", ""),
+        "body": body_blocks(doc.body, path=doc.path),
+        "seo_title": doc.meta.get("seo_title", ""),
+    }
+    root = Page.get_first_root_node()
+    if home is None:
+        # Wagtail's own placeholder welcome page takes the "home" slug; our home replaces it.
+        for placeholder in root.get_children().exclude(content_type__model="homepage"):
+            if placeholder.specific_class is Page:
+                placeholder.delete()
+        home = upsert_page(root, HomePage, slug="home", digest=doc.digest, fields=fields, report=report)
+    elif home.source_hash != doc.digest:
+        for name, value in fields.items():
+            setattr(home, name, value)
+        home.source_hash = doc.digest
+        _publish(home)
+        report.note("updated", "HomePage /")
+    else:
+        report.note("unchanged", "HomePage /")
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="CMTP Learn")
+    elif site.root_page_id != home.pk:
+        site.root_page = home
+        site.site_name = "CMTP Learn"
+        site.save()
+    return home
+
+
+def load_service_categories() -> None:
+    for code, (name, description) in SERVICE_CATEGORIES.items():
+        ServiceCategory.objects.update_or_create(code=code, defaults={"name": name, "description": description})
+
+
+def load_standard_pages(home: HomePage, references: dict, report: LoadReport) -> None:
+    for path in sorted((SOURCE_DIR / "pages").glob("*.md")):
+        doc = read_doc(path)
+        upsert_page(
+            home,
+            StandardPage,
+            slug=doc.meta["slug"],
+            digest=doc.digest,
+            report=report,
+            fields={
+                "title": doc.meta["title"],
+                "intro": doc.meta.get("intro", ""),
+                "body": body_blocks(doc.body, path=path),
+                "references": citations(doc.meta.get("references"), references),
+                "show_in_menus": bool(doc.meta.get("menu", False)),
+                "menu_order": int(doc.meta.get("menu_order", 100)),
+                "search_description": doc.meta.get("intro", "")[:250],
+            },
+        )
+
+
+def load_resources(home: HomePage, references: dict, report: LoadReport) -> None:
+    index_source = SOURCE_DIR / "resources.yaml"
+    meta = read_yaml(index_source)
+    index = upsert_page(
+        home,
+        ResourceIndexPage,
+        slug="resources",
+        digest=file_digest(index_source),
+        report=report,
+        fields={"title": meta["title"], "intro": meta.get("intro", "")},
+    )
+    for path in sorted((SOURCE_DIR / "resources").glob("*.md")):
+        doc = read_doc(path)
+        upsert_page(
+            index,
+            ResourcePage,
+            slug=doc.meta["slug"],
+            digest=doc.digest,
+            report=report,
+            fields={
+                "title": doc.meta["title"],
+                "category": doc.meta["category"],
+                "organisation": doc.meta.get("organisation", "") or "",
+                "summary": doc.meta.get("summary", "") or "",
+                "eligibility": doc.meta.get("eligibility", "") or "",
+                "how_to_access": doc.meta.get("how_to_access", "") or "",
+                "link": doc.meta.get("link", "") or "",
+                "body": body_blocks(doc.body, path=path),
+                "references": citations(doc.meta.get("references"), references),
+                "search_description": (doc.meta.get("summary", "") or "")[:250],
+            },
+        )
+
+
+def load_faq(home: HomePage, references: dict, report: LoadReport) -> None:
+    path = SOURCE_DIR / "faq.yaml"
+    data = read_yaml(path)
+    items = [
+        (
+            "item",
+            {
+                "question": item["question"],
+                "answer": item["answer"],
+                "references": [value for _, value in citations(item.get("references"), references)],
+            },
+        )
+        for item in data["items"]
+    ]
+    upsert_page(
+        home,
+        FaqPage,
+        slug="faq",
+        digest=file_digest(path),
+        report=report,
+        fields={"title": data["title"], "intro": data.get("intro", ""), "items": items},
+    )
+
+
+@transaction.atomic
+def load_all(*, source_dir: Path | None = None) -> LoadReport:
+    """Load every source file. Raises SourceError (nothing written) on a malformed file."""
+    from assessments.loader import load_quizzes
+    from curricula.loader import load_curricula
+
+    if source_dir is not None and source_dir != SOURCE_DIR:
+        raise SourceError("Loading from another directory is not supported.")
+    report = LoadReport()
+    references = load_references()
+    load_service_categories()
+    home = ensure_home(report)
+    load_standard_pages(home, references, report)
+    load_resources(home, references, report)
+    load_faq(home, references, report)
+    load_curricula(home, references, report)
+    load_quizzes(references, report)
+    cache.delete("main-menu")
+    return report

@@ -1,0 +1,104 @@
+"""Loads content/source/curricula/<CODE>/ into CatalogPage -> CurriculumPage -> ModulePage -> LessonPage."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wagtail.models import Page
+
+from agencies.models import ServiceCategory
+from content.source_files import (
+    SOURCE_DIR,
+    SourceError,
+    body_blocks,
+    citations,
+    file_digest,
+    read_doc,
+    read_yaml,
+)
+
+from .models import CatalogPage, CurriculumPage, LessonPage, ModulePage
+
+
+def load_curricula(home: Page, references: dict, report) -> None:
+    from content.loader import upsert_page
+
+    catalog_source = SOURCE_DIR / "catalog.yaml"
+    meta = read_yaml(catalog_source)
+    catalog = upsert_page(
+        home,
+        CatalogPage,
+        slug="curricula",
+        digest=file_digest(catalog_source),
+        report=report,
+        fields={"title": meta["title"], "intro": meta.get("intro", "")},
+    )
+    categories = {c.code: c for c in ServiceCategory.objects.all()}
+    for folder in sorted(p for p in (SOURCE_DIR / "curricula").iterdir() if p.is_dir()):
+        load_curriculum(folder, catalog, categories, references, report)
+
+
+def load_curriculum(folder, catalog: CatalogPage, categories: dict, references: dict, report) -> CurriculumPage:
+    from content.loader import upsert_page
+
+    spec_path = folder / "curriculum.yaml"
+    spec = read_yaml(spec_path)
+    unknown = set(spec.get("audience_categories", [])) - set(categories)
+    if unknown:
+        raise SourceError(f"{spec_path}: unknown service categories {sorted(unknown)}")
+    curriculum = upsert_page(
+        catalog,
+        CurriculumPage,
+        slug=spec["code"].lower(),
+        digest=file_digest(spec_path),
+        report=report,
+        fields={
+            "title": spec["title"],
+            "code": spec["code"],
+            "summary": spec["summary"].strip(),
+            "audience_roles": spec.get("audience_roles", []),
+            "competencies": spec.get("competencies", []),
+            "credit_hours": Decimal(str(spec.get("credit_hours", 1))),
+            "estimated_minutes": int(spec.get("estimated_minutes", 60)),
+            "recertification_months": int(spec.get("recertification_months", 0)),
+            "search_description": spec["summary"].strip()[:250],
+        },
+    )
+    wanted = [categories[code] for code in spec.get("audience_categories", [])]
+    if set(curriculum.audience_categories.all()) != set(wanted):
+        curriculum.audience_categories.set(wanted)
+        curriculum.save_revision().publish()
+    for module_spec in spec["modules"]:
+        module = upsert_page(
+            curriculum,
+            ModulePage,
+            slug=module_spec["slug"],
+            digest=file_digest(spec_path),
+            report=report,
+            fields={"title": module_spec["title"], "summary": (module_spec.get("summary") or "").strip()},
+        )
+        for name in module_spec["lessons"]:
+            path = folder / "lessons" / f"{name}.md"
+            if not path.exists():
+                raise SourceError(f"{spec_path}: lesson file {path.name} does not exist")
+            doc = read_doc(path)
+            body = body_blocks(doc.body, path=path)
+            if doc.meta.get("key_points"):
+                body.append(("key_points", {"title": "Key points", "points": list(doc.meta["key_points"])}))
+            upsert_page(
+                module,
+                LessonPage,
+                slug=doc.meta["slug"],
+                digest=doc.digest,
+                report=report,
+                fields={
+                    "title": doc.meta["title"],
+                    "summary": doc.meta.get("summary", "") or "",
+                    "estimated_minutes": int(doc.meta.get("estimated_minutes", 15)),
+                    "required": bool(doc.meta.get("required", True)),
+                    "body": body,
+                    "references": citations(doc.meta.get("references"), references),
+                    "search_description": (doc.meta.get("summary", "") or "")[:250],
+                },
+            )
+    return curriculum

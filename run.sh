@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# CMTP Learn: one script for the two README commands.
+#   ./run.sh serve   set up (venv, install, migrate, content, demo data) and serve on http://127.0.0.1:8000
+#   ./run.sh test    set up and run the whole test suite (lint + pytest)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+setup_venv() {
+  local extras=$1
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "Creating a virtual environment in $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$extras"
+  local want
+  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "Installing dependencies ($extras)"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    if [ "$extras" = "base" ]; then
+      "$VENV/bin/python" -m pip install -q -e .
+    else
+      "$VENV/bin/python" -m pip install -q -e ".[$extras]"
+    fi
+    echo "$want" > "$stamp"
+  fi
+}
+
+prepare_database() {
+  "$VENV/bin/python" manage.py migrate --noinput -v0
+  "$VENV/bin/python" manage.py createcachetable
+  "$VENV/bin/python" manage.py load_content
+  "$VENV/bin/python" manage.py seed_demo
+}
+
+case "${1:-}" in
+  serve)
+    setup_venv base
+    export DJANGO_SETTINGS_MODULE=config.settings.dev
+    prepare_database
+    echo
+    echo "CMTP Learn is running on http://127.0.0.1:8000  (Wagtail admin: /admin/; press Ctrl+C to stop)"
+    exec "$VENV/bin/python" manage.py runserver 127.0.0.1:8000
+    ;;
+  test)
+    setup_venv test
+    "$VENV/bin/ruff" check .
+    shift || true
+    exec "$VENV/bin/python" -m pytest -q -m "not e2e" "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh serve | ./run.sh test" >&2
+    exit 2
+    ;;
+esac
