@@ -261,37 +261,42 @@ def _validate_rows(
     result.rows = [row for row in candidates if row.line not in rejected_lines]
 
 
-def _row_errors(line: int, cells: dict[str, str], *, first_line_of: dict[str, int], agency_emails: set[str]) -> list[str]:
+def _row_errors(
+    line: int, cells: dict[str, str], *, first_line_of: dict[str, int], agency_emails: set[str]
+) -> list[str]:
     """Every reason one line cannot be imported, in column order."""
     errors: list[str] = []
+    formulas = {column for column in COLUMNS if is_formula(cells[column])}
     for column in COLUMNS:
-        if is_formula(cells[column]):
+        if column in formulas:
             errors.append(
                 f"The {column} cell starts with “{cells[column].lstrip(' ')[:1]}”, which a spreadsheet "
                 "would run as a formula; remove that character."
             )
     name = " ".join(cells["name"].split())
-    if not name:
-        errors.append("The name is missing.")
-    elif any(len(part) > _NAME_MAX for part in split_name(name)):
-        errors.append(f"The name is too long (at most {_NAME_MAX} characters for a first or last name).")
     email = cells["email"].strip().casefold()
-    if not email:
-        errors.append("The email is missing.")
-    elif not _valid_email(email):
-        errors.append(f"“{cells['email'].strip()}” is not a valid email address.")
-    elif first_line_of[email] != line:
-        errors.append(f"The email {email} is a duplicate of line {first_line_of[email]}.")
-    if role_from_text(cells["role"]) is None:
+    if "name" not in formulas:
+        if not name:
+            errors.append("The name is missing.")
+        elif any(len(part) > _NAME_MAX for part in split_name(name)):
+            errors.append(f"The name is too long (at most {_NAME_MAX} characters for a first or last name).")
+    if "email" not in formulas:
+        if not email:
+            errors.append("The email is missing.")
+        elif not _valid_email(email):
+            errors.append(f"“{cells['email'].strip()}” is not a valid email address.")
+        elif first_line_of[email] != line:
+            errors.append(f"The email {email} is a duplicate of line {first_line_of[email]}.")
+    if "role" not in formulas and role_from_text(cells["role"]) is None:
         allowed = ", ".join(code for code, _ in JobRole.choices)
         errors.append(f"Unknown role “{cells['role'].strip() or '(blank)'}”; use one of {allowed} (or its full name).")
-    if date_from_text(cells["hire_date"]) is None:
+    if "hire_date" not in formulas and date_from_text(cells["hire_date"]) is None:
         shown = cells["hire_date"].strip() or "(blank)"
         errors.append(f"The hire date “{shown}” is not a date in the form YYYY-MM-DD.")
-    if active_from_text(cells["active"]) is None:
+    if "active" not in formulas and active_from_text(cells["active"]) is None:
         errors.append(f"Active “{cells['active'].strip() or '(blank)'}” must be yes or no.")
     supervisor = cells["supervisor_email"].strip().casefold()
-    if supervisor:
+    if supervisor and "supervisor_email" not in formulas:
         if not _valid_email(supervisor):
             errors.append(f"The supervisor email “{cells['supervisor_email'].strip()}” is not valid.")
         elif supervisor == email:

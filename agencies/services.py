@@ -28,7 +28,7 @@ from django.utils.http import urlsafe_base64_encode
 from curricula.services import SyncResult, sync_assignments
 
 from .models import Agency, JobRole, RoleChange, StaffMember
-from .roster import ParsedRoster, RosterRow, split_name
+from .roster import ParsedRoster, RosterRow
 
 User = get_user_model()
 EMAIL_BATCH = 100  # users per set-password task: a retry resends at most this many messages
@@ -243,7 +243,10 @@ def set_password_link(user: AbstractBaseUser) -> str:
     """The same one-time link Django's password reset sends (it works for accounts with no password yet)."""
     path = reverse(
         "password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     return f"{settings.SITE_URL}{path}"
 
@@ -339,7 +342,11 @@ def plan_roster_import(
             plan.returning.append((member, row))
     in_file = {u.pk for u in users.values()}
     plan.missing = sorted(
-        (m for m in staff if m.active and m.user_id not in in_file and m.user.email.casefold() not in parsed.emails_in_file),
+        (
+            m
+            for m in staff
+            if m.active and m.user_id not in in_file and m.user.email.casefold() not in parsed.emails_in_file
+        ),
         key=lambda m: (m.user.last_name, m.user.first_name, m.user.email),
     )
     return plan

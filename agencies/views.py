@@ -253,7 +253,9 @@ def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                     deactivate_missing=form.cleaned_data["deactivate_missing"],
                 )
             except IntegrityError:
-                form.add_error(None, "The roster changed while the file was being applied; nothing was saved. Try again.")
+                form.add_error(
+                    None, "The roster changed while the file was being applied; nothing was saved. Try again."
+                )
             else:
                 pending = _pending_imports(request)
                 pending.pop(token, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -76,7 +77,15 @@ class CertificateViewSet(ModelViewSet):
     ]
     export_filename = "certificates"
 
+    def get_urlpatterns(self) -> list:
+        """Only the listing and the inspect page exist: there is no add, edit, copy or delete view to reach."""
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
 
 @hooks.register("register_admin_viewset")
 def register_certificate_viewset() -> CertificateViewSet:
-    return CertificateViewSet("certificates")
+    return CertificateViewSet("certificate_register", url_prefix="certificates")

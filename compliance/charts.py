@@ -63,12 +63,20 @@ def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 260
     if known:
         first, last = known[0], known[-1]
         summary = (
-            f"Compliance rate went from {first.percent}% at {first.day:%B %Y} "
-            f"to {last.percent}% at {last.day:%B %Y}."
+            f"Compliance rate went from {first.percent}% at {first.day:%B %Y} to {last.percent}% at {last.day:%B %Y}."
         )
     else:
         summary = "No mandated training applied in this period."
     return LineChart(
-        width=width, height=height, left=left, top=top, right=right, bottom=bottom, segments=segments,
-        points=chart_points, y_ticks=y_ticks, x_ticks=x_ticks, summary=summary,
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        right=right,
+        bottom=bottom,
+        segments=segments,
+        points=chart_points,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        summary=summary,
     )

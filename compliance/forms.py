@@ -74,6 +74,15 @@ class MatrixFilterForm(forms.Form):
                 result[name] = cleaned[name]
         return result
 
+    def describe(self) -> dict[str, str]:
+        """The filters in words, as printed on an export and kept on its record."""
+        filters = self.filters()
+        described = {}
+        for name, value in filters.items():
+            label = dict(self.fields[name].choices).get(value, value)
+            described[self.fields[name].label or name.title()] = str(label)
+        return described
+
 
 class VerifyExportForm(forms.Form):
     code = forms.CharField(

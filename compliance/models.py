@@ -20,28 +20,20 @@ class ExportRecord(models.Model):
     The hash is of the exact bytes served; a streamed export gets it when the last byte has been produced,
     so an interrupted download leaves a record without a hash, which never verifies."""
 
-    code = models.CharField(
-        max_length=24, unique=True, help_text="Printed on the export, e.g. EXP-ABCD-EFGH-JKMN."
-    )
+    code = models.CharField(max_length=24, unique=True, help_text="Printed on the export, e.g. EXP-ABCD-EFGH-JKMN.")
     kind = models.CharField(max_length=20, choices=ExportKind.choices)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="compliance_exports")
     as_of = models.DateField()
-    filters = models.JSONField(
-        default=dict, blank=True, help_text="Dashboard filters the export was limited to."
-    )
+    filters = models.JSONField(default=dict, blank=True, help_text="Dashboard filters the export was limited to.")
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    generated_by_name = models.CharField(
-        max_length=255, help_text="Copied, so the record survives account changes."
-    )
+    generated_by_name = models.CharField(max_length=255, help_text="Copied, so the record survives account changes.")
     generated_at = models.DateTimeField()
     sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
-    completed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Empty while (or if never) fully served."
-    )
+    completed_at = models.DateTimeField(null=True, blank=True, help_text="Empty while (or if never) fully served.")
 
     class Meta:
         ordering = ["-generated_at"]
@@ -65,9 +57,7 @@ class ReminderLog(models.Model):
 
     key = models.CharField(max_length=120, unique=True, help_text='e.g. "due30:<assignment id>:<due date>".')
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
-    )
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
     email = models.EmailField()
     subject = models.CharField(max_length=255)
     body = models.TextField()

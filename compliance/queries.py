@@ -58,9 +58,7 @@ class AssignmentFact:
         """The obligation existed that day: it had begun and had not been withdrawn yet."""
         if self.required_from > day:
             return False
-        return not (
-            self.state == AssignmentState.WITHDRAWN and self.closed_on is not None and self.closed_on <= day
-        )
+        return not (self.state == AssignmentState.WITHDRAWN and self.closed_on is not None and self.closed_on <= day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +94,7 @@ NOT_APPLICABLE = Cell(status=Status.NOT_APPLICABLE)
 
 def _evaluate(
     assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date
-) -> tuple[
-    str, AssignmentFact | None, CertificateFact | None, CertificateFact | None, CertificateFact | None
-]:
+) -> tuple[str, AssignmentFact | None, CertificateFact | None, CertificateFact | None, CertificateFact | None]:
     """(status, governing assignment, valid certificate, expired certificate, revoked certificate) on `day`.
 
     Inputs are sorted oldest first. The governing assignment is the latest obligation active that day."""
@@ -124,11 +120,7 @@ def _evaluate(
             valid = cert
     if valid is not None:
         return Status.COMPLIANT, governing, valid, expired, revoked
-    if (
-        governing.state == AssignmentState.WAIVED
-        and governing.closed_on is not None
-        and governing.closed_on <= day
-    ):
+    if governing.state == AssignmentState.WAIVED and governing.closed_on is not None and governing.closed_on <= day:
         return Status.WAIVED, governing, None, expired, revoked
     if expired is not None and (revoked is None or expired.issued_on >= revoked.issued_on):
         return Status.EXPIRED, governing, None, expired, revoked
@@ -159,11 +151,7 @@ def _cell(assignments: Sequence[AssignmentFact], certificates: Sequence[Certific
         if revoked is not None:
             cert = revoked
             notes.append(f"Certificate revoked on {revoked.revoked_on.isoformat()}")
-        if (
-            governing.state == AssignmentState.COMPLETED
-            and governing.closed_on
-            and governing.closed_on <= day
-        ):
+        if governing.state == AssignmentState.COMPLETED and governing.closed_on and governing.closed_on <= day:
             notes.append("Marked completed but no valid certificate")
     completed_on = cert.completed_on if cert is not None else None
     if completed_on is None and governing.closed_on and governing.closed_on <= day:
@@ -324,9 +312,13 @@ class ComplianceRecords:
     certificates: dict[tuple[int, int], list[CertificateFact]]
 
     def role_on(self, member: StaffMember, day: date) -> str:
-        """The role recorded on that day; the current role when no change is recorded on or before it."""
-        role = member.role
-        for changed_on, new_role in self.role_history.get(member.pk, ()):
+        """The role recorded on that day. Before the first recorded change, the first recorded role (the
+        roster records one when a person is added); with no history at all, the current role."""
+        history = self.role_history.get(member.pk)
+        if not history:
+            return member.role
+        role = history[0][1]
+        for changed_on, new_role in history:
             if changed_on > day:
                 break
             role = new_role
@@ -421,9 +413,7 @@ def load_compliance(
     user_ids = in_range.order_by().values("user_id")
 
     if curricula is None:
-        mandated = Assignment.objects.filter(staff__in=staff_ids, source__in=MANDATED_SOURCES).values(
-            "curriculum_id"
-        )
+        mandated = Assignment.objects.filter(staff__in=staff_ids, source__in=MANDATED_SOURCES).values("curriculum_id")
         columns = list(CurriculumPage.objects.filter(pk__in=mandated).order_by("code"))
     else:
         columns = sorted(curricula, key=lambda c: c.code)
@@ -491,10 +481,7 @@ def load_compliance(
     certificates: dict[tuple[int, int], list[CertificateFact]] = defaultdict(list)
     certs = (
         Certificate.objects.filter(user_id__in=user_ids)
-        .filter(
-            Q(curriculum_id__in=curriculum_ids)
-            | Q(curriculum__isnull=True, curriculum_code__in=list(by_code))
-        )
+        .filter(Q(curriculum_id__in=curriculum_ids) | Q(curriculum__isnull=True, curriculum_code__in=list(by_code)))
         .order_by("issued_at", "pk")
         .values_list(
             "pk",
@@ -585,16 +572,14 @@ def program_overview(*, agencies: QuerySet[Agency], as_of: date, months: int = 1
     agency_list = list(agencies.order_by("name"))
     agency_ids = [a.pk for a in agency_list]
     days = month_ends(as_of, months)
-    records = load_compliance(
-        staff=StaffMember.objects.filter(agency_id__in=agency_ids), start=days[0], end=as_of
-    )
+    records = load_compliance(staff=StaffMember.objects.filter(agency_id__in=agency_ids), start=days[0], end=as_of)
     matrix = records.matrix(as_of)
     curricula = records.curricula
 
     funded: dict[int, set[int]] = defaultdict(set)
-    for agency_id, category_id in Agency.categories.through.objects.filter(
-        agency_id__in=agency_ids
-    ).values_list("agency_id", "servicecategory_id"):
+    for agency_id, category_id in Agency.categories.through.objects.filter(agency_id__in=agency_ids).values_list(
+        "agency_id", "servicecategory_id"
+    ):
         funded[agency_id].add(category_id)
     requirement_categories: dict[int, set[int]] = defaultdict(set)
     curriculum_categories: dict[int, set[int]] = defaultdict(set)
@@ -630,9 +615,7 @@ def program_overview(*, agencies: QuerySet[Agency], as_of: date, months: int = 1
             overall.add(cell.status)
             if cell.status == Status.NOT_APPLICABLE:
                 continue
-            cats = requirement_categories.get(cell.requirement_id) or curriculum_categories.get(
-                curricula[i].pk, set()
-            )
+            cats = requirement_categories.get(cell.requirement_id) or curriculum_categories.get(curricula[i].pk, set())
             for category_id in cats & funded[row.staff.agency_id]:
                 summary.by_category[category_index[category_id]].add(cell.status)
                 program_category[category_index[category_id]].add(cell.status)

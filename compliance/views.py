@@ -1,9 +1,219 @@
-from django.http import Http404, HttpRequest, HttpResponse
+"""Compliance screens and exports.
+
+Every view obtains its agency or people through ``agencies.access`` (404 outside the user's scope, before
+any byte of an export is produced), evaluates compliance with ``queries`` and renders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django_ratelimit.decorators import ratelimit
+
+from agencies.access import (
+    get_managed_agency,
+    get_visible_staff,
+    is_coordinator,
+    is_supervisor,
+    managed_agencies,
+    require_coordinator,
+    supervised_staff,
+)
+from agencies.models import StaffMember
+from certificates.models import Certificate, CertificateStatus
+from curricula.models import Assignment, CurriculumCompletion
+
+from .charts import trend_chart
+from .exports import check_export, long_rows, pdf_export, stream_csv, wide_rows
+from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
+from .models import ExportKind, ReminderLog
+from .queries import Matrix, Status, load_compliance, month_ends, program_overview
+from .services import start_export
+
+PAGE_SIZE = 100
+EXPORT_KINDS = {"csv-wide": ExportKind.CSV_WIDE, "csv-long": ExportKind.CSV_LONG, "pdf": ExportKind.PDF}
 
 
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    raise Http404("Not built yet.")
+    """Send each person to the compliance view of their scope."""
+    user = request.user
+    if is_coordinator(user):
+        return redirect("compliance:program")
+    agencies = list(managed_agencies(user).order_by("name"))
+    if len(agencies) == 1:
+        return redirect("compliance:agency", slug=agencies[0].slug)
+    if agencies:
+        return render(request, "compliance/agency_list.html", {"agencies": agencies})
+    if is_supervisor(user):
+        return redirect("compliance:team")
+    raise PermissionDenied("Compliance reports are for supervisors, agency administrators and coordinators.")
 
 
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query: QueryDict = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _filtered_matrix(request: HttpRequest, matrix: Matrix, *, show_supervisor: bool) -> tuple[Matrix, MatrixFilterForm]:
+    data = request.GET.copy()
+    data["as_of"] = matrix.as_of.isoformat()
+    form = MatrixFilterForm(
+        data, supervisors=matrix.supervisors(), curricula=matrix.curricula, show_supervisor=show_supervisor
+    )
+    filters = form.filters()
+    shown = matrix.filtered(
+        role=filters.get("role"),
+        supervisor_id=filters.get("supervisor"),
+        status=filters.get("status"),
+        curriculum_id=filters.get("curriculum"),
+    )
+    return shown, form
+
+
+def _dashboard(request: HttpRequest, *, staff: QuerySet[StaffMember], show_supervisor: bool) -> dict:
+    """Matrix, totals, filters and 12-month trend of these people: one load, evaluated for 13 dates."""
+    as_of, date_error = parse_as_of(request.GET)
+    days = month_ends(as_of)
+    records = load_compliance(staff=staff, start=days[0], end=as_of)
+    matrix = records.matrix(as_of)
+    shown, form = _filtered_matrix(request, matrix, show_supervisor=show_supervisor)
+    page = Paginator(shown.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    trend = records.trend(days)
+    return {
+        "as_of": as_of,
+        "date_error": date_error,
+        "form": form,
+        "matrix": shown,
+        "page": page,
+        "people_total": len(matrix.rows),
+        "overall": shown.overall(),
+        "by_curriculum": shown.totals_by_curriculum(),
+        "by_role": shown.totals_by_role(),
+        "statuses": list(Status),
+        "trend": trend,
+        "chart": trend_chart(trend),
+        "query": _query_without(request, "page"),
+    }
+
+
+@login_required
+def agency_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    context = _dashboard(request, staff=StaffMember.objects.filter(agency=agency), show_supervisor=True)
+    return render(request, "compliance/agency_dashboard.html", {**context, "agency": agency})
+
+
+@login_required
+def team_dashboard(request: HttpRequest) -> HttpResponse:
+    if not is_supervisor(request.user):
+        raise PermissionDenied("This page lists the people you supervise.")
+    context = _dashboard(request, staff=supervised_staff(request.user), show_supervisor=False)
+    return render(request, "compliance/team_dashboard.html", context)
+
+
+@login_required
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One person's record: status on the date, status at each month end, and the evidence behind it."""
+    member = get_visible_staff(request.user, pk)
+    as_of, date_error = parse_as_of(request.GET)
+    days = month_ends(as_of)
+    records = load_compliance(staff=StaffMember.objects.filter(pk=member.pk), start=days[0], end=as_of)
+    matrices = [records.matrix(day) for day in [*days[:-1], as_of]]
+    current = matrices[-1]
+    history = [(m.as_of, m.rows[0].cells if m.rows else None) for m in reversed(matrices)]
+    row = current.rows[0] if current.rows else None
+    certificates = Certificate.objects.filter(user_id=member.user_id).order_by("-issued_at")
+    context = {
+        "member": member,
+        "as_of": as_of,
+        "date_error": date_error,
+        "curricula": records.curricula,
+        "row": row,
+        "status_rows": list(zip(records.curricula, row.cells, strict=True)) if row else [],
+        "history": history,
+        "assignments": Assignment.objects.filter(staff=member)
+        .select_related("curriculum")
+        .order_by("-required_from", "-pk"),
+        "completions": CurriculumCompletion.objects.filter(user_id=member.user_id).order_by("-completed_at"),
+        "certificates": [(c, *_certificate_status(c, as_of)) for c in certificates],
+        "can_manage": managed_agencies(request.user).filter(pk=member.agency_id).exists(),
+    }
+    return render(request, "compliance/staff_detail.html", context)
+
+
+def _certificate_status(cert: Certificate, on: date) -> tuple[str, str]:
+    if timezone.localdate(cert.issued_at) > on:
+        return "not_applicable", "Not yet issued"
+    status = CertificateStatus(cert.status(on=on))
+    return status.value, status.label
+
+
+@login_required
+def program(request: HttpRequest) -> HttpResponse:
+    require_coordinator(request.user)
+    as_of, date_error = parse_as_of(request.GET)
+    overview = program_overview(agencies=managed_agencies(request.user), as_of=as_of)
+    context = {
+        "overview": overview,
+        "as_of": as_of,
+        "date_error": date_error,
+        "chart": trend_chart(overview.trend),
+        "trend": overview.trend,
+        "statuses": list(Status),
+    }
+    return render(request, "compliance/program.html", context)
+
+
+@login_required
+def export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """CSV (streamed) or PDF of the dashboard as filtered, stamped with a verification code."""
+    agency = get_managed_agency(request.user, slug)
+    export_kind = EXPORT_KINDS.get(kind)
+    if export_kind is None:
+        raise Http404("No such export.")
+    as_of, _ = parse_as_of(request.GET)
+    records = load_compliance(staff=StaffMember.objects.filter(agency=agency), start=as_of, end=as_of)
+    shown, form = _filtered_matrix(request, records.matrix(as_of), show_supervisor=True)
+    record = start_export(kind=export_kind, agency=agency, as_of=as_of, filters=form.describe(), user=request.user)
+    filename = f"compliance-{agency.slug}-{as_of.isoformat()}-{kind}"
+    if export_kind == ExportKind.PDF:
+        response: HttpResponse | StreamingHttpResponse = HttpResponse(
+            pdf_export(record=record, matrix=shown), content_type="application/pdf"
+        )
+        filename += ".pdf"
+    else:
+        rows = wide_rows(shown) if export_kind == ExportKind.CSV_WIDE else long_rows(shown)
+        response = StreamingHttpResponse(stream_csv(record=record, rows=rows), content_type="text/csv; charset=utf-8")
+        filename += ".csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Export-Code"] = record.code
+    return response
+
+
+@ratelimit(key="ip", rate="30/m", method="POST", block=True)
 def verify_export(request: HttpRequest) -> HttpResponse:
-    raise Http404("Not built yet.")
+    """Public: is this file an export we produced, byte for byte?"""
+    result = None
+    if request.method == "POST":
+        form = VerifyExportForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = check_export(code=form.cleaned_data["code"], chunks=form.cleaned_data["file"].chunks())
+    else:
+        form = VerifyExportForm(initial={"code": request.GET.get("code", "")[:40]})
+    return render(request, "compliance/verify_export.html", {"form": form, "result": result})
+
+
+@login_required
+def my_reminders(request: HttpRequest) -> HttpResponse:
+    reminders = ReminderLog.objects.filter(recipient=request.user).order_by("-sent_at", "-pk")[:200]
+    return render(request, "compliance/my_reminders.html", {"reminders": reminders})

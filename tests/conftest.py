@@ -18,3 +18,13 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real program content once per test session: every test sees the same published pages,
+    curricula and quiz banks a fresh install has, inside its own rolled-back transaction."""
+    from content.loader import load_all
+
+    with django_db_blocker.unblock():
+        load_all()

@@ -1,0 +1,24 @@
+"""Celery beat jobs for reminders. Each calls one service; re-running is safe because every reminder has a
+unique key, so a retry sends only what failed before."""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
+def send_daily_reminders(self) -> int:
+    from .services import send_daily_reminders as send
+
+    run = send()
+    if run.failed:
+        raise self.retry()
+    return len(run.sent)
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
+def send_weekly_digests(self) -> int:
+    from .services import send_weekly_digests as send
+
+    run = send()
+    if run.failed:
+        raise self.retry()
+    return len(run.sent)
