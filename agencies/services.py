@@ -384,35 +384,23 @@ def apply_roster_import(
         result.created_accounts = len(plan.new_accounts)
         _fill_blank_names(plan)
 
-        new_staff = StaffMember.objects.bulk_create(
-            [
-                StaffMember(
-                    user=users[row.email], agency=agency, role=row.role, hire_date=row.hire_date,
-                    active=row.active, left_on=None if row.active else today,
-                )
-                for row in plan.new_staff
-            ]
-        )
-        result.created_staff = len(new_staff)
         # Supervisors: whoever the file names, else an active member of the agency with that email.
-        new_by_email = {row.email: m for row, m in zip(plan.new_staff, new_staff, strict=True)}
         by_email: dict[str, StaffMember] = {
             m.user.email.casefold(): m for m in plan.staff_by_user.values() if m.active and m.user.email
         }
         for row in plan.rows:
-            by_email[row.email] = new_by_email.get(row.email) or plan.staff_by_user[users[row.email].pk]
+            if users[row.email].pk in plan.staff_by_user:
+                by_email[row.email] = plan.staff_by_user[users[row.email].pk]
+        new_staff, late = _create_staff_in_waves(agency=agency, plan=plan, users=users, by_email=by_email, today=today)
+        result.created_staff = len(new_staff)
 
-        to_update: list[StaffMember] = []
+        to_update: list[StaffMember] = late
         for member, row in plan.changed:
             member.role, member.hire_date, member.active = row.role, row.hire_date, row.active
             member.left_on = None if row.active else (member.left_on or today)
             member.supervisor = by_email.get(row.supervisor_email) if row.supervisor_email else None
             member.updated_at = now
             to_update.append(member)
-        for row, member in zip(plan.new_staff, new_staff, strict=True):
-            if row.supervisor_email:
-                member.supervisor = by_email.get(row.supervisor_email)
-                to_update.append(member)
         if to_update:
             StaffMember.objects.bulk_update(
                 to_update, ["role", "hire_date", "supervisor", "active", "left_on", "updated_at"]
@@ -436,6 +424,52 @@ def apply_roster_import(
             result.sync = sync_assignments(staff_ids=touched, today=today)
         queue_set_password_emails([users[row.email].pk for row in plan.new_accounts])
     return result
+
+
+MAX_WAVES = 8
+
+
+def _create_staff_in_waves(
+    *, agency: Agency, plan: RosterPlan, users: dict[str, AbstractBaseUser], by_email: dict[str, StaffMember],
+    today: date,
+) -> tuple[list[StaffMember], list[StaffMember]]:
+    """Insert new staff with their supervisor already set, each after the insert that creates their supervisor
+    (supervisors first, then their staff...). That costs one statement per level of the hierarchy instead of a
+    bulk UPDATE, whose CASE expression grows with the square of the rows. Past ``MAX_WAVES`` levels (or in a
+    loop of new people supervising each other) the rest are inserted together and returned to be updated.
+    Adds the new records to ``by_email``; returns (all new records, records whose supervisor is still unset).
+    """
+    remaining = list(plan.new_staff)
+    created: list[StaffMember] = []
+    late: list[StaffMember] = []
+    waves = 0
+    while remaining:
+        waves += 1
+        ready = [r for r in remaining if not r.supervisor_email or r.supervisor_email in by_email]
+        last = waves >= MAX_WAVES or not ready
+        wave = remaining if last else ready
+        members = StaffMember.objects.bulk_create(
+            [
+                StaffMember(
+                    user=users[row.email], agency=agency, role=row.role, hire_date=row.hire_date,
+                    active=row.active, left_on=None if row.active else today,
+                    supervisor=by_email.get(row.supervisor_email) if row.supervisor_email else None,
+                )
+                for row in wave
+            ]
+        )
+        for row, member in zip(wave, members, strict=True):
+            by_email[row.email] = member
+        created.extend(members)
+        if last:
+            for row, member in zip(wave, members, strict=True):
+                if row.supervisor_email and member.supervisor_id is None:
+                    member.supervisor = by_email.get(row.supervisor_email)
+                    late.append(member)
+            break
+        done = {row.email for row in wave}
+        remaining = [r for r in remaining if r.email not in done]
+    return created, late
 
 
 def _create_accounts(plan: RosterPlan) -> dict[str, AbstractBaseUser]:
