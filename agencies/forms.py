@@ -74,7 +74,9 @@ class EditStaffForm(forms.Form):
     supervisor = StaffChoiceField(label="Supervisor", queryset=StaffMember.objects.none(), required=False)
     active = forms.BooleanField(label="Currently works at this agency", required=False)
     left_on = forms.DateField(
-        label="Date they left", required=False, widget=DateInput(),
+        label="Date they left",
+        required=False,
+        widget=DateInput(),
         help_text="Needed when “Currently works at this agency” is not ticked. Their records are kept.",
     )
 
@@ -82,8 +84,11 @@ class EditStaffForm(forms.Form):
         kwargs.setdefault(
             "initial",
             {
-                "role": staff.role, "hire_date": staff.hire_date, "supervisor": staff.supervisor_id,
-                "active": staff.active, "left_on": staff.left_on,
+                "role": staff.role,
+                "hire_date": staff.hire_date,
+                "supervisor": staff.supervisor_id,
+                "active": staff.active,
+                "left_on": staff.left_on,
             },
         )
         super().__init__(*args, **kwargs)
@@ -146,11 +151,15 @@ class AssignForm(forms.Form):
     due_on = forms.DateField(label="Due date", widget=DateInput())
     target = forms.ChoiceField(label="Assign to", choices=TARGET_CHOICES, widget=forms.RadioSelect, initial="person")
     staff = StaffChoiceField(
-        label="Person", queryset=StaffMember.objects.none(), required=False,
+        label="Person",
+        queryset=StaffMember.objects.none(),
+        required=False,
         help_text="Used when “One person” is chosen.",
     )
     role = forms.ChoiceField(
-        label="Job role", choices=[("", "Choose a role"), *JobRole.choices], required=False,
+        label="Job role",
+        choices=[("", "Choose a role"), *JobRole.choices],
+        required=False,
         help_text="Used when “Everyone in a job role” is chosen.",
     )
 
@@ -188,7 +197,9 @@ class AssignForm(forms.Form):
 
 class WaiveForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for the waiver", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+        label="Reason for the waiver",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
         help_text="Recorded with the assignment and shown in compliance reports.",
     )
 

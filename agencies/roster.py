@@ -81,7 +81,7 @@ class ParsedRoster:
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """"Last, First" or "First Middle Last" -> (first, last). The export writes "First Last", so it
+    """ "Last, First" or "First Middle Last" -> (first, last). The export writes "First Last", so it
     round-trips."""
     name = " ".join(name.split())
     if "," in name:

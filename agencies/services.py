@@ -43,9 +43,7 @@ def agencies_with_counts(agencies: QuerySet[Agency]) -> QuerySet[Agency]:
     return agencies.annotate(active_staff=Count("staff", filter=Q(staff__active=True))).order_by("name")
 
 
-def roster_rows(
-    agency: Agency, *, role: str = "", status: str = "active", search: str = ""
-) -> QuerySet[StaffMember]:
+def roster_rows(agency: Agency, *, role: str = "", status: str = "active", search: str = "") -> QuerySet[StaffMember]:
     """An agency's staff for the roster table: one query per page whatever the size of the roster."""
     qs = (
         StaffMember.objects.filter(agency=agency)
@@ -88,7 +86,11 @@ def export_rows(agency: Agency) -> list[list[str]]:
         name = member.user.get_full_name() or member.user.email
         rows.append(
             [
-                name, member.user.email, member.role, member.hire_date.isoformat(), supervisor,
+                name,
+                member.user.email,
+                member.role,
+                member.hire_date.isoformat(),
+                supervisor,
                 "yes" if member.active else "no",
             ]
         )
@@ -126,8 +128,13 @@ def _users_by_email(emails: Iterable[str]) -> dict[str, AbstractBaseUser]:
 
 
 def _check_details(
-    *, staff: StaffMember | None, agency: Agency, hire_date: date, supervisor: StaffMember | None,
-    active: bool, left_on: date | None,
+    *,
+    staff: StaffMember | None,
+    agency: Agency,
+    hire_date: date,
+    supervisor: StaffMember | None,
+    active: bool,
+    left_on: date | None,
 ) -> None:
     """The rules a staff record must meet, as field errors a form can show next to its inputs."""
     errors: dict[str, str] = {}
@@ -146,8 +153,15 @@ def _check_details(
 
 @transaction.atomic
 def add_staff(
-    *, agency: Agency, email: str, first_name: str, last_name: str, role: str, hire_date: date,
-    supervisor: StaffMember | None = None, by: AbstractBaseUser,
+    *,
+    agency: Agency,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    hire_date: date,
+    supervisor: StaffMember | None = None,
+    by: AbstractBaseUser,
 ) -> StaffMember:
     """Put a person on an agency's roster, creating their account if the email is new (they are emailed a
     link to set a password). Someone who left the agency before is re-activated, keeping one row."""
@@ -180,15 +194,26 @@ def add_staff(
 
 @transaction.atomic
 def update_staff(
-    *, staff: StaffMember, role: str, hire_date: date, supervisor: StaffMember | None, active: bool,
-    left_on: date | None, by: AbstractBaseUser, is_agency_admin: bool | None = None,
+    *,
+    staff: StaffMember,
+    role: str,
+    hire_date: date,
+    supervisor: StaffMember | None,
+    active: bool,
+    left_on: date | None,
+    by: AbstractBaseUser,
+    is_agency_admin: bool | None = None,
 ) -> StaffMember:
     """Change a person's role, dates, supervisor or status. Leaving keeps the row (active off, left_on set);
     a role change is recorded, and assignments follow (new mandates added, ones no longer targeted withdrawn)."""
     current = StaffMember.objects.select_for_update().get(pk=staff.pk)
     left_on = None if active else left_on
     _check_details(
-        staff=current, agency=current.agency, hire_date=hire_date, supervisor=supervisor, active=active,
+        staff=current,
+        agency=current.agency,
+        hire_date=hire_date,
+        supervisor=supervisor,
+        active=active,
         left_on=left_on,
     )
     role_changed = current.role != role
@@ -307,9 +332,7 @@ class RosterPlan:
     deactivate_missing: bool = False
 
 
-def plan_roster_import(
-    *, agency: Agency, parsed: ParsedRoster, deactivate_missing: bool = False
-) -> RosterPlan:
+def plan_roster_import(*, agency: Agency, parsed: ParsedRoster, deactivate_missing: bool = False) -> RosterPlan:
     """Compare the valid rows with the agency's roster in two queries (accounts, current staff)."""
     rows = parsed.rows
     users = _users_by_email(row.email for row in rows)
@@ -327,7 +350,9 @@ def plan_roster_import(
             continue
         current_supervisor = member.supervisor.user.email.casefold() if member.supervisor else ""
         same = (
-            member.role == row.role and member.hire_date == row.hire_date and member.active == row.active
+            member.role == row.role
+            and member.hire_date == row.hire_date
+            and member.active == row.active
             and current_supervisor == row.supervisor_email
         )
         if same:
@@ -364,8 +389,13 @@ class RosterResult:
 
 
 def apply_roster_import(
-    *, agency: Agency, parsed: ParsedRoster, by: AbstractBaseUser, valid_rows_only: bool = False,
-    deactivate_missing: bool = False, today: date | None = None,
+    *,
+    agency: Agency,
+    parsed: ParsedRoster,
+    by: AbstractBaseUser,
+    valid_rows_only: bool = False,
+    deactivate_missing: bool = False,
+    today: date | None = None,
 ) -> RosterResult:
     """Apply a validated roster in one transaction with a fixed number of queries, however long the file:
     accounts and staff are bulk-created and bulk-updated, then assignments are synced once for everyone
@@ -430,7 +460,11 @@ MAX_WAVES = 8
 
 
 def _create_staff_in_waves(
-    *, agency: Agency, plan: RosterPlan, users: dict[str, AbstractBaseUser], by_email: dict[str, StaffMember],
+    *,
+    agency: Agency,
+    plan: RosterPlan,
+    users: dict[str, AbstractBaseUser],
+    by_email: dict[str, StaffMember],
     today: date,
 ) -> tuple[list[StaffMember], list[StaffMember]]:
     """Insert new staff with their supervisor already set, each after the insert that creates their supervisor
@@ -451,8 +485,12 @@ def _create_staff_in_waves(
         members = StaffMember.objects.bulk_create(
             [
                 StaffMember(
-                    user=users[row.email], agency=agency, role=row.role, hire_date=row.hire_date,
-                    active=row.active, left_on=None if row.active else today,
+                    user=users[row.email],
+                    agency=agency,
+                    role=row.role,
+                    hire_date=row.hire_date,
+                    active=row.active,
+                    left_on=None if row.active else today,
                     supervisor=by_email.get(row.supervisor_email) if row.supervisor_email else None,
                 )
                 for row in wave

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -36,7 +37,7 @@ from .forms import (
     WaiveForm,
 )
 from .models import Agency, StaffMember
-from .roster import ParsedRoster, parse_roster, write_roster
+from .roster import DEFAULT_MAX_ROWS, ParsedRoster, parse_roster, write_roster
 
 ROSTER_PAGE_SIZE = 100
 IMPORTS_SESSION_KEY = "roster_imports"
@@ -198,10 +199,11 @@ def _pending_imports(request: HttpRequest) -> dict[str, dict]:
 
 
 def _parse(agency: Agency, content: bytes) -> ParsedRoster:
-    from django.conf import settings
-
     return parse_roster(
-        content, agency_emails=services.active_staff_emails(agency), max_bytes=settings.ROSTER_MAX_UPLOAD_BYTES
+        content,
+        agency_emails=services.active_staff_emails(agency),
+        max_bytes=settings.ROSTER_MAX_UPLOAD_BYTES,
+        max_rows=getattr(settings, "ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS),
     )
 
 
@@ -249,7 +251,10 @@ def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         else:
             try:
                 result = services.apply_roster_import(
-                    agency=agency, parsed=parsed, by=request.user, valid_rows_only=valid_only,
+                    agency=agency,
+                    parsed=parsed,
+                    by=request.user,
+                    valid_rows_only=valid_only,
                     deactivate_missing=form.cleaned_data["deactivate_missing"],
                 )
             except IntegrityError:
@@ -325,7 +330,9 @@ def waive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     assignment = get_object_or_404(
         Assignment.objects.select_related("staff__user", "curriculum"),
-        pk=pk, staff__agency=agency, state=AssignmentState.OPEN,
+        pk=pk,
+        staff__agency=agency,
+        state=AssignmentState.OPEN,
     )
     form = WaiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -73,8 +73,10 @@ class ScopeMixin:
 
     def get_object(self, *args: Any, **kwargs: Any) -> Model:
         obj = super().get_object(*args, **kwargs)
-        if self.scope_field and not in_scope(type(obj)._default_manager.filter(pk=obj.pk), self.request.user,
-                                             self.scope_field).exists():
+        if (
+            self.scope_field
+            and not in_scope(type(obj)._default_manager.filter(pk=obj.pk), self.request.user, self.scope_field).exists()
+        ):
             raise Http404("Not in your agencies.")
         return obj
 
@@ -187,8 +189,13 @@ class StaffMemberEditView(ScopedEditView):
         """Through the service, so a role change is recorded and assignments follow, as on the staff screens."""
         data = self.form.cleaned_data
         staff = update_staff(
-            staff=self.object, role=data["role"], hire_date=data["hire_date"], supervisor=data["supervisor"],
-            active=data["active"], left_on=data["left_on"], is_agency_admin=data["is_agency_admin"],
+            staff=self.object,
+            role=data["role"],
+            hire_date=data["hire_date"],
+            supervisor=data["supervisor"],
+            active=data["active"],
+            left_on=data["left_on"],
+            is_agency_admin=data["is_agency_admin"],
             by=self.request.user,
         )
         log(instance=staff, action="wagtail.edit", user=self.request.user)
@@ -252,14 +259,22 @@ def queue_full_sync() -> None:
 
 class RequirementForm(WagtailAdminModelForm):
     roles = forms.MultipleChoiceField(
-        label="Job roles", choices=JobRole.choices, widget=forms.CheckboxSelectMultiple,
+        label="Job roles",
+        choices=JobRole.choices,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Staff in these roles are required to complete the curriculum.",
     )
 
     class Meta:
         model = Requirement
         fields = [
-            "curriculum", "categories", "roles", "due_days_after_hire", "starts_on", "renew_every_months", "active",
+            "curriculum",
+            "categories",
+            "roles",
+            "due_days_after_hire",
+            "starts_on",
+            "renew_every_months",
+            "active",
         ]
         widgets = {"categories": forms.CheckboxSelectMultiple}
         labels = {

@@ -57,10 +57,15 @@ BAD_ROWS = [
     pytest.param([GOOD, "Bo Chen,bo@harbor.org,mcm,2024-01-15,, =1"], 3, "formula", id="formula-after-space"),
     pytest.param([GOOD, "Bo Chen,bo(at)harbor.org,mcm,2024-01-15,,yes"], 3, "not a valid email", id="bad-email"),
     pytest.param([GOOD, "Bo Chen,,mcm,2024-01-15,,yes"], 3, "email is missing", id="no-email"),
-    pytest.param([GOOD, "Bo Chen,bo@harbor.org,mcm,2024-01-15,boss@harbor.org,yes"], 3, "neither in this file",
-                 id="unknown-supervisor"),
-    pytest.param([GOOD, "Bo Chen,bo@harbor.org,mcm,2024-01-15,bo@harbor.org,yes"], 3, "own supervisor",
-                 id="self-supervisor"),
+    pytest.param(
+        [GOOD, "Bo Chen,bo@harbor.org,mcm,2024-01-15,boss@harbor.org,yes"],
+        3,
+        "neither in this file",
+        id="unknown-supervisor",
+    ),
+    pytest.param(
+        [GOOD, "Bo Chen,bo@harbor.org,mcm,2024-01-15,bo@harbor.org,yes"], 3, "own supervisor", id="self-supervisor"
+    ),
     pytest.param([GOOD, "Bo Chen,bo@harbor.org,mcm,2024-01-15,,maybe"], 3, "yes or no", id="bad-active"),
     pytest.param([GOOD, ",bo@harbor.org,mcm,2024-01-15,,yes"], 3, "name is missing", id="no-name"),
     pytest.param([GOOD, "Bo Chen,bo@harbor.org,mcm,2024-01-15,,yes,extra"], 3, "7 cells", id="too-many-cells"),
@@ -77,7 +82,9 @@ def test_parse_roster_reports_bad_row_with_line_number(lines, line, words):
 
 
 def test_parse_roster_line_numbers_count_blank_and_multiline_cells():
-    parsed = parse(csv_bytes('"Ana\nDiaz",ana@harbor.org,mcm,2024-01-15,,yes', "", "Bo,bo@harbor.org,x,2024-01-15,,yes"))
+    parsed = parse(
+        csv_bytes('"Ana\nDiaz",ana@harbor.org,mcm,2024-01-15,,yes', "", "Bo,bo@harbor.org,x,2024-01-15,,yes")
+    )
     assert [(e.line, e.message.split(" ")[0]) for e in parsed.errors] == [(5, "Unknown")]
 
 
@@ -114,7 +121,11 @@ def test_parse_roster_missing_column_rejects_whole_file(header, missing):
 
 
 def test_parse_roster_header_is_case_and_order_insensitive():
-    parsed = parse(csv_bytes("yes,,2024-01-15,mcm,ana@harbor.org,Ana Diaz", header=" Active,SUPERVISOR_EMAIL,hire_date,role,email,name"))
+    parsed = parse(
+        csv_bytes(
+            "yes,,2024-01-15,mcm,ana@harbor.org,Ana Diaz", header=" Active,SUPERVISOR_EMAIL,hire_date,role,email,name"
+        )
+    )
     assert parsed.is_valid and parsed.rows[0].email == "ana@harbor.org"
 
 
@@ -130,7 +141,9 @@ def test_parse_roster_rejects_non_utf8_with_line_number():
     assert parsed.file_errors and "not UTF-8" in parsed.file_errors[0] and "line 3" in parsed.file_errors[0]
 
 
-@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"  \n\n", (HEADER + "\n").encode(), (HEADER + "\n,,,,,\n").encode()])
+@pytest.mark.parametrize(
+    "data", [b"", b"\xef\xbb\xbf", b"  \n\n", (HEADER + "\n").encode(), (HEADER + "\n,,,,,\n").encode()]
+)
 def test_parse_roster_rejects_empty_file(data):
     parsed = parse(data)
     assert parsed.file_errors and ("empty" in parsed.file_errors[0] or "no staff rows" in parsed.file_errors[0])
@@ -163,8 +176,17 @@ def test_role_from_text_accepts_codes_and_labels(text, code):
 
 
 @pytest.mark.parametrize(
-    ("text", "value"), [("yes", True), ("TRUE", True), ("1", True), ("No", False), ("false", False), ("0", False),
-                        ("", None), ("y e s", None)]
+    ("text", "value"),
+    [
+        ("yes", True),
+        ("TRUE", True),
+        ("1", True),
+        ("No", False),
+        ("false", False),
+        ("0", False),
+        ("", None),
+        ("y e s", None),
+    ],
 )
 def test_active_from_text(text, value):
     assert active_from_text(text) is value
@@ -178,15 +200,24 @@ def test_date_from_text_is_strict_iso():
 
 @pytest.mark.parametrize(
     ("name", "parts"),
-    [("Ana Diaz", ("Ana", "Diaz")), ("Maria de la Cruz", ("Maria de la", "Cruz")), ("Diaz, Ana", ("Ana", "Diaz")),
-     ("Cher", ("Cher", ""))],
+    [
+        ("Ana Diaz", ("Ana", "Diaz")),
+        ("Maria de la Cruz", ("Maria de la", "Cruz")),
+        ("Diaz, Ana", ("Ana", "Diaz")),
+        ("Cher", ("Cher", "")),
+    ],
 )
 def test_split_name(name, parts):
     assert split_name(name) == parts
 
 
 def test_write_roster_neutralises_formulas_and_quotes():
-    text = write_roster([["=cmd|' /C calc'!A0", "a@b.org", "mcm", "2024-01-01", "", "yes"], ['Ann "Q", Lee', "q@b.org", "mcm", "2024-01-01", "", "no"]])
+    text = write_roster(
+        [
+            ["=cmd|' /C calc'!A0", "a@b.org", "mcm", "2024-01-01", "", "yes"],
+            ['Ann "Q", Lee', "q@b.org", "mcm", "2024-01-01", "", "no"],
+        ]
+    )
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == HEADER.split(",")
     assert rows[1][0] == "'=cmd|' /C calc'!A0"

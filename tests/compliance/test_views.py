@@ -81,7 +81,7 @@ def test_agency_dashboard_rejects_future_and_invalid_dates(client, world):
 def test_agency_dashboard_has_an_accessible_trend_chart(client, world):
     login(client, world["north_admin"])
     html = client.get(reverse("compliance:agency", args=["north"]), {"as_of": "2024-12-31"}).content.decode()
-    assert '<svg' in html and 'role="img"' in html
+    assert "<svg" in html and 'role="img"' in html
     assert '<title id="agency-trend-title">' in html and '<desc id="agency-trend-desc">' in html
     assert "Show the chart&#x27;s data as a table" in html or "Show the chart's data as a table" in html
     assert "Dec 31, 2024" in html and "<polyline" in html

@@ -1,0 +1,77 @@
+"""Issue-once under real concurrency. Needs PostgreSQL: SQLite serialises writers, so nothing would race."""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+
+from certificates.models import Certificate
+from certificates.services import issue_certificate
+from curricula.models import CurriculumCompletion, LessonProgress
+from curricula.services import complete_if_done
+from tests.certificates.conftest import complete
+from tests.factories import UserFactory, make_curriculum
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL (DATABASE_URL)"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def race(fn: Callable[[], object], *, threads: int = 2) -> list[object]:
+    """Run fn in several threads released together; return what each returned (or raised)."""
+    barrier = threading.Barrier(threads)
+    results: list[object] = [None] * threads
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = fn()
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_complete_if_done_issues_one_certificate_under_concurrency(attempt):
+    assert connection.vendor == "postgresql"
+    curriculum = make_curriculum()
+    user = UserFactory()
+    from django.utils import timezone
+
+    now = timezone.now()
+    LessonProgress.objects.bulk_create(
+        LessonProgress(user=user, lesson=lesson, started_at=now, last_viewed_at=now, completed_at=now)
+        for lesson in curriculum.lessons()
+    )
+    results = race(lambda: complete_if_done(user=user, curriculum=curriculum), threads=3)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    assert CurriculumCompletion.objects.filter(user=user).count() == 1
+    assert Certificate.objects.filter(user=user).count() == 1
+    assert Certificate.objects.get(user=user).completion_id == winners[0].pk
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_issue_certificate_is_idempotent_under_concurrency(attempt):
+    completion = complete(UserFactory(), make_curriculum())
+    results = race(lambda: issue_certificate(completion=completion), threads=3)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({r.pk for r in results}) == 1
+    assert Certificate.objects.filter(completion=completion).count() == 1
+    certificate = Certificate.objects.get(completion=completion)
+    assert certificate.events.filter(action="issued").count() == 1
