@@ -19,7 +19,8 @@ pytestmark = [
     pytest.mark.skipif(
         "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL (DATABASE_URL)"
     ),
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the flush after each test would otherwise take the Wagtail root page with it.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 

@@ -63,3 +63,63 @@ def change_role(staff: StaffMember, role: str, *, on: date) -> RoleChange:
     staff.role = role
     staff.save(update_fields=["role"])
     return change
+
+
+def seed_agency(
+    agency, curricula: list[CurriculumPage], *, staff: int, today: date, admin_user=None
+) -> list[StaffMember]:
+    """Many people with a realistic mix of statuses, in a handful of bulk inserts (no per-row queries)."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    start = next(_serials)
+    users = user_model.objects.bulk_create(
+        [
+            user_model(
+                username=f"bulk{start}-{i}@example.org", email=f"bulk{start}-{i}@example.org",
+                first_name=f"Bulk{i}", last_name=f"Person{start}", password="!",
+            )
+            for i in range(staff)
+        ]
+    )  # fmt: skip
+    roles = ["mcm", "nmcm", "ccms", "peer"]
+    members = StaffMember.objects.bulk_create(
+        [
+            StaffMember(user=u, agency=agency, role=roles[i % 4], hire_date=today - timedelta(days=200 + i % 400))
+            for i, u in enumerate(users)
+        ]
+    )
+    if admin_user is not None:
+        StaffMember.objects.create(user=admin_user, agency=agency, role="other", hire_date=today, is_agency_admin=True)
+    assignments = []
+    certificates = []
+    for i, member in enumerate(members):
+        for j, curriculum in enumerate(curricula):
+            kind = (i + j) % 5
+            due = today + timedelta(days=30 - 20 * kind)
+            state = AssignmentState.COMPLETED if kind in (0, 1) else AssignmentState.OPEN
+            if kind == 4 and j % 2:
+                state = AssignmentState.WAIVED
+            assignments.append(
+                Assignment(
+                    staff=member, curriculum=curriculum, source=AssignmentSource.REQUIREMENT,
+                    required_from=member.hire_date, due_on=due, state=state,
+                    closed_on=today - timedelta(days=10) if state != AssignmentState.OPEN else None,
+                    waived_reason="Bulk waiver" if state == AssignmentState.WAIVED else "",
+                )
+            )  # fmt: skip
+            if kind in (0, 1):
+                issued = today - timedelta(days=100 + 300 * kind)
+                certificates.append(
+                    Certificate(
+                        user_id=member.user_id, curriculum=curriculum, learner_name="Bulk", curriculum_code=curriculum.code,
+                        curriculum_title=curriculum.title, credit_hours=1, completed_on=issued,
+                        expires_on=issued + timedelta(days=365), serial=f"BULK-{start}-{i}-{j}", code=new_code(),
+                        issued_at=at_noon(issued),
+                    )
+                )  # fmt: skip
+    Assignment.objects.bulk_create(assignments, batch_size=2000)
+    Certificate.objects.bulk_create(certificates, batch_size=2000)
+    return members
