@@ -92,10 +92,12 @@ def _attempt_questions(attempt: Attempt) -> dict[int, Question]:
     return {q.pk: q for q in questions}
 
 
-def clean_answers(*, attempt: Attempt, raw_answers: dict[int, Any]) -> dict[int, Any]:
+def clean_answers(
+    *, attempt: Attempt, raw_answers: dict[int, Any], questions: dict[int, Question] | None = None
+) -> dict[int, Any]:
     """Every answer must belong to a question of this attempt and be a legal answer to it. One bad answer
     rejects the whole submission (ValidationError) and nothing is saved."""
-    questions = _attempt_questions(attempt)
+    questions = questions if questions is not None else _attempt_questions(attempt)
     cleaned: dict[int, Any] = {}
     for question_id, raw in raw_answers.items():
         question = questions.get(question_id)
@@ -131,13 +133,13 @@ def submit_attempt(*, attempt: Attempt, raw_answers: dict[int, Any]) -> Attempt:
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.submitted_at is not None:
             raise AttemptRefused("This attempt was already submitted. Your score was recorded once.")
-        cleaned = clean_answers(attempt=locked, raw_answers=raw_answers)
+        questions = _attempt_questions(locked)
+        cleaned = clean_answers(attempt=locked, raw_answers=raw_answers, questions=questions)
         # Claim the attempt atomically: only one request can move submitted_at from NULL.
         now = timezone.now()
         claimed = Attempt.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(submitted_at=now)
         if not claimed:
             raise AttemptRefused("This attempt was already submitted. Your score was recorded once.")
-        questions = _attempt_questions(locked)
         saved = {r.question_id: r for r in Response.objects.filter(attempt=locked)}
         total = 0.0
         to_create, to_update = [], []

@@ -1,0 +1,71 @@
+import random
+
+import pytest
+from django.utils import timezone
+
+from assessments.analysis import item_analysis
+from assessments.models import Attempt, Response
+from tests.assessments.builders import full_quiz
+from tests.factories import UserFactory, make_coordinator
+
+pytestmark = pytest.mark.django_db
+
+
+def _bulk_attempts(quiz, parts, count):
+    """`count` submitted attempts: strong learners get the single-choice item right, weak ones do not."""
+    users = UserFactory.create_batch(5)
+    single_q, right, wrong = parts["single"]
+    tf = parts["truefalse"]
+    now = timezone.now()
+    rng = random.Random(7)
+    attempts = Attempt.objects.bulk_create(
+        Attempt(user=users[i % 5], quiz=quiz, number=i // 5 + 1, question_ids=[single_q.pk, tf.pk],
+                started_at=now, submitted_at=now, score=0, passed=False)
+        for i in range(count)
+    )
+    responses = []
+    for i, attempt in enumerate(attempts):
+        strong = i % 2 == 0
+        tf_right = strong or rng.random() < 0.3
+        single_right = strong
+        responses.append(Response(attempt=attempt, question=single_q, answer=[right.pk if single_right else wrong.pk],
+                                  score=1.0 if single_right else 0.0))
+        responses.append(Response(attempt=attempt, question=tf, answer=tf_right, score=1.0 if tf_right else 0.0))
+    Response.objects.bulk_create(responses, batch_size=2000)
+    return attempts
+
+
+def test_item_analysis_facility_discrimination_and_option_counts():
+    quiz, parts = full_quiz()
+    _bulk_attempts(quiz, parts, 60)
+    attempts, stats = item_analysis(quiz)
+    by_key = {s.question.key: s for s in stats}
+    single = by_key["single"]
+    assert attempts == 60
+    assert single.responses == 60
+    assert single.facility == pytest.approx(0.5)
+    assert single.discrimination is not None and single.discrimination > 0.3
+    counts = {label: n for label, n, _ in single.option_counts}
+    assert counts == {"Comprehensive Treatment Plan": 30, "Individual Service Plan": 30}
+    assert by_key["multi"].responses == 0 and by_key["multi"].facility is None
+
+
+def test_item_analysis_over_10000_attempts_has_bounded_queries(client, django_assert_max_num_queries):
+    quiz, parts = full_quiz()
+    _bulk_attempts(quiz, parts, 10_000)
+    client.force_login(make_coordinator())
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/quiz/analysis/{quiz.key}/")
+    assert "10000 submitted attempts" in response.content.decode()
+    with django_assert_max_num_queries(20):
+        csv_response = client.get(f"/quiz/analysis/{quiz.key}/items.csv")
+        body = b"".join(csv_response.streaming_content).decode()
+    assert body.splitlines()[0].startswith("question_key,type,competency,responses,facility,discrimination")
+    assert "single,Single choice" in body
+
+
+def test_item_analysis_is_for_coordinators_only(client):
+    quiz, _ = full_quiz()
+    client.force_login(UserFactory())
+    assert client.get(f"/quiz/analysis/{quiz.key}/").status_code == 403
+    assert client.get(f"/quiz/analysis/{quiz.key}/items.csv").status_code == 403
