@@ -136,9 +136,7 @@ def reissue_certificate(*, certificate: Certificate, by: AbstractBaseUser, reaso
     _assign_serial(new)
     # The completion moves to the new certificate so that "one active certificate per completion" holds.
     completion_id = old.completion_id
-    Certificate.objects.filter(pk=old.pk).update(
-        completion=None, superseded_at=timezone.now(), superseded_by=new
-    )
+    Certificate.objects.filter(pk=old.pk).update(completion=None, superseded_at=timezone.now(), superseded_by=new)
     Certificate.objects.filter(pk=new.pk).update(completion_id=completion_id)
     new.refresh_from_db()
     CertificateEvent.objects.create(

@@ -162,9 +162,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _public_json(payload: dict, *, status: int = 200) -> JsonResponse:
-    response = JsonResponse(
-        payload, status=status, content_type="application/ld+json", json_dumps_params={"indent": 2}
-    )
+    response = JsonResponse(payload, status=status, content_type="application/ld+json", json_dumps_params={"indent": 2})
     response["Access-Control-Allow-Origin"] = "*"  # wallets and validators fetch it from their own pages
     response["Cache-Control"] = "no-cache"  # status can change at any time (revocation)
     return response
@@ -190,4 +188,3 @@ def revocations(request: HttpRequest, code: str) -> HttpResponse:
     if certificate is None:
         return _public_json({"error": "not found"}, status=404)
     return _public_json(revocation_list(certificate))
-

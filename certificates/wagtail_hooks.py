@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -33,9 +33,7 @@ class ReadOnlyCertificatePolicy(BasePermissionPolicy):
     def users_with_any_permission(self, actions) -> QuerySet:
         if "view" not in actions:
             return get_user_model().objects.none()
-        return get_user_model().objects.filter(
-            Q(is_superuser=True) | Q(coordinator__isnull=False), is_active=True
-        )
+        return get_user_model().objects.filter(Q(is_superuser=True) | Q(coordinator__isnull=False), is_active=True)
 
 
 register_permission_policy(Certificate, ReadOnlyCertificatePolicy(Certificate), exact_class=True)
@@ -72,8 +70,19 @@ class CertificateViewSet(ModelViewSet):
     list_filter = ["curriculum_code", "completed_on"]
     search_fields = ["serial", "learner_name", "curriculum_code", "code"]
     inspect_view_fields = [
-        "serial", "code", "learner_name", "curriculum_code", "curriculum_title", "credit_hours", "completed_on",
-        "expires_on", "issued_at", "rendered_at", "revoked_at", "revoked_reason", "superseded_at",
+        "serial",
+        "code",
+        "learner_name",
+        "curriculum_code",
+        "curriculum_title",
+        "credit_hours",
+        "completed_on",
+        "expires_on",
+        "issued_at",
+        "rendered_at",
+        "revoked_at",
+        "revoked_reason",
+        "superseded_at",
     ]
     export_filename = "certificates"
 

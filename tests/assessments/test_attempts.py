@@ -199,14 +199,15 @@ def test_fail_then_retry_and_pass_completes_the_curriculum_and_issues_one_certif
 def test_quiz_pages_and_submission_have_bounded_queries(learner_client, django_assert_max_num_queries):
     quiz, parts = full_quiz()
     attempt = start_attempt(user=learner_client.user, quiz=quiz)
-    with django_assert_max_num_queries(20):
+    # django-polymorphic loads each question type with one query: bounded by the six types, not the questions.
+    with django_assert_max_num_queries(25):
         assert learner_client.get(f"/quiz/{quiz.key}/").status_code == 200
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):
         assert learner_client.get(f"/quiz/attempts/{attempt.pk}/").status_code == 200
     # includes checking whether the pass completed the curriculum (a fixed handful of queries)
     with django_assert_max_num_queries(36):
         learner_client.post(f"/quiz/attempts/{attempt.pk}/", {**perfect_post(parts), "action": "submit"})
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):
         assert learner_client.get(f"/quiz/attempts/{attempt.pk}/result/").status_code == 200
 
 

@@ -24,7 +24,13 @@ def test_new_code_format_and_randomness():
 
 @pytest.mark.parametrize(
     "raw",
-    ["abcd-efgh-jkmn-pqrs", "ABCDEFGHJKMNPQRS", "abcd efgh jkmn pqrs", " ab-cd-ef-gh-jk-mn-pq-rs ", "AbCd-EfGh-JkMn-PqRs"],
+    [
+        "abcd-efgh-jkmn-pqrs",
+        "ABCDEFGHJKMNPQRS",
+        "abcd efgh jkmn pqrs",
+        " ab-cd-ef-gh-jk-mn-pq-rs ",
+        "AbCd-EfGh-JkMn-PqRs",
+    ],
 )
 def test_normalise_code_accepts_any_case_spaces_and_hyphens(raw):
     assert normalise_code(raw) == "ABCD-EFGH-JKMN-PQRS"
@@ -32,8 +38,18 @@ def test_normalise_code_accepts_any_case_spaces_and_hyphens(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", None, "ABCD-EFGH-JKMN-PQR", "ABCD-EFGH-JKMN-PQRST", "ABCD-EFGH-JKMN-PQR0", "OBCD-EFGH-JKMN-PQRS",
-     "1BCD-EFGH-JKMN-PQRS", "IBCD-EFGH-JKMN-PQRS", "LBCD-EFGH-JKMN-PQRS", "ÄBCD-EFGH-JKMN-PQRS"],
+    [
+        "",
+        None,
+        "ABCD-EFGH-JKMN-PQR",
+        "ABCD-EFGH-JKMN-PQRST",
+        "ABCD-EFGH-JKMN-PQR0",
+        "OBCD-EFGH-JKMN-PQRS",
+        "1BCD-EFGH-JKMN-PQRS",
+        "IBCD-EFGH-JKMN-PQRS",
+        "LBCD-EFGH-JKMN-PQRS",
+        "ÄBCD-EFGH-JKMN-PQRS",
+    ],
 )
 def test_normalise_code_rejects_what_cannot_be_a_code(raw):
     assert normalise_code(raw) is None

@@ -94,7 +94,9 @@ def test_revoke_certificate_records_reason_actor_and_event(certificate):
     coordinator = make_coordinator()
     with pytest.raises(ValueError, match="reason"):
         revoke_certificate(certificate=certificate, reason="   ", by=coordinator)
-    revoked = revoke_certificate(certificate=certificate, reason="Completed under another person's account.", by=coordinator)
+    revoked = revoke_certificate(
+        certificate=certificate, reason="Completed under another person's account.", by=coordinator
+    )
     assert revoked.revoked_at is not None
     assert revoked.revoked_reason == "Completed under another person's account."
     assert revoked.revoked_by == coordinator

@@ -93,9 +93,7 @@ def test_my_certificates_lists_every_status_in_words(learner, issue, coordinator
     assert "CMTP-Z99" not in html
 
 
-def test_my_certificates_query_count_does_not_grow_with_certificates(
-    learner, issue, django_assert_max_num_queries
-):
+def test_my_certificates_query_count_does_not_grow_with_certificates(learner, issue, django_assert_max_num_queries):
     issue(learner, make_curriculum(code="CMTP-B01"))
     client = logged_in(learner)
     with django_assert_max_num_queries(12) as one:
@@ -192,9 +190,7 @@ def test_detail_for_an_agency_admin_has_no_actions(certificate, agency_admin):
     assert "Coordinator actions" not in html and "Audit log" not in html
 
 
-def test_detail_for_a_coordinator_shows_actions_and_audit_log(
-    certificate, coordinator, django_assert_max_num_queries
-):
+def test_detail_for_a_coordinator_shows_actions_and_audit_log(certificate, coordinator, django_assert_max_num_queries):
     render_and_store(certificate)
     client = logged_in(coordinator)
     with django_assert_max_num_queries(12):
@@ -258,7 +254,9 @@ def test_revoke_is_post_only_and_csrf_protected(certificate, coordinator):
     assert certificate.revoked_at is None
 
 
-def test_coordinator_reissues_after_a_name_change(certificate, learner, coordinator, django_capture_on_commit_callbacks):
+def test_coordinator_reissues_after_a_name_change(
+    certificate, learner, coordinator, django_capture_on_commit_callbacks
+):
     learner.first_name = "Anabel"
     learner.save()
     client = logged_in(coordinator)
