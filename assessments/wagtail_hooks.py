@@ -2,6 +2,7 @@
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -9,6 +10,7 @@ from .models import (
     MatchingQuestion,
     MultipleChoiceQuestion,
     OrderingQuestion,
+    Option,
     Quiz,
     ScenarioQuestion,
     SingleChoiceQuestion,
@@ -38,6 +40,29 @@ def _question_viewset(question_model, icon="help"):
     )
 
 
+class ScenarioOptionViewSet(SnippetViewSet):
+    """Options of scenario parts (Wagtail cannot nest inline panels, so they are edited here)."""
+
+    model = Option
+    icon = "list-ul"
+    menu_label = "Scenario choices"
+    list_display = ["text", "question", "part", "is_correct", "next_part"]
+    list_filter = ["question__quiz"]
+    search_fields = ["text"]
+    panels = [
+        FieldPanel("question"),
+        FieldPanel("part"),
+        FieldPanel("text"),
+        FieldPanel("is_correct"),
+        FieldPanel("next_part"),
+        FieldPanel("feedback"),
+        FieldPanel("sort_order"),
+    ]
+
+    def get_queryset(self, request):
+        return Option.objects.filter(part__isnull=False).select_related("question", "part")
+
+
 class QuizzesGroup(SnippetViewSetGroup):
     menu_label = "Quizzes"
     menu_icon = "tasks"
@@ -50,6 +75,7 @@ class QuizzesGroup(SnippetViewSetGroup):
         _question_viewset(OrderingQuestion),
         _question_viewset(MatchingQuestion),
         _question_viewset(ScenarioQuestion),
+        ScenarioOptionViewSet,
     )
 
 

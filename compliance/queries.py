@@ -7,10 +7,11 @@ the one place the status rules live; the dashboard, the program view, the export
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
@@ -39,9 +40,12 @@ STATUS_LABELS = dict(Status.choices)
 # obligations that do not (or no longer) exist, so they count neither for nor against an agency.
 COUNTED = (Status.COMPLIANT, Status.DUE, Status.OVERDUE, Status.EXPIRED)
 BEHIND = (Status.OVERDUE, Status.EXPIRED)
+WITHDRAWN = AssignmentState.WITHDRAWN.value
+WAIVED = AssignmentState.WAIVED.value
+ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AssignmentFact:
     id: int
     staff_id: int
@@ -52,16 +56,9 @@ class AssignmentFact:
     state: str
     closed_on: date | None
     waived_reason: str
-    completed_on: date | None
-
-    def active_on(self, day: date) -> bool:
-        """The obligation existed that day: it had begun and had not been withdrawn yet."""
-        if self.required_from > day:
-            return False
-        return not (self.state == AssignmentState.WITHDRAWN and self.closed_on is not None and self.closed_on <= day)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CertificateFact:
     id: int
     user_id: int
@@ -97,12 +94,14 @@ def _evaluate(
 ) -> tuple[str, AssignmentFact | None, CertificateFact | None, CertificateFact | None, CertificateFact | None]:
     """(status, governing assignment, valid certificate, expired certificate, revoked certificate) on `day`.
 
-    Inputs are sorted oldest first. The governing assignment is the latest obligation active that day."""
+    Inputs are sorted oldest first. The governing assignment is the latest obligation that had begun and had
+    not been withdrawn that day. Every date compared here must also be listed by `_breakpoints`."""
     governing = None
     for assignment in assignments:
         if assignment.required_from > day:
             break
-        if assignment.active_on(day):
+        closed = assignment.closed_on
+        if not (assignment.state == WITHDRAWN and closed is not None and closed <= day):
             governing = assignment
     if governing is None:
         return Status.NOT_APPLICABLE, None, None, None, None
@@ -120,13 +119,30 @@ def _evaluate(
             valid = cert
     if valid is not None:
         return Status.COMPLIANT, governing, valid, expired, revoked
-    if governing.state == AssignmentState.WAIVED and governing.closed_on is not None and governing.closed_on <= day:
+    if governing.state == WAIVED and governing.closed_on is not None and governing.closed_on <= day:
         return Status.WAIVED, governing, None, expired, revoked
     if expired is not None and (revoked is None or expired.issued_on >= revoked.issued_on):
         return Status.EXPIRED, governing, None, expired, revoked
     if day > governing.due_on:
         return Status.OVERDUE, governing, None, expired, revoked
     return Status.DUE, governing, None, expired, revoked
+
+
+def _breakpoints(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact]) -> list[date]:
+    """The days on which `_evaluate`'s answer can change (sorted): between two of them it is constant, so
+    a trend re-evaluates a person only when a breakpoint lies between two of its dates."""
+    points = set()
+    for a in assignments:
+        points.add(a.required_from)
+        points.add(a.due_on + ONE_DAY)  # overdue from the day after the due date
+        if a.closed_on is not None:
+            points.add(a.closed_on)
+    for c in certificates:
+        points.add(c.issued_on)
+        for day in (c.revoked_on, c.superseded_on, c.expires_on):
+            if day is not None:
+                points.add(day)
+    return sorted(points)
 
 
 def _cell(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date) -> Cell:
@@ -154,8 +170,8 @@ def _cell(assignments: Sequence[AssignmentFact], certificates: Sequence[Certific
         if governing.state == AssignmentState.COMPLETED and governing.closed_on and governing.closed_on <= day:
             notes.append("Marked completed but no valid certificate")
     completed_on = cert.completed_on if cert is not None else None
-    if completed_on is None and governing.closed_on and governing.closed_on <= day:
-        completed_on = governing.completed_on
+    if completed_on is None and governing.state == AssignmentState.COMPLETED and governing.closed_on:
+        completed_on = governing.closed_on if governing.closed_on <= day else None
     return Cell(
         status=status,
         note="; ".join(notes),
@@ -346,39 +362,40 @@ class ComplianceRecords:
         return Matrix(as_of=as_of, curricula=self.curricula, rows=rows)
 
     def trend(self, days: Iterable[date], *, staff_ids: set[int] | None = None) -> list[TrendPoint]:
-        """The compliance rate on each day: counts only, no cell details, so many days stay cheap."""
-        days = list(days)
+        """The compliance rate on each day: counts only, no cell details. A person's status is re-evaluated
+        only when one of their records changes between two dates, so many dates stay cheap."""
+        days = sorted(days)
         for day in days:
             self._check(day)
-        keys = [
-            (
-                member,
-                [
-                    (
-                        self.assignments.get((member.pk, c.pk)),
-                        self.certificates.get((member.user_id, c.pk), ()),
-                    )
-                    for c in self.curricula
-                ],
-            )
-            for member in self.staff
-            if staff_ids is None or member.pk in staff_ids
-        ]
-        points = []
-        for day in days:
-            compliant = applicable = 0
-            for member, pairs in keys:
-                if not employed_on(member, day):
+        compliant = [0] * len(days)
+        applicable = [0] * len(days)
+        for member in self.staff:
+            if staff_ids is not None and member.pk not in staff_ids:
+                continue
+            employed = [employed_on(member, day) for day in days]
+            if not any(employed):
+                continue
+            for curriculum in self.curricula:
+                assignments = self.assignments.get((member.pk, curriculum.pk))
+                if not assignments:
                     continue
-                for assignments, certificates in pairs:
-                    if not assignments:
+                certificates = self.certificates.get((member.user_id, curriculum.pk), ())
+                points = _breakpoints(assignments, certificates)
+                status, evaluated_at = "", -1
+                for i, day in enumerate(days):
+                    if not employed[i]:
                         continue
-                    status = _evaluate(assignments, certificates, day)[0]
+                    position = bisect_right(points, day)
+                    if position != evaluated_at:
+                        status, evaluated_at = _evaluate(assignments, certificates, day)[0], position
                     if status in COUNTED:
-                        applicable += 1
-                        compliant += status == Status.COMPLIANT
-            points.append(TrendPoint(day=day, compliant=compliant, applicable=applicable))
-        return points
+                        applicable[i] += 1
+                        if status == Status.COMPLIANT:
+                            compliant[i] += 1
+        return [
+            TrendPoint(day=day, compliant=c, applicable=a)
+            for day, c, a in zip(days, compliant, applicable, strict=True)
+        ]
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:
@@ -391,14 +408,10 @@ def month_ends(as_of: date, months: int = 12) -> list[date]:
     return days
 
 
-def _local_date(value) -> date | None:
-    return timezone.localdate(value) if value is not None else None
-
-
 def load_compliance(
     *, staff: QuerySet[StaffMember], start: date, end: date, curricula: Iterable[CurriculumPage] | None = None
 ) -> ComplianceRecords:
-    """Five queries (six without `curricula`) whatever the number of people or dates.
+    """Five queries (four when `curricula` is given) whatever the number of people or dates.
 
     Columns default to the curricula for which these people ever had a mandated assignment."""
     if start > end:
@@ -431,97 +444,40 @@ def load_compliance(
     assignments: dict[tuple[int, int], list[AssignmentFact]] = defaultdict(list)
     rows = (
         Assignment.objects.filter(
-            staff__in=staff_ids,
-            curriculum_id__in=curriculum_ids,
-            source__in=MANDATED_SOURCES,
-            required_from__lte=end,
+            staff__in=staff_ids, curriculum_id__in=curriculum_ids, source__in=MANDATED_SOURCES, required_from__lte=end
         )
         .exclude(state=AssignmentState.WITHDRAWN, closed_on__lte=start)
         .order_by("required_from", "pk")
         .values_list(
-            "pk",
-            "staff_id",
-            "curriculum_id",
-            "requirement_id",
-            "required_from",
-            "due_on",
-            "state",
-            "closed_on",
+            "pk", "staff_id", "curriculum_id", "requirement_id", "required_from", "due_on", "state", "closed_on",
             "waived_reason",
-            "completion__completed_at",
         )
-    )
-    for (
-        pk,
-        staff_id,
-        curriculum_id,
-        requirement_id,
-        required_from,
-        due_on,
-        state,
-        closed_on,
-        reason,
-        done,
-    ) in rows:
-        assignments[(staff_id, curriculum_id)].append(
-            AssignmentFact(
-                id=pk,
-                staff_id=staff_id,
-                curriculum_id=curriculum_id,
-                requirement_id=requirement_id,
-                required_from=required_from,
-                due_on=due_on,
-                state=state,
-                closed_on=closed_on,
-                waived_reason=reason,
-                completed_on=_local_date(done),
-            )
-        )
+    )  # fmt: skip
+    for row in rows:
+        assignments[(row[1], row[2])].append(AssignmentFact(*row))
 
+    # A certificate superseded (and not revoked) before `start` can decide no date in range: leave it out.
+    tz = timezone.get_current_timezone()
+    start_at = timezone.make_aware(datetime.combine(start, time.min), tz)
     certificates: dict[tuple[int, int], list[CertificateFact]] = defaultdict(list)
     certs = (
         Certificate.objects.filter(user_id__in=user_ids)
         .filter(Q(curriculum_id__in=curriculum_ids) | Q(curriculum__isnull=True, curriculum_code__in=list(by_code)))
-        .order_by("issued_at", "pk")
+        .exclude(superseded_at__lt=start_at, revoked_at__isnull=True)
         .values_list(
-            "pk",
-            "user_id",
-            "curriculum_id",
-            "curriculum_code",
-            "serial",
-            "completed_on",
-            "expires_on",
-            "issued_at",
-            "revoked_at",
-            "superseded_at",
+            "pk", "user_id", "curriculum_id", "curriculum_code", "serial", "completed_on", "expires_on",
+            "issued_at", "revoked_at", "superseded_at",
         )
-    )
-    for (
-        pk,
-        user_id,
-        curriculum_id,
-        code,
-        serial,
-        completed_on,
-        expires_on,
-        issued,
-        revoked,
-        superseded,
-    ) in certs:
+    )  # fmt: skip
+    for pk, user_id, curriculum_id, code, serial, completed_on, expires_on, issued, revoked, superseded in certs:
         curriculum_id = curriculum_id or by_code[code]
         certificates[(user_id, curriculum_id)].append(
             CertificateFact(
-                id=pk,
-                user_id=user_id,
-                curriculum_id=curriculum_id,
-                serial=serial or "",
-                completed_on=completed_on,
-                expires_on=expires_on,
-                issued_on=timezone.localdate(issued),
-                revoked_on=_local_date(revoked),
-                superseded_on=_local_date(superseded),
+                pk, user_id, curriculum_id, serial or "", completed_on, expires_on, issued.astimezone(tz).date(),
+                revoked.astimezone(tz).date() if revoked is not None else None,
+                superseded.astimezone(tz).date() if superseded is not None else None,
             )
-        )
+        )  # fmt: skip
     for facts in certificates.values():
         facts.sort(key=lambda f: (f.issued_on, f.id))
     return ComplianceRecords(

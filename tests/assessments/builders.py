@@ -15,8 +15,14 @@ from tests.factories import make_curriculum
 
 
 def single(quiz, order=0, key="single"):
-    q = SingleChoiceQuestion.objects.create(quiz=quiz, key=key, sort_order=order, text="Which plan does MCM use?",
-                                            explanation="MCM uses a CTP.", source="Seed 000")
+    q = SingleChoiceQuestion.objects.create(
+        quiz=quiz,
+        key=key,
+        sort_order=order,
+        text="Which plan does MCM use?",
+        explanation="MCM uses a CTP.",
+        source="Seed 000",
+    )
     right = Option.objects.create(question=q, text="Comprehensive Treatment Plan", is_correct=True, feedback="Yes")
     wrong = Option.objects.create(question=q, text="Individual Service Plan", feedback="That is NMCM")
     return q, right, wrong
@@ -34,19 +40,30 @@ def multiple(quiz, order=1):
 
 
 def truefalse(quiz, order=2):
-    return TrueFalseQuestion.objects.create(quiz=quiz, key="tf", sort_order=order, text="Re-evaluate every 6 months",
-                                            correct_answer=True, feedback_true="Right", feedback_false="No")
+    return TrueFalseQuestion.objects.create(
+        quiz=quiz,
+        key="tf",
+        sort_order=order,
+        text="Re-evaluate every 6 months",
+        correct_answer=True,
+        feedback_true="Right",
+        feedback_false="No",
+    )
 
 
 def ordering(quiz, order=3):
     q = OrderingQuestion.objects.create(quiz=quiz, key="order", sort_order=order, text="Order the steps")
-    items = [Option.objects.create(question=q, text=t, sort_order=i, is_correct=True)
-             for i, t in enumerate(["Intake", "Assessment", "Service planning", "Case closure"])]
+    items = [
+        Option.objects.create(question=q, text=t, sort_order=i, is_correct=True)
+        for i, t in enumerate(["Intake", "Assessment", "Service planning", "Case closure"])
+    ]
     return q, items
 
 
 def matching(quiz, order=4):
-    q = MatchingQuestion.objects.create(quiz=quiz, key="match", sort_order=order, text="Sort", categories=["MCM", "NMCM"])
+    q = MatchingQuestion.objects.create(
+        quiz=quiz, key="match", sort_order=order, text="Sort", categories=["MCM", "NMCM"]
+    )
     items = [
         Option.objects.create(question=q, text="Adherence counselling", category="MCM", sort_order=0),
         Option.objects.create(question=q, text="Housing application help", category="NMCM", sort_order=1),
@@ -78,10 +95,18 @@ def scenario(quiz, order=5):
 
 def full_quiz(**quiz_fields):
     curriculum = quiz_fields.pop("curriculum", None) or make_curriculum(lessons_per_module=1)
-    quiz = Quiz.objects.create(key=quiz_fields.pop("key", f"quiz-{curriculum.pk}"), title="Full quiz",
-                               curriculum=curriculum, **{"shuffle_options": True, **quiz_fields})
+    quiz = Quiz.objects.create(
+        key=quiz_fields.pop("key", f"quiz-{curriculum.pk}"),
+        title="Full quiz",
+        curriculum=curriculum,
+        **{"shuffle_options": True, **quiz_fields},
+    )
     parts = {
-        "single": single(quiz), "multiple": multiple(quiz), "truefalse": truefalse(quiz),
-        "ordering": ordering(quiz), "matching": matching(quiz), "scenario": scenario(quiz),
+        "single": single(quiz),
+        "multiple": multiple(quiz),
+        "truefalse": truefalse(quiz),
+        "ordering": ordering(quiz),
+        "matching": matching(quiz),
+        "scenario": scenario(quiz),
     }
     return quiz, parts

@@ -19,8 +19,16 @@ def _bulk_attempts(quiz, parts, count):
     now = timezone.now()
     rng = random.Random(7)
     attempts = Attempt.objects.bulk_create(
-        Attempt(user=users[i % 5], quiz=quiz, number=i // 5 + 1, question_ids=[single_q.pk, tf.pk],
-                started_at=now, submitted_at=now, score=0, passed=False)
+        Attempt(
+            user=users[i % 5],
+            quiz=quiz,
+            number=i // 5 + 1,
+            question_ids=[single_q.pk, tf.pk],
+            started_at=now,
+            submitted_at=now,
+            score=0,
+            passed=False,
+        )
         for i in range(count)
     )
     responses = []
@@ -28,8 +36,14 @@ def _bulk_attempts(quiz, parts, count):
         strong = i % 2 == 0
         tf_right = strong or rng.random() < 0.3
         single_right = strong
-        responses.append(Response(attempt=attempt, question=single_q, answer=[right.pk if single_right else wrong.pk],
-                                  score=1.0 if single_right else 0.0))
+        responses.append(
+            Response(
+                attempt=attempt,
+                question=single_q,
+                answer=[right.pk if single_right else wrong.pk],
+                score=1.0 if single_right else 0.0,
+            )
+        )
         responses.append(Response(attempt=attempt, question=tf, answer=tf_right, score=1.0 if tf_right else 0.0))
     Response.objects.bulk_create(responses, batch_size=2000)
     return attempts

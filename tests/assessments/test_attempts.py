@@ -80,11 +80,21 @@ def test_double_submission_is_scored_once_and_changes_nothing(learner_client):
     first = learner_client.post(f"/quiz/attempts/{attempt.pk}/", {**perfect_post(parts), "action": "submit"})
     assert first.status_code == 302
     attempt.refresh_from_db()
-    snapshot = (attempt.score, attempt.submitted_at, list(Response.objects.filter(attempt=attempt).values_list("score", "answer")))
-    replay = learner_client.post(f"/quiz/attempts/{attempt.pk}/", {f"q{parts['truefalse'].pk}": "false", "action": "submit"})
+    snapshot = (
+        attempt.score,
+        attempt.submitted_at,
+        list(Response.objects.filter(attempt=attempt).values_list("score", "answer")),
+    )
+    replay = learner_client.post(
+        f"/quiz/attempts/{attempt.pk}/", {f"q{parts['truefalse'].pk}": "false", "action": "submit"}
+    )
     assert replay.status_code == 302
     attempt.refresh_from_db()
-    assert (attempt.score, attempt.submitted_at, list(Response.objects.filter(attempt=attempt).values_list("score", "answer"))) == snapshot
+    assert (
+        attempt.score,
+        attempt.submitted_at,
+        list(Response.objects.filter(attempt=attempt).values_list("score", "answer")),
+    ) == snapshot
     with pytest.raises(AttemptRefused):
         submit_attempt(attempt=attempt, raw_answers={})
 
@@ -166,7 +176,9 @@ def test_branching_scenario_reveals_the_next_part_after_save(learner_client):
     scen_q, o = parts["scenario"]
     html = learner_client.get(f"/quiz/attempts/{attempt.pk}/").content.decode()
     assert "First?" in html and "Recovery path?" not in html and "Good path next?" not in html
-    learner_client.post(f"/quiz/attempts/{attempt.pk}/", {f"q{scen_q.pk}_part_p1": str(o["p1_poor"].pk), "action": "save"})
+    learner_client.post(
+        f"/quiz/attempts/{attempt.pk}/", {f"q{scen_q.pk}_part_p1": str(o["p1_poor"].pk), "action": "save"}
+    )
     html = learner_client.get(f"/quiz/attempts/{attempt.pk}/").content.decode()
     assert "Recovery path?" in html and "Good path next?" not in html
 

@@ -275,3 +275,55 @@ def test_program_overview_furthest_behind_first_with_categories():
     assert [t.percent for t in overview.by_curriculum] == [50, 100]
     assert overview.trend[-1].day == date(2024, 6, 1)
     assert overview.trend[-1].percent == overview.overall.percent
+
+
+def test_trend_and_single_date_loads_agree_on_random_histories():
+    """Property check: for messy random histories, the 12-month trend, the matrix from the same load and a
+    fresh single-date load all agree on every day, so the trend's shortcuts never change an answer."""
+    import random
+
+    rng = random.Random(7)
+    agency = AgencyFactory()
+    curricula = [make_curriculum(code=f"RND-{i}", modules=1, lessons_per_module=1) for i in range(2)]
+    start = date(2024, 1, 1)
+
+    def day(lo: int, hi: int) -> date:
+        return start + timedelta(days=rng.randint(lo, hi))
+
+    for _ in range(12):
+        hired = day(-200, 200)
+        left = hired + timedelta(days=rng.randint(30, 500)) if rng.random() < 0.3 else None
+        member = StaffFactory(agency=agency, hire_date=hired, left_on=left, active=left is None)
+        for curriculum in curricula:
+            cycles = rng.randint(0, 3)
+            for cycle in range(cycles):
+                required = day(-200, 300)
+                closed = ["completed", "waived", "withdrawn"]
+                state = rng.choice(closed + ["open"] if cycle == cycles - 1 else closed)  # one open at most
+                make_assignment(
+                    member, curriculum, required_from=required, due_on=required + timedelta(days=rng.randint(0, 120)),
+                    state=state, closed_on=None if state == "open" else required + timedelta(days=rng.randint(0, 200)),
+                    waived_reason="Because" if state == "waived" else "",
+                    source=AssignmentSource.RECERTIFICATION if cycle else AssignmentSource.REQUIREMENT,
+                )  # fmt: skip
+            for _ in range(rng.randint(0, 3)):
+                issued = day(-300, 350)
+                make_certificate(
+                    member, curriculum, issued_on=issued,
+                    expires_on=issued + timedelta(days=rng.randint(30, 400)) if rng.random() < 0.8 else None,
+                    revoked_on=issued + timedelta(days=rng.randint(0, 300)) if rng.random() < 0.2 else None,
+                    superseded_on=issued + timedelta(days=rng.randint(0, 300)) if rng.random() < 0.3 else None,
+                )  # fmt: skip
+    everyone = StaffMember.objects.filter(agency=agency)
+    days = [start + timedelta(days=n) for n in range(0, 366, 9)]
+    records = load_compliance(staff=everyone, start=days[0], end=days[-1])
+    trend = records.trend(days)
+    assert any(p.applicable for p in trend)
+    for point in trend:
+        matrix = records.matrix(point.day)
+        totals = matrix.overall()
+        assert (point.compliant, point.applicable) == (totals.compliant, totals.applicable), point.day
+        fresh = compliance_matrix(staff=everyone, as_of=point.day, curricula=records.curricula)
+        assert [(r.staff.pk, [c.status for c in r.cells]) for r in fresh.rows] == [
+            (r.staff.pk, [c.status for c in r.cells]) for r in matrix.rows
+        ], point.day

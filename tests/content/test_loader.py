@@ -20,8 +20,16 @@ def test_load_all_rerun_changes_nothing_and_recreates_a_deleted_page():
     assert HomePage.objects.count() == 1
     assert FaqPage.objects.live().count() == 1
     slugs = set(StandardPage.objects.live().values_list("slug", flat=True))
-    assert {"medical-case-management", "non-medical-case-management", "linkage-to-care", "financial-assistance",
-            "legal-assistance", "stigma", "getting-involved", "about-the-program"} <= slugs
+    assert {
+        "medical-case-management",
+        "non-medical-case-management",
+        "linkage-to-care",
+        "financial-assistance",
+        "legal-assistance",
+        "stigma",
+        "getting-involved",
+        "about-the-program",
+    } <= slugs
     assert ResourcePage.objects.live().filter(slug="adap").exists()
     assert CurriculumPage.objects.live().count() == 6
     for curriculum in CurriculumPage.objects.all():

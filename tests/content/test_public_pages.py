@@ -4,9 +4,18 @@ from django.test import Client, override_settings
 pytestmark = pytest.mark.django_db
 
 PUBLIC_PAGES = [
-    "/", "/about-the-program/", "/medical-case-management/", "/non-medical-case-management/",
-    "/linkage-to-care/", "/resources/", "/resources/adap/", "/resources/?category=financial", "/faq/",
-    "/curricula/", "/curricula/cmtp-101/", "/search/?q=ADAP",
+    "/",
+    "/about-the-program/",
+    "/medical-case-management/",
+    "/non-medical-case-management/",
+    "/linkage-to-care/",
+    "/resources/",
+    "/resources/adap/",
+    "/resources/?category=financial",
+    "/faq/",
+    "/curricula/",
+    "/curricula/cmtp-101/",
+    "/search/?q=ADAP",
 ]
 
 

@@ -17,8 +17,9 @@ def setup():
     funded_mcm = AgencyFactory(categories=[mcm])
     funded_nmcm = AgencyFactory(categories=[nmcm])
     curriculum = make_curriculum(recertification_months=12)
-    requirement = make_requirement(curriculum, categories=[mcm], roles=[JobRole.MCM], due_days=90,
-                                   starts_on=date(2020, 1, 1))
+    requirement = make_requirement(
+        curriculum, categories=[mcm], roles=[JobRole.MCM], due_days=90, starts_on=date(2020, 1, 1)
+    )
     return {"mcm_agency": funded_mcm, "nmcm_agency": funded_nmcm, "curriculum": curriculum, "requirement": requirement}
 
 
@@ -124,8 +125,9 @@ def test_manual_assignment_keeps_one_open_assignment_with_the_earlier_due_date(s
     staff = StaffFactory(agency=setup["mcm_agency"], role=JobRole.MCM)
     sync_assignments()
     mandated = Assignment.objects.get(staff=staff)
-    assign_curriculum(staff=[staff], curriculum=setup["curriculum"], due_on=mandated.due_on - timedelta(days=10),
-                      by=UserFactory())
+    assign_curriculum(
+        staff=[staff], curriculum=setup["curriculum"], due_on=mandated.due_on - timedelta(days=10), by=UserFactory()
+    )
     assert Assignment.objects.filter(staff=staff, state=AssignmentState.OPEN).count() == 1
     mandated.refresh_from_db()
     assert mandated.due_on < mandated.required_from + timedelta(days=200)

@@ -23,8 +23,13 @@ def _finish_lessons(user, curriculum):
 def _passed_attempt(user, quiz):
     number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
     return Attempt.objects.create(
-        user=user, quiz=quiz, number=number, started_at=timezone.now(), submitted_at=timezone.now(),
-        score=100, passed=True,
+        user=user,
+        quiz=quiz,
+        number=number,
+        started_at=timezone.now(),
+        submitted_at=timezone.now(),
+        score=100,
+        passed=True,
     )
 
 
@@ -45,8 +50,9 @@ def test_required_quiz_must_be_passed_before_completion():
     curriculum = make_curriculum()
     quiz = Quiz.objects.create(key="q-required", title="Check", curriculum=curriculum, required=True)
     assert _finish_lessons(user, curriculum) is None
-    Attempt.objects.create(user=user, quiz=quiz, number=1, started_at=timezone.now(), submitted_at=timezone.now(),
-                           score=50, passed=False)
+    Attempt.objects.create(
+        user=user, quiz=quiz, number=1, started_at=timezone.now(), submitted_at=timezone.now(), score=50, passed=False
+    )
     assert complete_if_done(user=user, curriculum=curriculum) is None
     _passed_attempt(user, quiz)
     assert complete_if_done(user=user, curriculum=curriculum) is not None
@@ -113,8 +119,11 @@ def test_recertification_cycle_needs_lessons_redone_and_keeps_history():
     CurriculumCompletion.objects.filter(pk=first.pk).update(completed_at=timezone.now() - timedelta(days=400))
     LessonProgress.objects.filter(user=user).update(completed_at=timezone.now() - timedelta(days=401))
     Assignment.objects.create(
-        staff=staff, curriculum=curriculum, source=AssignmentSource.RECERTIFICATION,
-        required_from=timezone.localdate(), due_on=timezone.localdate() + timedelta(days=30),
+        staff=staff,
+        curriculum=curriculum,
+        source=AssignmentSource.RECERTIFICATION,
+        required_from=timezone.localdate(),
+        due_on=timezone.localdate() + timedelta(days=30),
     )
     progress = curriculum_progress(user=user, curriculum=curriculum)
     assert progress.renewal_open and progress.items_done == 0

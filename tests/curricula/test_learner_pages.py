@@ -75,8 +75,13 @@ def _many_curricula_with_assignments(staff, count=20, lessons=10):
 
     curricula = [make_curriculum(modules=2, lessons_per_module=lessons // 2) for _ in range(count)]
     Assignment.objects.bulk_create(
-        Assignment(staff=staff, curriculum=c, source=AssignmentSource.MANUAL, required_from=timezone.localdate(),
-                   due_on=timezone.localdate() + timedelta(days=i * 5 - 20))
+        Assignment(
+            staff=staff,
+            curriculum=c,
+            source=AssignmentSource.MANUAL,
+            required_from=timezone.localdate(),
+            due_on=timezone.localdate() + timedelta(days=i * 5 - 20),
+        )
         for i, c in enumerate(curricula)
     )
     return curricula
@@ -130,3 +135,19 @@ def test_catalogue_lists_every_curriculum(client):
     html = client.get("/curricula/").content.decode()
     for code in ["CMTP-101", "CMTP-102", "CMTP-103", "CMTP-104", "CMTP-105", "CMTP-106"]:
         assert code in html
+
+
+def test_publishing_a_lesson_edit_keeps_learner_progress():
+    from curricula.queries import curriculum_progress
+    from curricula.services import record_lesson_completion
+
+    user = UserFactory()
+    curriculum = make_curriculum(lessons_per_module=2)
+    lesson = curriculum.lessons().first()
+    record_lesson_completion(user=user, lesson=lesson)
+    lesson.title = "Renamed lesson"
+    lesson.body = [("markdown", "Rewritten body.")]
+    lesson.save_revision().publish()
+    progress = curriculum_progress(user=user, curriculum=curriculum)
+    assert lesson.pk in progress.done_lesson_ids
+    assert progress.percent == 50

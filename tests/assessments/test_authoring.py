@@ -1,0 +1,76 @@
+import pytest
+from django.core.management import call_command
+
+from assessments.models import Option, Quiz, SingleChoiceQuestion
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TYPES = [
+    "singlechoicequestion",
+    "multiplechoicequestion",
+    "truefalsequestion",
+    "orderingquestion",
+    "matchingquestion",
+    "scenarioquestion",
+]
+
+
+@pytest.fixture
+def coordinator_client(client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert client.login(username="coordinator@cmtp.demo", password="cmtp-demo-2026")
+    return client
+
+
+@pytest.mark.parametrize("model", TYPES)
+def test_coordinator_can_open_the_add_and_edit_forms_of_every_question_type(coordinator_client, model):
+    assert coordinator_client.get(f"/admin/snippets/assessments/{model}/add/").status_code == 200
+    assert coordinator_client.get(f"/admin/snippets/assessments/{model}/").status_code == 200
+
+
+def test_coordinator_edits_a_quiz_pass_mark_in_the_admin(coordinator_client):
+    quiz = Quiz.objects.get(key="cmtp-101")
+    url = f"/admin/snippets/assessments/quiz/edit/{quiz.pk}/"
+    assert coordinator_client.get(url).status_code == 200
+    data = {
+        "key": quiz.key,
+        "title": quiz.title,
+        "intro": "",
+        "curriculum": quiz.curriculum_id,
+        "module": quiz.module_id,
+        "required": "on",
+        "pass_mark": 70,
+        "max_attempts": 3,
+        "wait_minutes": 0,
+        "shuffle_options": "on",
+        "draw_count": 0,
+        "active": "on",
+    }
+    response = coordinator_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    quiz.refresh_from_db()
+    assert quiz.pass_mark == 70 and quiz.max_attempts == 3
+
+
+def test_question_markdown_is_sanitised_on_the_attempt_page(client):
+    from assessments.services import start_attempt
+
+    quiz = Quiz.objects.create(key="xss", title="XSS", curriculum=None, shuffle_options=False)
+    q = SingleChoiceQuestion.objects.create(
+        quiz=quiz, key="x", text="Hi <script>alert(1)</script> [x](javascript:alert(2))"
+    )
+    Option.objects.create(question=q, text="<img src=x onerror=alert(3)>A", is_correct=True)
+    user = UserFactory()
+    attempt = start_attempt(user=user, quiz=quiz)
+    client.force_login(user)
+    html = client.get(f"/quiz/attempts/{attempt.pk}/").content.decode()
+    assert "<script>alert" not in html
+    assert "onerror" not in html
+    assert "javascript:" not in html
+
+
+def test_learners_cannot_reach_quiz_authoring(client):
+    client.force_login(UserFactory())
+    response = client.get("/admin/snippets/assessments/quiz/")
+    assert response.status_code in (302, 403)
