@@ -135,7 +135,8 @@ def review_for_attempt(attempt: Attempt) -> list[dict[str, Any]]:
                     )
             if isinstance(question, MultipleChoiceQuestion):
                 item["rule"] = (
-                    "Partial credit: right options chosen minus wrong options chosen, divided by the number of right options (never below zero)."
+                    "Partial credit: right options chosen minus wrong options chosen, "
+                    "divided by the number of right options (never below zero)."
                 )
         elif isinstance(question, OrderingQuestion):
             by_id = {o.pk: o for o in question.option_list()}

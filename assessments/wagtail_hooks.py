@@ -9,8 +9,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from .models import (
     MatchingQuestion,
     MultipleChoiceQuestion,
-    OrderingQuestion,
     Option,
+    OrderingQuestion,
     Quiz,
     ScenarioQuestion,
     SingleChoiceQuestion,
