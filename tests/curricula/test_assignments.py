@@ -152,3 +152,11 @@ def test_status_is_derived_from_dates_and_progress(setup):
     assert assignment.status(today=date(2026, 2, 1)) == "not_started"
     assert assignment.status(today=date(2026, 2, 1), started=True) == "in_progress"
     assert assignment.status(today=date(2026, 6, 1)) == "overdue"
+
+
+def test_nightly_task_runs_the_derivation(setup):
+    from curricula.tasks import sync_all_assignments
+
+    StaffFactory(agency=setup["mcm_agency"], role=JobRole.MCM)
+    assert sync_all_assignments.delay().get() == {"created": 1, "withdrawn": 0}
+    assert sync_all_assignments.delay().get() == {"created": 0, "withdrawn": 0}
