@@ -108,6 +108,10 @@ class MoveStaffForm(forms.Form):
         kwargs.setdefault("initial", {"moved_on": today, "hire_date": today, "role": staff.role})
         super().__init__(*args, **kwargs)
         self.fields["to_agency"].queryset = agencies.exclude(pk=staff.agency_id).order_by("name")
+        if not self.fields["to_agency"].queryset.exists():
+            self.fields[
+                "to_agency"
+            ].help_text = "You do not manage any other agency; a training coordinator can move this person."
 
 
 class RosterUploadForm(forms.Form):
@@ -130,7 +134,8 @@ class RosterUploadForm(forms.Form):
 
 
 class RosterApplyForm(forms.Form):
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    """The choices made on the preview; the file itself comes from the session, never from this form."""
+
     valid_rows_only = forms.BooleanField(
         label="Apply only the valid rows (lines with errors are skipped)", required=False
     )
@@ -168,6 +173,8 @@ class AssignForm(forms.Form):
         self.agency = agency
         self.fields["curriculum"].queryset = CurriculumPage.objects.live().order_by("code")
         self.fields["staff"].queryset = _agency_staff(agency)
+        for name in ("staff", "role"):
+            self.fields[name].conditional = True  # required for one choice of "Assign to": not "(optional)"
 
     def clean_due_on(self) -> Any:
         due_on = self.cleaned_data["due_on"]

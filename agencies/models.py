@@ -67,7 +67,9 @@ class StaffMember(models.Model):
         ordering = ["agency__name", "user__last_name", "user__first_name"]
         constraints = [
             models.UniqueConstraint(fields=["user", "agency"], name="one_staff_record_per_user_and_agency"),
-            models.CheckConstraint(condition=Q(active=True) | Q(left_on__isnull=False), name="inactive_staff_has_left_on"),
+            models.CheckConstraint(
+                condition=Q(active=True) | Q(left_on__isnull=False), name="inactive_staff_has_left_on"
+            ),
         ]
         indexes = [models.Index(fields=["agency", "active", "role"])]
 

@@ -17,12 +17,12 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from config.csvutil import FORMULA_PREFIXES  # OWASP CSV injection: = + - @ tab CR
+
 from .models import JobRole
 
 COLUMNS = ("name", "email", "role", "hire_date", "supervisor_email", "active")
 DEFAULT_MAX_ROWS = 20_000
-# OWASP "CSV injection": a spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
@@ -334,7 +334,8 @@ def _size(n: int) -> str:
 
 
 def safe_cell(value: str) -> str:
-    """Neutralise a would-be formula for spreadsheets (OWASP): prefix it with an apostrophe."""
+    """Neutralise a would-be formula (OWASP) with an apostrophe; unlike ``config.csvutil.safe_cell`` this
+    also catches one behind leading spaces, which some spreadsheets strip before evaluating."""
     return f"'{value}" if is_formula(value) else value
 
 

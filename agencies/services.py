@@ -27,7 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from curricula.services import SyncResult, sync_assignments
 
-from .models import Agency, JobRole, RoleChange, StaffMember
+from .models import Agency, RoleChange, StaffMember
 from .roster import ParsedRoster, RosterRow
 
 User = get_user_model()
@@ -514,7 +514,8 @@ def _create_accounts(plan: RosterPlan) -> dict[str, AbstractBaseUser]:
     """Bulk-create the accounts the file needs; each starts without a password (they get a link)."""
     new_users = []
     for row in plan.new_accounts:
-        user = User(username=row.email, email=row.email, first_name=row.first_name, last_name=row.last_name)
+        first, last = ("", "") if row.name.casefold() == row.email else (row.first_name, row.last_name)
+        user = User(username=row.email, email=row.email, first_name=first, last_name=last)
         user.set_unusable_password()
         new_users.append(user)
     created = User.objects.bulk_create(new_users)
@@ -528,12 +529,10 @@ def _fill_blank_names(plan: RosterPlan) -> None:
     named = []
     for row in plan.rows:
         user = plan.users.get(row.email)
-        if user is not None and not (user.first_name or user.last_name) and (row.first_name or row.last_name):
+        if user is None or user.first_name or user.last_name or row.name.casefold() == row.email:
+            continue  # named already, or the export's stand-in (the email) for an account without a name
+        if row.first_name or row.last_name:
             user.first_name, user.last_name = row.first_name, row.last_name
             named.append(user)
     if named:
         User.objects.bulk_update(named, ["first_name", "last_name"])
-
-
-def role_label(code: str) -> str:
-    return dict(JobRole.choices).get(code, code)

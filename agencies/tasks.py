@@ -17,11 +17,3 @@ def send_set_password_emails(self, user_ids: list[int]) -> int:
         return send(users=users)
     except OSError as exc:  # SMTP and socket failures
         raise self.retry(exc=exc) from exc
-
-
-@shared_task(autoretry_for=(OSError,), max_retries=3, default_retry_delay=120)
-def sync_all_assignments() -> None:
-    """Re-derive everyone's assignments after a mandate changes (queued after the change commits)."""
-    from curricula.services import sync_assignments
-
-    sync_assignments()

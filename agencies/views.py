@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +51,11 @@ def _staff_in_agency(request: HttpRequest, slug: str, pk: int) -> tuple[Agency, 
     if staff.agency_id != agency.pk:
         raise Http404("No such staff member.")
     return agency, staff
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """Bind a form on POST even when nothing is ticked (``request.POST or None`` would leave it unbound)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _form_error(form, exc: ValidationError) -> None:
@@ -99,7 +104,7 @@ def export_roster(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_staff(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
-    form = AddStaffForm(request.POST or None, agency=agency)
+    form = AddStaffForm(_posted(request), agency=agency)
     if request.method == "POST" and form.is_valid():
         try:
             staff = services.add_staff(agency=agency, by=request.user, **form.cleaned_data)
@@ -149,7 +154,7 @@ def _assignment_status(assignment: Assignment, today) -> tuple[str, str]:
 @require_http_methods(["GET", "POST"])
 def edit_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency, staff = _staff_in_agency(request, slug, pk)
-    form = EditStaffForm(request.POST or None, staff=staff)
+    form = EditStaffForm(_posted(request), staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_staff(staff=staff, by=request.user, **form.cleaned_data)
@@ -169,7 +174,7 @@ def edit_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def move_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency, staff = _staff_in_agency(request, slug, pk)
-    form = MoveStaffForm(request.POST or None, staff=staff, agencies=managed_agencies(request.user))
+    form = MoveStaffForm(_posted(request), staff=staff, agencies=managed_agencies(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             new = services.move_staff(staff=staff, by=request.user, **form.cleaned_data)
@@ -211,7 +216,7 @@ def _parse(agency: Agency, content: bytes) -> ParsedRoster:
 @require_http_methods(["GET", "POST"])
 def import_roster(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    form = RosterUploadForm(_posted(request), request.FILES)
     parsed = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -241,7 +246,7 @@ def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         messages.error(request, "That upload has expired or was already applied. Please upload the file again.")
         return redirect("agencies:import", slug=agency.slug)
     parsed = _parse(agency, entry["content"].encode("utf-8"))
-    form = RosterApplyForm(request.POST or None, initial={"token": token})
+    form = RosterApplyForm(_posted(request))
     if request.method == "POST" and form.is_valid() and not parsed.file_errors:
         valid_only = form.cleaned_data["valid_rows_only"]
         if parsed.errors and not valid_only:
@@ -305,7 +310,7 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
     initial = {}
     if request.method == "GET" and request.GET.get("staff", "").isdigit():
         initial = {"staff": request.GET["staff"], "target": "person"}
-    form = AssignForm(request.POST or None, agency=agency, initial=initial)
+    form = AssignForm(_posted(request), agency=agency, initial=initial)
     if request.method == "POST" and form.is_valid():
         staff = form.chosen_staff()
         if not staff:
@@ -334,7 +339,7 @@ def waive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         staff__agency=agency,
         state=AssignmentState.OPEN,
     )
-    form = WaiveForm(request.POST or None)
+    form = WaiveForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         waive_assignment(assignment=assignment, reason=form.cleaned_data["reason"], by=request.user)
         messages.success(request, f"Waived {assignment.curriculum.code} for {assignment.staff.display_name}.")

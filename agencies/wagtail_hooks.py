@@ -252,7 +252,7 @@ class PeopleGroup(ModelViewSetGroup):
 
 def queue_full_sync() -> None:
     """After a mandate changes, re-derive everyone's assignments once the change is committed."""
-    from .tasks import sync_all_assignments
+    from curricula.tasks import sync_all_assignments
 
     transaction.on_commit(sync_all_assignments.delay)
 

@@ -160,9 +160,13 @@ def record_render_failure(*, certificate_id: int, error: BaseException) -> None:
 
 
 def ensure_rendered(*, certificate: Certificate) -> Certificate:
-    """A download must not wait for the queue: render now if the task has not (yet) done so."""
-    if certificate.rendered_at is not None and certificate.pdf:
-        return certificate
+    """A download must not wait for the queue: render now if the task has not (yet) done so, or if the
+    stored file went missing (a lost media volume): the record is the truth, the PDF can always be redrawn."""
+    if certificate.rendered_at is not None:
+        if certificate.pdf and certificate.pdf.storage.exists(certificate.pdf.name):
+            return certificate
+        Certificate.objects.filter(pk=certificate.pk).update(rendered_at=None)
+        certificate.rendered_at = None
     from .rendering import render_and_store
 
     return render_and_store(certificate)

@@ -74,8 +74,8 @@ def _render_detail(
         "is_owner": certificate.user_id == request.user.pk,
         "can_manage": manage,
         "events": list(audit_events(certificate)) if manage else [],
-        "revoke_form": revoke_form or RevokeForm(),
-        "reissue_form": reissue_form or ReissueForm(),
+        "revoke_form": revoke_form or RevokeForm(prefix="revoke"),
+        "reissue_form": reissue_form or ReissueForm(prefix="reissue"),
         "verification_url": verification_url(certificate.code),
         "badge_url": badge_url(certificate.code),
     }
@@ -106,7 +106,7 @@ def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = access.get_manageable_certificate(request.user, pk)
-    form = RevokeForm(request.POST)
+    form = RevokeForm(request.POST, prefix="revoke")
     if not form.is_valid():
         return _render_detail(request, certificate, revoke_form=form, status=400)
     revoke_certificate(certificate=certificate, reason=form.cleaned_data["reason"], by=request.user)
@@ -118,7 +118,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reissue(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = access.get_manageable_certificate(request.user, pk)
-    form = ReissueForm(request.POST)
+    form = ReissueForm(request.POST, prefix="reissue")
     if not form.is_valid():
         return _render_detail(request, certificate, reissue_form=form, status=400)
     try:
@@ -134,6 +134,12 @@ def reissue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
+    """The address the rate limit sees: REMOTE_ADDR, or the header named by RATELIMIT_IP_META_KEY behind a proxy."""
+    key = getattr(settings, "RATELIMIT_IP_META_KEY", None)
+    if isinstance(key, str) and key and "." not in key:
+        forwarded = request.META.get(key, "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
     return request.META.get("REMOTE_ADDR")
 
 

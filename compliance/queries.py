@@ -40,6 +40,7 @@ STATUS_LABELS = dict(Status.choices)
 # obligations that do not (or no longer) exist, so they count neither for nor against an agency.
 COUNTED = (Status.COMPLIANT, Status.DUE, Status.OVERDUE, Status.EXPIRED)
 BEHIND = (Status.OVERDUE, Status.EXPIRED)
+COMPLIANT = Status.COMPLIANT.value
 WITHDRAWN = AssignmentState.WITHDRAWN.value
 WAIVED = AssignmentState.WAIVED.value
 ONE_DAY = timedelta(days=1)
@@ -326,6 +327,19 @@ class ComplianceRecords:
     role_history: dict[int, list[tuple[date, str]]]
     assignments: dict[tuple[int, int], list[AssignmentFact]]
     certificates: dict[tuple[int, int], list[CertificateFact]]
+    # staff id -> [(column index, assignments, certificates)] for the columns where they had an obligation;
+    # every other cell is "not applicable" without evaluating anything.
+    obligations: dict[int, list[tuple[int, list[AssignmentFact], list[CertificateFact]]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.obligations:
+            return
+        index = {c.pk: i for i, c in enumerate(self.curricula)}
+        user_of = {m.pk: m.user_id for m in self.staff}
+        for (staff_id, curriculum_id), facts in self.assignments.items():
+            if staff_id in user_of:
+                certs = self.certificates.get((user_of[staff_id], curriculum_id), [])
+                self.obligations.setdefault(staff_id, []).append((index[curriculum_id], facts, certs))
 
     def role_on(self, member: StaffMember, day: date) -> str:
         """The role recorded on that day. Before the first recorded change, the first recorded role (the
@@ -347,19 +361,26 @@ class ComplianceRecords:
     def matrix(self, as_of: date) -> Matrix:
         self._check(as_of)
         rows = []
+        width = len(self.curricula)
         for member in self.staff:
             if not employed_on(member, as_of):
                 continue
-            cells = [
-                _cell(
-                    self.assignments.get((member.pk, c.pk), ()),
-                    self.certificates.get((member.user_id, c.pk), ()),
-                    as_of,
-                )
-                for c in self.curricula
-            ]
+            cells = [NOT_APPLICABLE] * width
+            for column, assignments, certificates in self.obligations.get(member.pk, ()):
+                cells[column] = _cell(assignments, certificates, as_of)
             rows.append(Row(staff=member, role=self.role_on(member, as_of), cells=cells))
         return Matrix(as_of=as_of, curricula=self.curricula, rows=rows)
+
+    def statuses(self, as_of: date) -> Iterable[tuple[StaffMember, int, str, AssignmentFact]]:
+        """(person, column, status, governing assignment) of every applicable cell: counts without notes."""
+        self._check(as_of)
+        for member in self.staff:
+            if not employed_on(member, as_of):
+                continue
+            for column, assignments, certificates in self.obligations.get(member.pk, ()):
+                status, governing = _evaluate(assignments, certificates, as_of)[:2]
+                if governing is not None:
+                    yield member, column, status, governing
 
     def trend(self, days: Iterable[date], *, staff_ids: set[int] | None = None) -> list[TrendPoint]:
         """The compliance rate on each day: counts only, no cell details. A person's status is re-evaluated
@@ -370,27 +391,21 @@ class ComplianceRecords:
         compliant = [0] * len(days)
         applicable = [0] * len(days)
         for member in self.staff:
-            if staff_ids is not None and member.pk not in staff_ids:
+            work = self.obligations.get(member.pk)
+            if not work or (staff_ids is not None and member.pk not in staff_ids):
                 continue
-            employed = [employed_on(member, day) for day in days]
-            if not any(employed):
-                continue
-            for curriculum in self.curricula:
-                assignments = self.assignments.get((member.pk, curriculum.pk))
-                if not assignments:
-                    continue
-                certificates = self.certificates.get((member.user_id, curriculum.pk), ())
+            employed = [i for i, day in enumerate(days) if employed_on(member, day)]
+            for _, assignments, certificates in work:
                 points = _breakpoints(assignments, certificates)
                 status, evaluated_at = "", -1
-                for i, day in enumerate(days):
-                    if not employed[i]:
-                        continue
+                for i in employed:
+                    day = days[i]
                     position = bisect_right(points, day)
                     if position != evaluated_at:
                         status, evaluated_at = _evaluate(assignments, certificates, day)[0], position
                     if status in COUNTED:
                         applicable[i] += 1
-                        if status == Status.COMPLIANT:
+                        if status == COMPLIANT:
                             compliant[i] += 1
         return [
             TrendPoint(day=day, compliant=c, applicable=a)
@@ -529,7 +544,6 @@ def program_overview(*, agencies: QuerySet[Agency], as_of: date, months: int = 1
     agency_ids = [a.pk for a in agency_list]
     days = month_ends(as_of, months)
     records = load_compliance(staff=StaffMember.objects.filter(agency_id__in=agency_ids), start=days[0], end=as_of)
-    matrix = records.matrix(as_of)
     curricula = records.curricula
 
     funded: dict[int, set[int]] = defaultdict(set)
@@ -561,20 +575,27 @@ def program_overview(*, agencies: QuerySet[Agency], as_of: date, months: int = 1
     program_curriculum = [Totals() for _ in curricula]
     program_category = [Totals() for _ in categories]
     overall = Totals()
-    for row in matrix.rows:
-        summary = summaries[row.staff.agency_id]
-        summary.people += 1
-        for i, cell in enumerate(row.cells):
-            summary.overall.add(cell.status)
-            summary.by_curriculum[i].add(cell.status)
-            program_curriculum[i].add(cell.status)
-            overall.add(cell.status)
-            if cell.status == Status.NOT_APPLICABLE:
-                continue
-            cats = requirement_categories.get(cell.requirement_id) or curriculum_categories.get(curricula[i].pk, set())
-            for category_id in cats & funded[row.staff.agency_id]:
-                summary.by_category[category_index[category_id]].add(cell.status)
-                program_category[category_index[category_id]].add(cell.status)
+    applicable_cells: Counter = Counter()
+    for member in records.staff:
+        if employed_on(member, as_of):
+            summaries[member.agency_id].people += 1
+    for member, column, status, governing in records.statuses(as_of):
+        summary = summaries[member.agency_id]
+        applicable_cells[(member.agency_id, column)] += 1
+        for totals in (summary.overall, summary.by_curriculum[column], program_curriculum[column], overall):
+            totals.add(status)
+        cats = requirement_categories.get(governing.requirement_id) or curriculum_categories.get(
+            curricula[column].pk, set()
+        )
+        for category_id in cats & funded[member.agency_id]:
+            summary.by_category[category_index[category_id]].add(status)
+            program_category[category_index[category_id]].add(status)
+    # Every other cell of an employed person is "not applicable".
+    for summary in summaries.values():
+        for column, totals in enumerate(summary.by_curriculum):
+            missing = summary.people - applicable_cells[(summary.agency.pk, column)]
+            for target in (totals, summary.overall, program_curriculum[column], overall):
+                target.counts[Status.NOT_APPLICABLE] += missing
 
     def behind_first(s: AgencySummary) -> tuple:
         rate = s.overall.rate

@@ -494,3 +494,13 @@ def test_roster_rows_counts_open_assignments_in_one_query(agency, django_assert_
     with django_assert_num_queries(1):
         rows = list(services.roster_rows(agency))
     assert sorted(r.open_assignments for r in rows) == [0, 0, 0, 1, 1]
+
+
+def test_export_of_an_account_without_a_name_does_not_name_it_after_its_email(agency, other_agency, agency_admin):
+    nameless = StaffFactory(agency=agency, user__first_name="", user__last_name="")
+    text = write_roster(services.export_rows(agency))
+    assert f"{nameless.user.email},{nameless.user.email}," in text
+    services.apply_roster_import(agency=other_agency, parsed=parse(other_agency, text.encode()), by=agency_admin)
+    nameless.user.refresh_from_db()
+    assert (nameless.user.first_name, nameless.user.last_name) == ("", "")
+    assert StaffMember.objects.filter(agency=other_agency, user=nameless.user).exists()

@@ -198,7 +198,7 @@ def test_export_round_trips_through_the_import_screens(admin_client, agency):
     plan = preview.context["plan"]
     assert preview.context["parsed"].is_valid
     assert (plan.new_staff, plan.changed, plan.unchanged) == ([], [], 4)
-    response = admin_client.post(preview.wsgi_request.path, {"token": "x"})
+    response = admin_client.post(preview.wsgi_request.path, {})
     assert response.status_code == 302
     assert snapshot() == before
 
@@ -290,12 +290,12 @@ def test_import_valid_file_preview_then_apply(admin_client, agency, django_captu
     assert "Every line is valid" in preview.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        applied = admin_client.post(response["Location"], {"token": "ignored"})
+        applied = admin_client.post(response["Location"], {})
     assert applied.status_code == 302 and applied["Location"] == reverse("agencies:roster", args=[agency.slug])
     assert StaffMember.objects.filter(agency=agency, user__email__in=["ana@harbor.org", "bo@harbor.org"]).count() == 2
     assert len(mail.outbox) == 2
     # the upload is spent: applying again sends the user back to upload
-    again = admin_client.post(response["Location"], {"token": "ignored"})
+    again = admin_client.post(response["Location"], {})
     assert again.status_code == 302 and again["Location"] == reverse("agencies:import", args=[agency.slug])
 
 
@@ -308,7 +308,7 @@ def test_import_bad_row_is_reported_with_line_number_and_nothing_applied(admin_c
     assert {e.line for e in errors} == {line} and any(words in e.message for e in errors)
     assert f"<td>{line}</td>" in preview.content.decode()
 
-    response = admin_client.post(preview_url, {"token": "x"})
+    response = admin_client.post(preview_url, {})
     assert response.status_code == 400 and "The file has errors" in response.content.decode()
     assert snapshot() == before
 
@@ -347,7 +347,7 @@ def test_import_apply_valid_rows_only_when_ticked(admin_client, agency):
     preview_url = upload(admin_client, agency.slug, csv_bytes(GOOD, "Bo,bo@harbor.org,nurse,2024-01-15,,yes"))[
         "Location"
     ]
-    response = admin_client.post(preview_url, {"token": "x", "valid_rows_only": "on"})
+    response = admin_client.post(preview_url, {"valid_rows_only": "on"})
     assert response.status_code == 302
     assert StaffMember.objects.filter(user__email="ana@harbor.org").exists()
     assert not StaffMember.objects.filter(user__email="bo@harbor.org").exists()
@@ -360,12 +360,12 @@ def test_import_deactivates_missing_staff_only_when_ticked(admin_client, agency,
     preview = admin_client.get(preview_url)
     assert preview.context["plan"].missing == [missing]
     assert missing.user.email in preview.content.decode()
-    admin_client.post(preview_url, {"token": "x"})
+    admin_client.post(preview_url, {})
     missing.refresh_from_db()
     assert missing.active
 
     preview_url = upload(admin_client, agency.slug, data)["Location"]
-    admin_client.post(preview_url, {"token": "x", "deactivate_missing": "on"})
+    admin_client.post(preview_url, {"deactivate_missing": "on"})
     missing.refresh_from_db()
     assert (missing.active, missing.left_on) == (False, timezone.localdate())
 
@@ -390,7 +390,7 @@ def test_import_revalidates_at_apply_time(admin_client, agency):
         admin_client, agency.slug, csv_bytes(f"Ana,ana@harbor.org,mcm,2024-01-15,{boss.user.email},yes")
     )["Location"]
     StaffMember.objects.filter(pk=boss.pk).update(active=False, left_on=date(2024, 6, 1))  # left meanwhile
-    response = admin_client.post(preview_url, {"token": "x"})
+    response = admin_client.post(preview_url, {})
     assert response.status_code == 400
     assert not StaffMember.objects.filter(user__email="ana@harbor.org").exists()
 
@@ -409,7 +409,7 @@ def test_import_post_requires_csrf_token(agency, agency_admin):
         {"file": SimpleUploadedFile("r.csv", csv_bytes(GOOD)), "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
-    applied = client.post(response["Location"], {"token": "x"})
+    applied = client.post(response["Location"], {})
     assert applied.status_code == 403
     assert not StaffMember.objects.filter(user__email="ana@harbor.org").exists()
 

@@ -130,3 +130,10 @@ def test_guessing_is_rate_limited_per_address(client, certificate, frozen_rateli
     badge = reverse("certificates:badge", args=[certificate.code])
     assert client.get(badge, REMOTE_ADDR="198.51.100.7").status_code == 429
     assert client.get(verify_url(certificate.code), REMOTE_ADDR="198.51.100.8").status_code == 200
+
+
+def test_visit_hashes_the_proxied_address_when_configured(client, certificate, settings):
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    client.get(verify_url(certificate.code), REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="192.0.2.44")
+    expected = hashlib.sha256(f"192.0.2.44{settings.SECRET_KEY}".encode()).hexdigest()[:32]
+    assert VerificationVisit.objects.get().client == expected

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -128,6 +129,16 @@ def test_download_renders_on_the_spot_when_the_pdf_is_missing(certificate, learn
     assert certificate.events.filter(action=CertificateEvent.Action.RENDERED).count() == 1
 
 
+def test_download_redraws_a_pdf_whose_file_went_missing(certificate, learner):
+    render_and_store(certificate)
+    certificate.refresh_from_db()
+    certificate.pdf.storage.delete(certificate.pdf.name)
+    response = logged_in(learner).get(pdf_url(certificate))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert certificate.events.filter(action=CertificateEvent.Action.RENDERED).count() == 2
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [
@@ -202,6 +213,9 @@ def test_detail_for_a_coordinator_shows_actions_and_audit_log(certificate, coord
     assert "Audit log" in html
     assert "Issued" in html and "PDF rendered" in html
     assert response.context["events"][0].action == CertificateEvent.Action.ISSUED
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "two forms on one page must not share element ids"
+    assert '<label for="id_revoke-reason">Reason for revoking</label>' in html
 
 
 # Coordinator actions ------------------------------------------------------------------------------------
@@ -209,7 +223,7 @@ def test_detail_for_a_coordinator_shows_actions_and_audit_log(certificate, coord
 
 def test_coordinator_revokes_with_a_reason(certificate, coordinator):
     client = logged_in(coordinator)
-    response = client.post(reverse("certificates:revoke", args=[certificate.pk]), {"reason": "Identity fraud"})
+    response = client.post(reverse("certificates:revoke", args=[certificate.pk]), {"revoke-reason": "Identity fraud"})
     assert response.status_code == 302
     assert response["Location"] == detail_url(certificate)
     certificate.refresh_from_db()
@@ -223,7 +237,8 @@ def test_coordinator_revokes_with_a_reason(certificate, coordinator):
 
 
 def test_revoke_needs_a_reason(certificate, coordinator):
-    response = logged_in(coordinator).post(reverse("certificates:revoke", args=[certificate.pk]), {"reason": "  "})
+    url = reverse("certificates:revoke", args=[certificate.pk])
+    response = logged_in(coordinator).post(url, {"revoke-reason": "  "})
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     certificate.refresh_from_db()
@@ -236,7 +251,8 @@ def test_revoke_and_reissue_are_for_coordinators_in_scope(
 ):
     user = {"owner": learner, "agency_admin": agency_admin, "other_coordinator": other_coordinator}[who]
     client = logged_in(user)
-    assert client.post(reverse("certificates:revoke", args=[certificate.pk]), {"reason": "x"}).status_code == status
+    revoke = reverse("certificates:revoke", args=[certificate.pk])
+    assert client.post(revoke, {"revoke-reason": "x"}).status_code == status
     assert client.post(reverse("certificates:reissue", args=[certificate.pk]), {}).status_code == status
     certificate.refresh_from_db()
     assert certificate.revoked_at is None and certificate.superseded_at is None
@@ -248,7 +264,7 @@ def test_revoke_is_post_only_and_csrf_protected(certificate, coordinator):
     assert client.get(reverse("certificates:revoke", args=[certificate.pk])).status_code == 405
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(coordinator)
-    response = strict.post(reverse("certificates:revoke", args=[certificate.pk]), {"reason": "Fraud"})
+    response = strict.post(reverse("certificates:revoke", args=[certificate.pk]), {"revoke-reason": "Fraud"})
     assert response.status_code == 403
     certificate.refresh_from_db()
     assert certificate.revoked_at is None
@@ -261,7 +277,8 @@ def test_coordinator_reissues_after_a_name_change(
     learner.save()
     client = logged_in(coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("certificates:reissue", args=[certificate.pk]), {"reason": "Name change"})
+        url = reverse("certificates:reissue", args=[certificate.pk])
+        response = client.post(url, {"reissue-reason": "Name change"})
     new = Certificate.objects.exclude(pk=certificate.pk).get()
     assert response.status_code == 302
     assert response["Location"] == detail_url(new)

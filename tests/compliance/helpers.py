@@ -114,10 +114,10 @@ def seed_agency(
                 issued = today - timedelta(days=100 + 300 * kind)
                 certificates.append(
                     Certificate(
-                        user_id=member.user_id, curriculum=curriculum, learner_name="Bulk", curriculum_code=curriculum.code,
-                        curriculum_title=curriculum.title, credit_hours=1, completed_on=issued,
-                        expires_on=issued + timedelta(days=365), serial=f"BULK-{start}-{i}-{j}", code=new_code(),
-                        issued_at=at_noon(issued),
+                        user_id=member.user_id, curriculum=curriculum, learner_name="Bulk",
+                        curriculum_code=curriculum.code, curriculum_title=curriculum.title, credit_hours=1,
+                        completed_on=issued, expires_on=issued + timedelta(days=365),
+                        serial=f"BULK-{start}-{i}-{j}", code=new_code(), issued_at=at_noon(issued),
                     )
                 )  # fmt: skip
     Assignment.objects.bulk_create(assignments, batch_size=2000)

@@ -187,7 +187,7 @@ def test_matrix_filters_and_totals(setup):
     assert overall.applicable == 3
     assert overall.percent == 33
 
-    by_curriculum = dict((c.code, t) for c, t in matrix.totals_by_curriculum())
+    by_curriculum = {c.code: t for c, t in matrix.totals_by_curriculum()}
     assert by_curriculum["CT-101"].counts[Status.OVERDUE] == 1
     assert by_curriculum["CT-102"].rate == 1.0
     by_role = {label: (people, totals) for label, people, totals in matrix.totals_by_role()}

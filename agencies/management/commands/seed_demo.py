@@ -91,6 +91,23 @@ def coordinator_group() -> Group:
     return group
 
 
+def agency_admin_group() -> Group:
+    """Agency administrators may open the Wagtail admin to see and edit their own agency's staff."""
+    from django.contrib.auth.models import Permission
+
+    group, _ = Group.objects.get_or_create(name="Agency administrators")
+    wanted = [
+        ("wagtailadmin", "access_admin"),
+        ("agencies", "view_staffmember"),
+        ("agencies", "change_staffmember"),
+        ("agencies", "view_agency"),
+        ("curricula", "view_assignment"),
+    ]
+    for app_label, codename in wanted:
+        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+    return group
+
+
 class Command(BaseCommand):
     help = "Create the demo agencies, accounts, mandates and training records (safe to re-run)."
 
@@ -130,6 +147,8 @@ class Command(BaseCommand):
                 defaults={"role": role, "hire_date": today - timedelta(days=days), "is_agency_admin": is_admin},
             )
             staff_by_email[email] = member
+            if is_admin:
+                account.groups.add(agency_admin_group())
         for email, _, _, _, _, _, supervisor, _ in PEOPLE:
             if supervisor and staff_by_email[email].supervisor_id is None:
                 staff_by_email[email].supervisor = staff_by_email[supervisor]
