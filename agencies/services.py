@@ -442,7 +442,8 @@ def apply_roster_import(
         RoleChange.objects.bulk_create(role_rows)
         result.role_changes = len(plan.role_changes)
 
-        missing_ids = [m.pk for m in plan.missing] if deactivate_missing else []
+        # Never lock the importing administrator out of their own agency by leaving them off the file.
+        missing_ids = [m.pk for m in plan.missing if m.user_id != by.pk] if deactivate_missing else []
         if missing_ids:
             StaffMember.objects.filter(pk__in=missing_ids, active=True).update(
                 active=False, left_on=today, updated_at=now
