@@ -75,8 +75,8 @@ class Question(ClusterableModel, PolymorphicModel):
     sort_order = models.PositiveIntegerField(default=0)
     text = models.TextField(help_text="Markdown.")
     explanation = models.TextField(blank=True, help_text="Markdown, shown only after submission.")
-    source = models.CharField(max_length=300, blank=True, help_text="Where the correct answer comes from.")
-    competency = models.CharField(max_length=200, blank=True)
+    source = models.TextField(blank=True, help_text="Where the correct answer comes from.")
+    competency = models.CharField(max_length=300, blank=True)
 
     type_label = "Question"
     base_panels = [

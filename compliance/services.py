@@ -74,7 +74,7 @@ class ReminderRun:
     failed: list[str] = field(default_factory=list)
 
 
-def employed_on(today: date) -> Q:
+def employed_filter(today: date) -> Q:
     """Staff who work at an active agency today: only they are reminded or reported on."""
     return Q(staff__active=True, staff__agency__active=True, staff__hire_date__lte=today) & (
         Q(staff__left_on__isnull=True) | Q(staff__left_on__gt=today)
@@ -170,7 +170,7 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
     messages: list[_Message] = []
     open_by_user: set[tuple[int, int]] = set()
     assignments = (
-        Assignment.objects.filter(employed_on(today), state=AssignmentState.OPEN)
+        Assignment.objects.filter(employed_filter(today), state=AssignmentState.OPEN)
         .filter(due_on__gte=today - timedelta(days=OVERDUE_CATCH_UP_DAYS))
         .select_related("staff__user", "staff__agency", "curriculum")
         .order_by("due_on", "pk")
@@ -242,7 +242,7 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
     week = today.isocalendar()
     run = ReminderRun()
     items = list(
-        Assignment.objects.filter(employed_on(today), state=AssignmentState.OPEN)
+        Assignment.objects.filter(employed_filter(today), state=AssignmentState.OPEN)
         .filter(due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
         .select_related("staff__user", "staff__agency", "curriculum")
         .order_by("due_on", "pk")

@@ -32,7 +32,7 @@ from curricula.models import Assignment, CurriculumCompletion
 from .charts import trend_chart
 from .exports import check_export, long_rows, pdf_export, stream_csv, wide_rows
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
-from .models import ExportKind, ReminderLog
+from .models import ExportKind, ExportRecord, ReminderLog
 from .queries import Matrix, Status, load_compliance, month_ends, program_overview
 from .services import start_export
 
@@ -109,7 +109,8 @@ def _dashboard(request: HttpRequest, *, staff: QuerySet[StaffMember], show_super
 def agency_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     context = _dashboard(request, staff=StaffMember.objects.filter(agency=agency), show_supervisor=True)
-    return render(request, "compliance/agency_dashboard.html", {**context, "agency": agency})
+    exports = ExportRecord.objects.filter(agency=agency).order_by("-generated_at")[:10]
+    return render(request, "compliance/agency_dashboard.html", {**context, "agency": agency, "exports": exports})
 
 
 @login_required

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from wagtail.models import Page, Site
@@ -77,7 +78,19 @@ def upsert_page(
     return existing
 
 
+def ensure_wagtail_base() -> None:
+    """Wagtail's data migrations create a locale and a root page; a flushed database (e.g. after a
+    transactional test) has neither, so recreate them the same way."""
+    from wagtail.models import Locale
+
+    if not Locale.objects.exists():
+        Locale.objects.create(language_code="en")
+    if not Page.get_root_nodes().exists():
+        Page.add_root(instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)))
+
+
 def ensure_home(report: LoadReport) -> HomePage:
+    ensure_wagtail_base()
     home = HomePage.objects.first()
     doc = read_doc(SOURCE_DIR / "home.md")
     fields = {

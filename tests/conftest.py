@@ -28,3 +28,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         load_all()
+
+
+@pytest.fixture(autouse=True)
+def _content_present(request, django_db_blocker):
+    """Transactional tests (live server, concurrency) empty every table when they finish; before each
+    database test, put the content back if one of them ran, so every test sees the same site."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server", "client", "admin_client")
+    )
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        from content.loader import load_all
+        from content.models import HomePage
+
+        with django_db_blocker.unblock():
+            if not HomePage.objects.exists():
+                load_all()
+    yield

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -181,6 +182,8 @@ ROSTER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 RATELIMIT_VIEW = "config.views.ratelimited"
 RATELIMIT_USE_CACHE = "default"
+# Behind a proxy, the client address is in a header (e.g. HTTP_X_REAL_IP set by nginx).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] if not REDIS_URL else []
 
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -185,3 +185,10 @@ def test_export_outside_scope_is_404_with_no_bytes(client, world, kind, who):
 def test_unknown_export_kind_is_404(admin_client):
     assert admin_client.get(reverse("compliance:export", args=["north", "xlsx"])).status_code == 404
     assert not ExportRecord.objects.exists()
+
+
+def test_agency_dashboard_lists_recent_exports(admin_client, world):
+    download(admin_client, "north", "csv-wide")
+    record = ExportRecord.objects.get()
+    html = admin_client.get(reverse("compliance:agency", args=["north"])).content.decode()
+    assert record.code in html and "Recent exports" in html

@@ -275,6 +275,15 @@ def test_program_overview_furthest_behind_first_with_categories():
     assert [t.percent for t in overview.by_curriculum] == [50, 100]
     assert overview.trend[-1].day == date(2024, 6, 1)
     assert overview.trend[-1].percent == overview.overall.percent
+    # The program view's counts are the agency dashboards' counts.
+    for summary in overview.agencies:
+        matrix = compliance_matrix(
+            staff=StaffMember.objects.filter(agency=summary.agency),
+            as_of=date(2024, 6, 1),
+            curricula=overview.curricula,
+        )
+        assert summary.overall.counts == matrix.overall().counts
+        assert [t.counts for t in summary.by_curriculum] == [t.counts for _, t in matrix.totals_by_curriculum()]
 
 
 def test_trend_and_single_date_loads_agree_on_random_histories():
