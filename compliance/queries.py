@@ -1,20 +1,19 @@
 """Compliance as of any date, computed from the records (assignments and certificates), never a stored flag.
 
 `load_compliance` reads everything in a fixed number of queries; `ComplianceRecords.matrix(as_of)` then
-evaluates a date in Python, so the 12-month trend costs no more queries than a single date. `_evaluate` is
-the one place the status rules live; the dashboard, the program view, the exports and the trend all use it.
+evaluates a date in Python, so the 12-month trend costs no more queries than a single date. The rules
+themselves live in status.py; the dashboard, the program view, the exports and the trend all use them.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
-from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -22,201 +21,25 @@ from agencies.models import Agency, JobRole, RoleChange, ServiceCategory, StaffM
 from certificates.models import Certificate
 from curricula.models import Assignment, AssignmentSource, AssignmentState, CurriculumPage, Requirement
 
+from .status import (
+    COMPLIANT,
+    COUNTED,
+    NOT_APPLICABLE,
+    STATUS_LABELS,
+    AssignmentFact,
+    Cell,
+    CertificateFact,
+    Status,
+    Totals,
+    breakpoints,
+    describe,
+    evaluate,
+)
+
+__all__ = ["STATUS_LABELS", "Cell", "Matrix", "Status", "Totals", "compliance_matrix", "load_compliance"]
+
 MANDATED_SOURCES = (AssignmentSource.REQUIREMENT, AssignmentSource.RECERTIFICATION)
 ROLE_LABELS = dict(JobRole.choices)
-
-
-class Status(models.TextChoices):
-    COMPLIANT = "compliant", "Compliant"
-    DUE = "due", "Due"
-    OVERDUE = "overdue", "Overdue"
-    EXPIRED = "expired", "Expired"
-    WAIVED = "waived", "Waived"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
-
-
-STATUS_LABELS = dict(Status.choices)
-# The compliance rate is compliant / (compliant + due + overdue + expired): waived and not applicable are
-# obligations that do not (or no longer) exist, so they count neither for nor against an agency.
-COUNTED = (Status.COMPLIANT, Status.DUE, Status.OVERDUE, Status.EXPIRED)
-BEHIND = (Status.OVERDUE, Status.EXPIRED)
-COMPLIANT = Status.COMPLIANT.value
-WITHDRAWN = AssignmentState.WITHDRAWN.value
-WAIVED = AssignmentState.WAIVED.value
-ONE_DAY = timedelta(days=1)
-
-
-@dataclass(slots=True)
-class AssignmentFact:
-    id: int
-    staff_id: int
-    curriculum_id: int
-    requirement_id: int | None
-    required_from: date
-    due_on: date
-    state: str
-    closed_on: date | None
-    waived_reason: str
-
-
-@dataclass(slots=True)
-class CertificateFact:
-    id: int
-    user_id: int
-    curriculum_id: int
-    serial: str
-    completed_on: date
-    expires_on: date | None
-    issued_on: date
-    revoked_on: date | None
-    superseded_on: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    status: str
-    note: str = ""
-    due_on: date | None = None
-    certificate: CertificateFact | None = None
-    completed_on: date | None = None
-    assignment_id: int | None = None
-    requirement_id: int | None = None
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-
-NOT_APPLICABLE = Cell(status=Status.NOT_APPLICABLE)
-
-
-def _evaluate(
-    assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date
-) -> tuple[str, AssignmentFact | None, CertificateFact | None, CertificateFact | None, CertificateFact | None]:
-    """(status, governing assignment, valid certificate, expired certificate, revoked certificate) on `day`.
-
-    Inputs are sorted oldest first. The governing assignment is the latest obligation that had begun and had
-    not been withdrawn that day. Every date compared here must also be listed by `_breakpoints`."""
-    governing = None
-    for assignment in assignments:
-        if assignment.required_from > day:
-            break
-        closed = assignment.closed_on
-        if not (assignment.state == WITHDRAWN and closed is not None and closed <= day):
-            governing = assignment
-    if governing is None:
-        return Status.NOT_APPLICABLE, None, None, None, None
-    valid = expired = revoked = None
-    for cert in certificates:
-        if cert.issued_on > day:
-            break
-        if cert.revoked_on is not None and cert.revoked_on <= day:
-            revoked = cert
-        elif cert.superseded_on is not None and cert.superseded_on <= day:
-            continue
-        elif cert.expires_on is not None and cert.expires_on <= day:
-            expired = cert
-        else:
-            valid = cert
-    if valid is not None:
-        return Status.COMPLIANT, governing, valid, expired, revoked
-    if governing.state == WAIVED and governing.closed_on is not None and governing.closed_on <= day:
-        return Status.WAIVED, governing, None, expired, revoked
-    if expired is not None and (revoked is None or expired.issued_on >= revoked.issued_on):
-        return Status.EXPIRED, governing, None, expired, revoked
-    if day > governing.due_on:
-        return Status.OVERDUE, governing, None, expired, revoked
-    return Status.DUE, governing, None, expired, revoked
-
-
-def _breakpoints(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact]) -> list[date]:
-    """The days on which `_evaluate`'s answer can change (sorted): between two of them it is constant, so
-    a trend re-evaluates a person only when a breakpoint lies between two of its dates."""
-    points = set()
-    for a in assignments:
-        points.add(a.required_from)
-        points.add(a.due_on + ONE_DAY)  # overdue from the day after the due date
-        if a.closed_on is not None:
-            points.add(a.closed_on)
-    for c in certificates:
-        points.add(c.issued_on)
-        for day in (c.revoked_on, c.superseded_on, c.expires_on):
-            if day is not None:
-                points.add(day)
-    return sorted(points)
-
-
-def _cell(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date) -> Cell:
-    status, governing, valid, expired, revoked = _evaluate(assignments, certificates, day)
-    if governing is None:
-        return NOT_APPLICABLE
-    notes = []
-    cert = valid
-    if status == Status.COMPLIANT:
-        assert valid is not None
-        if valid.revoked_on is not None:
-            notes.append(f"Certificate revoked later on {valid.revoked_on.isoformat()}")
-        if valid.expires_on is not None:
-            notes.append(f"Valid until {valid.expires_on.isoformat()}")
-    elif status == Status.WAIVED:
-        notes.append(f"Waived on {governing.closed_on.isoformat()}: {governing.waived_reason}".rstrip(": "))
-    elif status == Status.EXPIRED:
-        assert expired is not None
-        cert = expired
-        notes.append(f"Certificate expired on {expired.expires_on.isoformat()}")
-    else:
-        if revoked is not None:
-            cert = revoked
-            notes.append(f"Certificate revoked on {revoked.revoked_on.isoformat()}")
-        if governing.state == AssignmentState.COMPLETED and governing.closed_on and governing.closed_on <= day:
-            notes.append("Marked completed but no valid certificate")
-    completed_on = cert.completed_on if cert is not None else None
-    if completed_on is None and governing.state == AssignmentState.COMPLETED and governing.closed_on:
-        completed_on = governing.closed_on if governing.closed_on <= day else None
-    return Cell(
-        status=status,
-        note="; ".join(notes),
-        due_on=governing.due_on,
-        certificate=cert,
-        completed_on=completed_on,
-        assignment_id=governing.id,
-        requirement_id=governing.requirement_id,
-    )
-
-
-@dataclass
-class Totals:
-    """Counts of cells by status, with the compliance rate over the obligations that exist."""
-
-    counts: Counter = field(default_factory=Counter)
-
-    def add(self, status: str) -> None:
-        self.counts[status] += 1
-
-    @property
-    def applicable(self) -> int:
-        return sum(self.counts[s] for s in COUNTED)
-
-    @property
-    def compliant(self) -> int:
-        return self.counts[Status.COMPLIANT]
-
-    @property
-    def behind(self) -> int:
-        return sum(self.counts[s] for s in BEHIND)
-
-    @property
-    def rate(self) -> float | None:
-        return self.compliant / self.applicable if self.applicable else None
-
-    @property
-    def percent(self) -> int | None:
-        rate = self.rate
-        return None if rate is None else round(rate * 100)
-
-    def by_status(self) -> list[tuple[str, str, int]]:
-        """(status, label, count) for every status, in a fixed order, for templates."""
-        return [(s.value, s.label, self.counts[s]) for s in Status]
 
 
 @dataclass
@@ -367,7 +190,7 @@ class ComplianceRecords:
                 continue
             cells = [NOT_APPLICABLE] * width
             for column, assignments, certificates in self.obligations.get(member.pk, ()):
-                cells[column] = _cell(assignments, certificates, as_of)
+                cells[column] = describe(assignments, certificates, as_of)
             rows.append(Row(staff=member, role=self.role_on(member, as_of), cells=cells))
         return Matrix(as_of=as_of, curricula=self.curricula, rows=rows)
 
@@ -378,7 +201,7 @@ class ComplianceRecords:
             if not employed_on(member, as_of):
                 continue
             for column, assignments, certificates in self.obligations.get(member.pk, ()):
-                status, governing = _evaluate(assignments, certificates, as_of)[:2]
+                status, governing = evaluate(assignments, certificates, as_of)[:2]
                 if governing is not None:
                     yield member, column, status, governing
 
@@ -396,13 +219,13 @@ class ComplianceRecords:
                 continue
             employed = [i for i, day in enumerate(days) if employed_on(member, day)]
             for _, assignments, certificates in work:
-                points = _breakpoints(assignments, certificates)
+                points = breakpoints(assignments, certificates)
                 status, evaluated_at = "", -1
                 for i in employed:
                     day = days[i]
                     position = bisect_right(points, day)
                     if position != evaluated_at:
-                        status, evaluated_at = _evaluate(assignments, certificates, day)[0], position
+                        status, evaluated_at = evaluate(assignments, certificates, day)[0], position
                     if status in COUNTED:
                         applicable[i] += 1
                         if status == COMPLIANT:

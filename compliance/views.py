@@ -101,7 +101,7 @@ def _dashboard(request: HttpRequest, *, staff: QuerySet[StaffMember], show_super
         "statuses": list(Status),
         "trend": trend,
         "chart": trend_chart(trend),
-        "query": _query_without(request, "page"),
+        "filter_query": _query_without(request, "page"),
     }
 
 

@@ -114,12 +114,15 @@ def ensure_home(report: LoadReport) -> HomePage:
         report.note("updated", "HomePage /")
     else:
         report.note("unchanged", "HomePage /")
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="CMTP Learn")
-    elif site.root_page_id != home.pk:
+    site = (
+        Site.objects.filter(is_default_site=True).first()
+        or Site.objects.filter(hostname="localhost", port=80).first()
+        or Site(hostname="localhost", port=80)
+    )
+    if site.pk is None or site.root_page_id != home.pk or not site.is_default_site:
         site.root_page = home
         site.site_name = "CMTP Learn"
+        site.is_default_site = True
         site.save()
     return home
 

@@ -20,8 +20,8 @@ pytestmark = [
     pytest.mark.skipif(
         "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL (DATABASE_URL)"
     ),
-    # serialized_rollback: the flush after each test would otherwise take the Wagtail root page with it.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The flush after each test empties the database; tests/conftest.py puts the content back before the next.
+    pytest.mark.django_db(transaction=True),
 ]
 
 

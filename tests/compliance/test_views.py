@@ -69,6 +69,8 @@ def test_agency_dashboard_filters(client, world):
     assert "Tess Team" in html and "Otto Other" not in html
     html = client.get(url, {"as_of": "2024-06-30", "role": "supervisor"}).content.decode()
     assert "Tess Team" not in html and "Otto Other" not in html
+    assert 'value="as_of' not in html  # the filters never leak into the site search box
+    assert "/export/csv-wide/?as_of=2024-06-30&amp;role=supervisor" in html  # exports keep the filters
 
 
 def test_agency_dashboard_rejects_future_and_invalid_dates(client, world):
