@@ -37,6 +37,7 @@ class Certificate(models.Model):
     pdf = models.FileField(upload_to="certificates/%Y/", blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     render_failures = models.PositiveIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the learner was emailed the link.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True)
     revoked_by = models.ForeignKey(

@@ -69,7 +69,34 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
     CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED)
     _supersede_earlier(certificate)
     _queue_render(certificate)
+    from .tasks import email_certificate_issued
+
+    transaction.on_commit(lambda: email_certificate_issued.delay(certificate.pk))
     return certificate
+
+
+def send_issued_email(*, certificate_id: int) -> bool:
+    """Email the learner a link to their new certificate, once: the conditional update claims the send."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    certificate = Certificate.objects.select_related("user").filter(pk=certificate_id).first()
+    if certificate is None or not certificate.user.email:
+        return False
+    if not Certificate.objects.filter(pk=certificate_id, emailed_at__isnull=True).update(emailed_at=timezone.now()):
+        return False
+    send_mail(
+        subject=f"Your certificate: {certificate.curriculum_code} {certificate.curriculum_title}",
+        message=(
+            f"Hello {certificate.learner_name},\n\n"
+            f"Congratulations on completing {certificate.curriculum_title}. Your certificate "
+            f"{certificate.serial} is ready to download:\n{settings.SITE_URL}/certificates/{certificate.pk}/\n\n"
+            f"Anyone can check it at {settings.SITE_URL}/verify/{certificate.code}/\n\nCMTP Learn"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[certificate.user.email],
+    )
+    return True
 
 
 def _supersede_earlier(certificate: Certificate) -> None:

@@ -39,3 +39,10 @@ def schedule_recertification() -> int:
     from curricula.services import sync_assignments
 
     return len(sync_assignments().created)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def email_certificate_issued(certificate_id: int) -> bool:
+    from .services import send_issued_email
+
+    return send_issued_email(certificate_id=certificate_id)

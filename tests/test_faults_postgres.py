@@ -32,21 +32,6 @@ pytestmark = [
 ROUNDS = 3  # a few races per test; the flush after each test is the slow part
 
 
-@pytest.fixture(autouse=True)
-def _wagtail_root(transactional_db):
-    """A transactional test runs on whatever the previous one left: the session's content, or, after another
-    transactional test's flush, an empty database without even the Wagtail root page and locale that
-    migrations create. Recreate those two if missing (the test builds its own pages)."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
-
-    if not Locale.objects.exists():
-        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    if not Page.objects.filter(depth=1).exists():
-        Page.add_root(instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)))
-
-
 def together(*calls: Callable[[], object]) -> list[object]:
     """Run each call in its own thread (its own database connection), released at the same instant;
     return what each returned or raised."""

@@ -147,8 +147,26 @@ def test_issue_renders_the_pdf_after_commit(learner, curriculum, django_capture_
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         certificate = issue_certificate(completion=complete(learner, curriculum))
         assert certificate.rendered_at is None  # nothing is rendered inside the transaction
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the render and the learner's email, both after commit
     certificate.refresh_from_db()
     assert certificate.rendered_at is not None
     assert certificate.pdf.name.endswith(".pdf")
     assert actions(certificate) == [CertificateEvent.Action.ISSUED, CertificateEvent.Action.RENDERED]
+
+
+def test_learner_is_emailed_a_link_once_when_a_certificate_is_issued(mailoutbox, django_capture_on_commit_callbacks):
+    from certificates.services import send_issued_email
+    from curricula.services import record_lesson_completion
+    from tests.factories import UserFactory, make_curriculum
+
+    user = UserFactory()
+    curriculum = make_curriculum()
+    with django_capture_on_commit_callbacks(execute=True):
+        for lesson in curriculum.lessons():
+            record_lesson_completion(user=user, lesson=lesson)
+    certificate = user.certificates.get()
+    mine = [m for m in mailoutbox if user.email in m.to]
+    assert len(mine) == 1
+    assert f"/verify/{certificate.code}/" in mine[0].body
+    assert send_issued_email(certificate_id=certificate.pk) is False
+    assert len([m for m in mailoutbox if user.email in m.to]) == 1
