@@ -328,7 +328,7 @@ def run(args: argparse.Namespace, db_path: Path) -> None:
             lambda: len(compliance_matrix(staff=everyone, as_of=year_ago).rows),
         ),
         (
-            "load_compliance, all staff, 12 months (queries only)",
+            "load_compliance, all staff, 12 months (load, no evaluation)",
             lambda: len(load_compliance(staff=everyone, start=days[0], end=today).assignments),
         ),
         ("  12-month trend from loaded records (Python only)", lambda: len(records.trend(days))),

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class CertificateStatus(models.TextChoices):
@@ -57,9 +58,9 @@ class Certificate(models.Model):
         return f"{self.serial or 'unsaved'} {self.curriculum_code} {self.learner_name}"
 
     def status(self, *, on: date) -> str:
-        if self.revoked_at is not None and self.revoked_at.date() <= on:
+        if self.revoked_at is not None and timezone.localdate(self.revoked_at) <= on:
             return CertificateStatus.REVOKED
-        if self.superseded_at is not None and self.superseded_at.date() <= on:
+        if self.superseded_at is not None and timezone.localdate(self.superseded_at) <= on:
             return CertificateStatus.SUPERSEDED
         if self.expires_on is not None and self.expires_on <= on:
             return CertificateStatus.EXPIRED

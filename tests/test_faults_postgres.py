@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from django.conf import settings
@@ -56,6 +57,15 @@ def together(*calls: Callable[[], object]) -> list[object]:
     return results
 
 
+def submission(attempt_id: int, answers: dict) -> Callable[[], Attempt]:
+    """One request's work: load the attempt in this thread and submit it."""
+    return partial(_submit, attempt_id, answers)
+
+
+def _submit(attempt_id: int, answers: dict) -> Attempt:
+    return submit_attempt(attempt=Attempt.objects.get(pk=attempt_id), raw_answers=answers)
+
+
 def perfect_answers(parts: dict) -> dict[int, object]:
     single, right, _ = parts["single"]
     multiple, options = parts["multiple"]
@@ -91,10 +101,7 @@ def test_two_concurrent_submissions_of_one_attempt_are_counted_once():
         user, attempt = ready_learner(quiz)
         answers = perfect_answers(parts)
 
-        results = together(
-            lambda: submit_attempt(attempt=Attempt.objects.get(pk=attempt.pk), raw_answers=answers),
-            lambda: submit_attempt(attempt=Attempt.objects.get(pk=attempt.pk), raw_answers=answers),
-        )
+        results = together(submission(attempt.pk, answers), submission(attempt.pk, answers))
 
         winners = [r for r in results if isinstance(r, Attempt)]
         refused = [r for r in results if isinstance(r, AttemptRefused)]
@@ -114,10 +121,7 @@ def test_a_failing_and_a_passing_submission_racing_keep_one_consistent_score():
         user, attempt = ready_learner(quiz)
         answers = perfect_answers(parts)
 
-        results = together(
-            lambda: submit_attempt(attempt=Attempt.objects.get(pk=attempt.pk), raw_answers={}),
-            lambda: submit_attempt(attempt=Attempt.objects.get(pk=attempt.pk), raw_answers=answers),
-        )
+        results = together(submission(attempt.pk, {}), submission(attempt.pk, answers))
 
         winners = [r for r in results if isinstance(r, Attempt)]
         assert len(winners) == 1 and sum(isinstance(r, AttemptRefused) for r in results) == 1, results

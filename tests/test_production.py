@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import runpy
 import secrets
 import subprocess
 import sys
@@ -293,3 +295,43 @@ def test_client_address_comes_from_trusted_proxies_only(settings, remote, header
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_REAL_IP=header)
     middleware = ProxiedClientAddressMiddleware(lambda r: r.META["REMOTE_ADDR"])
     assert middleware(request) == seen
+
+
+# ---- deployment files -----------------------------------------------------------------------------------
+
+DEPLOY = ROOT / "site" / "deploy"
+_SETTING_READ = re.compile(r'(?:os\.environ(?:\.get)?[(\[]|env_bool\(|env_list\(|getenv\()\s*"([A-Z][A-Z0-9_]+)"')
+
+
+def test_env_example_lists_every_setting_the_application_reads():
+    sources = [*sorted((ROOT / "config" / "settings").glob("*.py")), DEPLOY / "gunicorn.conf.py"]
+    read = {name for path in sources for name in _SETTING_READ.findall(path.read_text())}
+    listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (DEPLOY / "env.example").read_text(), re.MULTILINE))
+    read |= {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}  # read by dj-database-url and Django themselves
+    assert {"DJANGO_SECRET_KEY", "REDIS_URL", "CELERY_BROKER_URL", "GUNICORN_WORKERS"} <= read
+    assert not read - listed, f"add to site/deploy/env.example: {sorted(read - listed)}"
+
+
+def test_gunicorn_config_defaults_to_two_sync_workers_and_json_logs(monkeypatch):
+    for name in ("GUNICORN_WORKERS", "GUNICORN_BIND", "LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert config["workers"] == 2 and config["worker_class"] == "sync"
+    assert config["bind"] == "127.0.0.1:8000"
+    assert config["logconfig_dict"]["formatters"]["json"]["()"] == "config.logging.JsonFormatter"
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["workers"] == 3
+
+
+def test_nginx_and_systemd_examples_agree_with_the_settings():
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    assert "client_max_body_size 6m;" in nginx
+    assert "proxy_set_header X-Real-IP $remote_addr;" in nginx, "CLIENT_IP_HEADER defaults to X-Real-IP"
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in nginx, "SECURE_PROXY_SSL_HEADER"
+    assert "proxy_set_header Host $host;" in nginx
+    units = {path.name: path.read_text() for path in (DEPLOY / "systemd").glob("*.service")}
+    assert set(units) == {"cmtp-web.service", "cmtp-worker.service", "cmtp-beat.service"}
+    assert "gunicorn -c site/deploy/gunicorn.conf.py config.wsgi:application" in units["cmtp-web.service"]
+    assert "celery -A config worker" in units["cmtp-worker.service"]
+    assert "celery -A config beat" in units["cmtp-beat.service"]
+    assert all("EnvironmentFile=/etc/cmtp-learn/env" in text for text in units.values())
