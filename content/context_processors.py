@@ -9,7 +9,7 @@ def navigation(request: HttpRequest) -> dict:
     menu = cache.get("main-menu")
     if menu is None:
         menu = [
-            {"title": page.title, "url": page.url}
+            {"title": page.menu_title or page.title, "url": page.url}
             for page in StandardPage.objects.live().filter(show_in_menus=True).order_by("menu_order", "title")
         ]
         cache.set("main-menu", menu, 300)

@@ -148,6 +148,7 @@ def load_standard_pages(home: HomePage, references: dict, report: LoadReport) ->
                 "references": citations(doc.meta.get("references"), references),
                 "show_in_menus": bool(doc.meta.get("menu", False)),
                 "menu_order": int(doc.meta.get("menu_order", 100)),
+                "menu_title": doc.meta.get("menu_title", "") or "",
                 "search_description": doc.meta.get("intro", "")[:250],
             },
         )

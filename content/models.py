@@ -48,9 +48,10 @@ class StandardPage(SourceTracked, Page):
     body = StreamField(page_body_blocks(), blank=True, use_json_field=True)
     references = references_field()
     menu_order = models.PositiveIntegerField(default=100)
+    menu_title = models.CharField(max_length=40, blank=True, help_text="Short label for the main menu.")
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body"), FieldPanel("references")]
-    promote_panels = [*Page.promote_panels, FieldPanel("menu_order")]
+    promote_panels = [*Page.promote_panels, FieldPanel("menu_title"), FieldPanel("menu_order")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["content.HomePage", "content.StandardPage"]
 

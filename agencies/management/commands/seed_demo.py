@@ -193,7 +193,9 @@ class Command(BaseCommand):
                 curriculum_title=curriculum.title,
                 credit_hours=curriculum.credit_hours,
             )
-            issue_certificate(completion=completion)
+            certificate = issue_certificate(completion=completion)
+            # Demo history: the certificate existed from the day of the (back-dated) completion.
+            type(certificate).objects.filter(pk=certificate.pk).update(issued_at=completed_at)
         sync_assignments(today=today)
         riley = staff_by_email["riley.chen@harbor.demo"]
         waivable = Assignment.objects.filter(
