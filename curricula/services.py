@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -103,35 +102,25 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
         if existing is not None and existing.state == AssignmentState.OPEN:
             continue
         if existing is None:
-            due = requirement.due_date_for(member)
-            required_from = max(member.hire_date, requirement.starts_on)
-            if cert is not None:
-                to_create.append(
-                    Assignment(
-                        staff=member,
-                        curriculum_id=curriculum_id,
-                        source=AssignmentSource.REQUIREMENT,
-                        requirement=requirement,
-                        required_from=required_from,
-                        due_on=due,
-                        state=AssignmentState.COMPLETED,
-                        closed_on=today,
-                        completion_id=cert.completion_id,
-                    )
+            # Someone who already holds a valid certificate meets the mandate at once.
+            done = (
+                {"state": AssignmentState.COMPLETED, "closed_on": today, "completion_id": cert.completion_id}
+                if cert is not None
+                else {}
+            )
+            to_create.append(
+                Assignment(
+                    staff=member,
+                    curriculum_id=curriculum_id,
+                    source=AssignmentSource.REQUIREMENT,
+                    requirement=requirement,
+                    required_from=max(member.hire_date, requirement.starts_on),
+                    due_on=requirement.due_date_for(member),
+                    **done,
                 )
-            else:
-                to_create.append(
-                    Assignment(
-                        staff=member,
-                        curriculum_id=curriculum_id,
-                        source=AssignmentSource.REQUIREMENT,
-                        requirement=requirement,
-                        required_from=required_from,
-                        due_on=due,
-                    )
-                )
+            )
             continue
-        # Completed or waived before: renew when the certificate is about to run out.
+        # Completed before: renew when the certificate is about to run out.
         if existing.state == AssignmentState.COMPLETED:
             expiry = cert.expires_on if cert is not None else _renewal_due(existing, requirement)
             if expiry is not None and expiry - timedelta(days=RENEWAL_NOTICE_DAYS) <= today:
@@ -285,14 +274,3 @@ def complete_if_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> C
         return None  # another request completed this cycle first
     return completion
 
-
-def sync_for_staff_change(staff: list[StaffMember]) -> SyncResult:
-    """Called after roster edits so that assignments follow at once, not only at night."""
-    return sync_assignments(staff_ids=[m.pk for m in staff])
-
-
-def group_by_staff(assignments: list[Assignment]) -> dict[int, list[Assignment]]:
-    grouped: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in assignments:
-        grouped[assignment.staff_id].append(assignment)
-    return grouped
