@@ -138,12 +138,19 @@ certificate = Certificate.objects.get(pk=$DOWN_ID)
 assert certificate.rendered_at is None and not certificate.pdf, 'rendered without a worker: is Celery eager?'
 print(f'OK: {certificate.serial} saved, rendered_at is NULL')
 "
-QUEUED=$(redis-cli -h 127.0.0.1 -n "$BROKER_DB" LLEN celery)
-if [ "${QUEUED:-0}" -lt 1 ]; then
-  echo "FAIL: no render task waiting in the broker" >&2
-  exit 1
-fi
-echo "OK: $QUEUED task(s) waiting in Redis"
+"$PY" - "$DOWN_ID" <<'PYEOF'
+import json, os, sys
+import redis
+
+certificate_id = int(sys.argv[1])
+queued = [json.loads(raw) for raw in redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).lrange("celery", 0, -1)]
+tasks = [message["headers"]["task"] for message in queued]
+renders = [m for m in queued if m["headers"]["task"] == "certificates.tasks.render_certificate_pdf"
+           and f"({certificate_id},)" == m["headers"].get("argsrepr")]
+if len(renders) != 1:
+    sys.exit(f"FAIL: expected the render task of certificate {certificate_id} waiting in Redis; queue: {tasks}")
+print(f"OK: its render task waits in Redis (queue: {', '.join(sorted(set(tasks)))})")
+PYEOF
 
 echo
 echo "-- Start the worker: the waiting task is rendered"

@@ -82,4 +82,7 @@ CELERY_WORKER_CONCURRENCY = int(os.environ.get("CELERY_WORKER_CONCURRENCY", "2")
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")
 LOGGING["loggers"]["django.security.DisallowedHost"] = {"level": "ERROR"}
 
+# The admin's CSP allows images and connections to this site only: no avatars from gravatar.com, no
+# version check against releases.wagtail.org from editors' browsers.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = env_bool("WAGTAIL_ENABLE_UPDATE_CHECK", False)

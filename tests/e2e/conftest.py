@@ -53,6 +53,7 @@ def browser() -> Iterator:
         pytest.fail(f"Chromium not found at {CHROMIUM}: run .ci/e2e.sh, or set CHROMIUM_PATH")
     shutil.rmtree(ARTIFACTS / "screenshots", ignore_errors=True)
     shutil.rmtree(ARTIFACTS / "downloads", ignore_errors=True)
+    (ARTIFACTS / "axe-notes.txt").unlink(missing_ok=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -70,6 +71,9 @@ def site_url(live_server, settings) -> str:
         load_all()
     settings.SITE_URL = live_server.url
     settings.WAGTAILADMIN_BASE_URL = live_server.url
+    # As config.settings.production does: the admin would otherwise load avatars from gravatar.com, which
+    # the admin CSP (img-src 'self') refuses.
+    settings.WAGTAIL_GRAVATAR_PROVIDER_URL = None
     return live_server.url
 
 

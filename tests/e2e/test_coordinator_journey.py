@@ -14,7 +14,10 @@ pytestmark = pytest.mark.e2e
 
 COORDINATOR = "coordinator@cmtp.demo"
 AGENCY = "Riverside Community Services"
-NEW_PEOPLE = [("Robin Alvarez", "robin.alvarez@riverside.demo", "peer"), ("Sky Tran", "sky.tran@riverside.demo", "nmcm")]
+NEW_PEOPLE = [
+    ("Robin Alvarez", "robin.alvarez@riverside.demo", "peer"),
+    ("Sky Tran", "sky.tran@riverside.demo", "nmcm"),
+]
 MANDATED = "The case-management process"  # CMTP-102: mandated below for peers at agencies funded for NMCM-SUD
 
 
@@ -55,13 +58,16 @@ def test_coordinator_imports_a_roster_and_creates_a_mandate(demo_site, journey):
     j.checkpoint("roster")
 
     # A mandate, in the Wagtail admin: CMTP-102 for peers at agencies funded for NMCM-SUD (Riverside).
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Authoring").click()
+    expect(page.locator("#wagtail")).to_be_visible()
+    j.checkpoint("admin-home")
     j.goto("/admin/training-mandates/")
     j.checkpoint("admin-mandates")
     page.get_by_role("link", name=re.compile(r"^Add (mandate|requirement)")).first.click()
     expect(page.get_by_role("heading", name=re.compile(r"New.*(mandate|requirement)", re.IGNORECASE))).to_be_visible()
-    choose_curriculum(page, MANDATED)
-    page.get_by_label(re.compile(r"NMCM.*substance use", re.IGNORECASE)).check()
-    page.get_by_label(re.compile(r"^Peer")).check()
+    choose_curriculum(page, "CMTP-102", MANDATED)
+    page.get_by_label(re.compile(r"targeting substance use", re.IGNORECASE)).check()
+    page.get_by_label("Peer navigator", exact=True).check()
     page.get_by_label("Due (days after hire)").fill("60")
     page.get_by_label("Starts on").fill(timezone.localdate().isoformat())
     page.get_by_label("Renew every (months)").fill("24")
@@ -79,8 +85,13 @@ def test_coordinator_imports_a_roster_and_creates_a_mandate(demo_site, journey):
     j.assert_clean()
 
 
-def choose_curriculum(page, title: str) -> None:
-    """Wagtail's page chooser: open it, search by title, pick the curriculum."""
+def choose_curriculum(page, code: str, title: str) -> None:
+    """The curriculum field: a plain select, or Wagtail's page chooser (search by title, pick)."""
+    select = page.locator("select#id_curriculum")
+    if select.count():
+        option = select.locator("option").filter(has_text=re.compile(rf"{code}|{re.escape(title)}")).first
+        select.select_option(value=option.get_attribute("value"))
+        return
     page.get_by_role("button", name=re.compile(r"Choose a (curriculum|page)", re.IGNORECASE)).first.click()
     modal = page.locator(".modal-dialog, [role=dialog]").first
     expect(modal).to_be_visible()
