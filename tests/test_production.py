@@ -70,6 +70,31 @@ result["health_http"] = fetch("/health/", https=False)
 result["page_http"] = fetch("/learn/", https=False)
 result["static"] = fetch(result["static_url"])
 logging.getLogger("cmtp.probe").warning("probe says %s", "hello", extra={"agency": "harbor-health"})
+
+# With Redis running: a session and a cache entry really land in the Redis database REDIS_URL names.
+try:
+    import redis
+    from django.contrib.sessions.backends.cache import SessionStore
+    from django.core.cache import cache
+
+    raw = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1)
+    raw.ping()
+except Exception as exc:
+    result["redis"] = {"available": False, "why": repr(exc)}
+else:
+    session = SessionStore()
+    session["probe"] = "yes"
+    session.save()
+    cache.set("probe-key", "probe-value", 30)
+    keys = [key.decode() for key in raw.keys("*")]
+    result["redis"] = {
+        "available": True,
+        "session_in_redis": any(session.session_key in key for key in keys),
+        "session_reads_back": SessionStore(session_key=session.session_key).get("probe") == "yes",
+        "cache_in_redis": any(key.endswith("probe-key") for key in keys),
+    }
+    session.delete()
+    cache.delete("probe-key")
 print(json.dumps(result))
 """
 
@@ -175,6 +200,17 @@ def test_sessions_and_cache_live_in_redis_when_redis_url_is_set(probe):
     assert settings["cache"] == "django_redis.cache.RedisCache"
     assert settings["cache_location"] == "redis://127.0.0.1:6379/14"
     assert settings["session_engine"] == "django.contrib.sessions.backends.cache"
+
+
+def test_sessions_and_cache_really_go_to_redis(probe):
+    if not probe["redis"]["available"]:
+        pytest.skip(f"no Redis on 127.0.0.1:6379 (CI starts it after the SQLite run): {probe['redis']['why']}")
+    assert probe["redis"] == {
+        "available": True,
+        "session_in_redis": True,
+        "session_reads_back": True,
+        "cache_in_redis": True,
+    }
 
 
 def test_production_defaults(probe):

@@ -71,9 +71,10 @@ def site_url(live_server, settings) -> str:
         load_all()
     settings.SITE_URL = live_server.url
     settings.WAGTAILADMIN_BASE_URL = live_server.url
-    # As config.settings.production does: the admin would otherwise load avatars from gravatar.com, which
-    # the admin CSP (img-src 'self') refuses.
+    # As config.settings.production does: the admin would otherwise load avatars from gravatar.com and ask
+    # releases.wagtail.org for a new version, both refused by the admin CSP (images and connections: 'self').
     settings.WAGTAIL_GRAVATAR_PROVIDER_URL = None
+    settings.WAGTAIL_ENABLE_UPDATE_CHECK = False
     return live_server.url
 
 
