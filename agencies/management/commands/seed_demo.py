@@ -194,8 +194,9 @@ class Command(BaseCommand):
                 credit_hours=curriculum.credit_hours,
             )
             certificate = issue_certificate(completion=completion)
-            # Demo history: the certificate existed from the day of the (back-dated) completion.
-            type(certificate).objects.filter(pk=certificate.pk).update(issued_at=completed_at)
+            # Demo history: the certificate existed from the day of the (back-dated) completion, and the
+            # learner was told then (so loading the demo sends no emails).
+            type(certificate).objects.filter(pk=certificate.pk).update(issued_at=completed_at, emailed_at=completed_at)
         sync_assignments(today=today)
         riley = staff_by_email["riley.chen@harbor.demo"]
         waivable = Assignment.objects.filter(

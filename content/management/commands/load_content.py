@@ -15,5 +15,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Content: {len(report.created)} created, {len(report.updated)} updated, {len(report.unchanged)} unchanged."
         )
-        for label in report.created + report.updated:
-            self.stdout.write(f"  {label}")
+        if options["verbosity"] > 1:
+            for label in report.created + report.updated:
+                self.stdout.write(f"  {label}")
