@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULE = {
 
 WAGTAIL_SITE_NAME = "CMTP Learn"
 WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # the admin CSP allows images from this site only
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # releases.wagtail.org would be refused by the admin CSP
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx"]
 
