@@ -273,4 +273,3 @@ def complete_if_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> C
     except IntegrityError:
         return None  # another request completed this cycle first
     return completion
-

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Sum
@@ -12,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from assessments.models import Quiz
 
 from .models import CurriculumCompletion, CurriculumPage, LessonPage, ModulePage
 from .queries import curriculum_progress, dashboard_rows
@@ -75,37 +79,63 @@ def _outline(curriculum: CurriculumPage) -> list[tuple[ModulePage, list[LessonPa
     return [(m, [lesson for lesson in lessons if lesson.path.startswith(m.path)]) for m in modules]
 
 
+@dataclass
+class LessonPosition:
+    """Where a lesson sits in its curriculum: what comes before and after it, and its module."""
+
+    curriculum: CurriculumPage
+    outline: list[tuple[ModulePage, list[LessonPage]]]
+    module: ModulePage | None
+    previous: LessonPage | None
+    next: LessonPage | None
+
+    @property
+    def next_in_module(self) -> LessonPage | None:
+        if self.next is not None and self.module is not None and self.next.path.startswith(self.module.path):
+            return self.next
+        return None
+
+
+def lesson_position(lesson: LessonPage) -> LessonPosition:
+    curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
+    outline = _outline(curriculum)
+    ordered = [item for _, lessons in outline for item in lessons]
+    index = next((i for i, item in enumerate(ordered) if item.pk == lesson.pk), None)
+    module = next((m for m, lessons in outline if any(x.pk == lesson.pk for x in lessons)), None)
+    return LessonPosition(
+        curriculum=curriculum,
+        outline=outline,
+        module=module,
+        previous=ordered[index - 1] if index else None,
+        next=ordered[index + 1] if index is not None and index + 1 < len(ordered) else None,
+    )
+
+
 def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     """Lessons are for signed-in learners: reading one records that it was started."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
-    outline = _outline(curriculum)
-    ordered = [item for _, lessons in outline for item in lessons]
-    index = next((i for i, item in enumerate(ordered) if item.pk == lesson.pk), 0)
-    module = next((m for m, lessons in outline if any(x.pk == lesson.pk for x in lessons)), None)
+    position = lesson_position(lesson)
     if request.method == "GET" and not getattr(request, "is_preview", False):
         record_lesson_view(user=request.user, lesson=lesson)
-    progress = curriculum_progress(user=request.user, curriculum=curriculum)
-    from assessments.models import Quiz
-
-    quizzes = {q.module_id: q for q in Quiz.objects.filter(curriculum=curriculum, active=True, module__isnull=False)}
-    is_last_in_module = module is not None and (
-        index + 1 >= len(ordered) or not ordered[index + 1].path.startswith(module.path)
-    )
+    progress = curriculum_progress(user=request.user, curriculum=position.curriculum)
+    quizzes = {
+        q.module_id: q for q in Quiz.objects.filter(curriculum=position.curriculum, active=True, module__isnull=False)
+    }
+    is_last_in_module = position.module is not None and position.next_in_module is None
     return TemplateResponse(
         request,
         "curricula/lesson_page.html",
         {
             "page": lesson,
             "self": lesson,
-            "curriculum": curriculum,
-            "module": module,
-            "outline": outline,
+            "curriculum": position.curriculum,
+            "module": position.module,
+            "outline": position.outline,
             "progress": progress,
-            "previous_lesson": ordered[index - 1] if index > 0 else None,
-            "next_lesson": ordered[index + 1] if index + 1 < len(ordered) else None,
-            "module_quiz": quizzes.get(module.pk) if module and is_last_in_module else None,
+            "previous_lesson": position.previous,
+            "next_lesson": position.next,
+            "module_quiz": quizzes.get(position.module.pk) if is_last_in_module else None,
             "module_quizzes": quizzes,
             "is_done": lesson.pk in progress.done_lesson_ids,
         },
@@ -115,28 +145,21 @@ def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
 @login_required
 @require_POST
 def complete_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    """Only the signed-in learner's own progress, and only on a published lesson."""
+    """Only the signed-in learner's own progress, and only on a published lesson. Then on to the next
+    lesson of the module, the module's quiz, or the next module."""
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
     if lesson is None:
         raise Http404("No such lesson.")
     completion = record_lesson_completion(user=request.user, lesson=lesson)
-    curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
+    position = lesson_position(lesson)
     if completion is not None:
-        from django.contrib import messages
-
-        messages.success(request, f"You completed {curriculum.title}. Your certificate is on its way.")
+        messages.success(request, f"You completed {position.curriculum.title}. Your certificate is on its way.")
         return redirect("curricula:transcript")
-    outline = _outline(curriculum)
-    ordered = [item for _, lessons in outline for item in lessons]
-    index = next((i for i, item in enumerate(ordered) if item.pk == lesson.pk), None)
-    module = next((m for m, lessons in outline if any(x.pk == lesson.pk for x in lessons)), None)
-    if index is not None and index + 1 < len(ordered) and module and ordered[index + 1].path.startswith(module.path):
-        return redirect(ordered[index + 1].url)
-    from assessments.models import Quiz
-
-    quiz = Quiz.objects.filter(module=module, active=True).first() if module else None
+    if position.next_in_module is not None:
+        return redirect(position.next_in_module.url)
+    quiz = Quiz.objects.filter(module=position.module, active=True).first() if position.module else None
     if quiz is not None:
         return redirect("assessments:quiz", key=quiz.key)
-    if index is not None and index + 1 < len(ordered):
-        return redirect(ordered[index + 1].url)
-    return redirect(curriculum.url)
+    if position.next is not None:
+        return redirect(position.next.url)
+    return redirect(position.curriculum.url)
