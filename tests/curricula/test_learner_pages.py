@@ -151,3 +151,30 @@ def test_publishing_a_lesson_edit_keeps_learner_progress():
     progress = curriculum_progress(user=user, curriculum=curriculum)
     assert lesson.pk in progress.done_lesson_ids
     assert progress.percent == 50
+
+
+def test_transcript_and_curriculum_page_have_bounded_queries(client, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from curricula.models import CurriculumCompletion
+
+    user = UserFactory()
+    curricula = [make_curriculum(modules=2, lessons_per_module=5) for _ in range(15)]
+    CurriculumCompletion.objects.bulk_create(
+        CurriculumCompletion(
+            user=user,
+            curriculum=c,
+            completed_at=timezone.now(),
+            curriculum_code=c.code,
+            curriculum_title=c.title,
+            credit_hours=c.credit_hours,
+        )
+        for c in curricula
+    )
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        html = client.get("/learn/transcript/").content.decode()
+    assert html.count("<tr>") == 16
+    client.get(curricula[0].url)
+    with django_assert_max_num_queries(30):
+        assert client.get(curricula[0].url).status_code == 200
