@@ -78,6 +78,37 @@ def upsert_page(
     return existing
 
 
+def upsert_doc_page(
+    parent: Page,
+    model: type[Page],
+    doc,
+    *,
+    references: dict,
+    report: LoadReport,
+    summary_key: str,
+    body: list | None = None,
+    **fields: Any,
+) -> Page:
+    """A page made from one markdown source file: title, body, references and search text come from the
+    file the same way for every page type; `fields` adds what is particular to the type."""
+    summary = doc.meta.get(summary_key, "") or ""
+    return upsert_page(
+        parent,
+        model,
+        slug=doc.meta["slug"],
+        digest=doc.digest,
+        report=report,
+        fields={
+            "title": doc.meta["title"],
+            summary_key: summary,
+            "body": body if body is not None else body_blocks(doc.body, path=doc.path),
+            "references": citations(doc.meta.get("references"), references),
+            "search_description": summary[:250],
+            **fields,
+        },
+    )
+
+
 def ensure_wagtail_base() -> None:
     """Wagtail's data migrations create a locale and a root page; a flushed database (e.g. after a
     transactional test) has neither, so recreate them the same way."""
@@ -135,22 +166,16 @@ def load_service_categories() -> None:
 def load_standard_pages(home: HomePage, references: dict, report: LoadReport) -> None:
     for path in sorted((SOURCE_DIR / "pages").glob("*.md")):
         doc = read_doc(path)
-        upsert_page(
+        upsert_doc_page(
             home,
             StandardPage,
-            slug=doc.meta["slug"],
-            digest=doc.digest,
+            doc,
+            references=references,
             report=report,
-            fields={
-                "title": doc.meta["title"],
-                "intro": doc.meta.get("intro", ""),
-                "body": body_blocks(doc.body, path=path),
-                "references": citations(doc.meta.get("references"), references),
-                "show_in_menus": bool(doc.meta.get("menu", False)),
-                "menu_order": int(doc.meta.get("menu_order", 100)),
-                "menu_title": doc.meta.get("menu_title", "") or "",
-                "search_description": doc.meta.get("intro", "")[:250],
-            },
+            summary_key="intro",
+            show_in_menus=bool(doc.meta.get("menu", False)),
+            menu_order=int(doc.meta.get("menu_order", 100)),
+            menu_title=doc.meta.get("menu_title", "") or "",
         )
 
 
@@ -167,24 +192,18 @@ def load_resources(home: HomePage, references: dict, report: LoadReport) -> None
     )
     for path in sorted((SOURCE_DIR / "resources").glob("*.md")):
         doc = read_doc(path)
-        upsert_page(
+        upsert_doc_page(
             index,
             ResourcePage,
-            slug=doc.meta["slug"],
-            digest=doc.digest,
+            doc,
+            references=references,
             report=report,
-            fields={
-                "title": doc.meta["title"],
-                "category": doc.meta["category"],
-                "organisation": doc.meta.get("organisation", "") or "",
-                "summary": doc.meta.get("summary", "") or "",
-                "eligibility": doc.meta.get("eligibility", "") or "",
-                "how_to_access": doc.meta.get("how_to_access", "") or "",
-                "link": doc.meta.get("link", "") or "",
-                "body": body_blocks(doc.body, path=path),
-                "references": citations(doc.meta.get("references"), references),
-                "search_description": (doc.meta.get("summary", "") or "")[:250],
-            },
+            summary_key="summary",
+            category=doc.meta["category"],
+            organisation=doc.meta.get("organisation", "") or "",
+            eligibility=doc.meta.get("eligibility", "") or "",
+            how_to_access=doc.meta.get("how_to_access", "") or "",
+            link=doc.meta.get("link", "") or "",
         )
 
 

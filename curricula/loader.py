@@ -11,7 +11,6 @@ from content.source_files import (
     SOURCE_DIR,
     SourceError,
     body_blocks,
-    citations,
     file_digest,
     read_doc,
     read_yaml,
@@ -39,7 +38,7 @@ def load_curricula(home: Page, references: dict, report) -> None:
 
 
 def load_curriculum(folder, catalog: CatalogPage, categories: dict, references: dict, report) -> CurriculumPage:
-    from content.loader import upsert_page
+    from content.loader import upsert_doc_page, upsert_page
 
     spec_path = folder / "curriculum.yaml"
     spec = read_yaml(spec_path)
@@ -85,20 +84,15 @@ def load_curriculum(folder, catalog: CatalogPage, categories: dict, references: 
             body = body_blocks(doc.body, path=path)
             if doc.meta.get("key_points"):
                 body.append(("key_points", {"title": "Key points", "points": list(doc.meta["key_points"])}))
-            upsert_page(
+            upsert_doc_page(
                 module,
                 LessonPage,
-                slug=doc.meta["slug"],
-                digest=doc.digest,
+                doc,
+                references=references,
                 report=report,
-                fields={
-                    "title": doc.meta["title"],
-                    "summary": doc.meta.get("summary", "") or "",
-                    "estimated_minutes": int(doc.meta.get("estimated_minutes", 15)),
-                    "required": bool(doc.meta.get("required", True)),
-                    "body": body,
-                    "references": citations(doc.meta.get("references"), references),
-                    "search_description": (doc.meta.get("summary", "") or "")[:250],
-                },
+                summary_key="summary",
+                body=body,
+                estimated_minutes=int(doc.meta.get("estimated_minutes", 15)),
+                required=bool(doc.meta.get("required", True)),
             )
     return curriculum
