@@ -1,8 +1,8 @@
 """Who may see or act on which certificate. Views obtain certificates only through here.
 
 Built on `agencies.access`: a certificate is visible to its learner, and to the coordinators and agency
-administrators who manage an agency the learner is (or was) on the staff of. Supervisors see training
-status elsewhere but not certificates. Everything else is a 404, never a hint that the certificate exists.
+administrators who manage an agency the learner is (or was) on the staff of, and to the learner's current
+supervisor (read only). Everything else is a 404, never a hint that the certificate exists.
 Revoking and reissuing is for training coordinators only, within the same scope.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from agencies.access import AnyUser, is_coordinator, managed_agencies, require_coordinator
+from agencies.access import AnyUser, is_coordinator, managed_agencies, require_coordinator, supervised_staff
 from agencies.models import StaffMember
 
 from .models import Certificate
@@ -31,7 +31,11 @@ def visible_certificates(user: AnyUser) -> QuerySet[Certificate]:
         return Certificate.objects.none()
     if _sees_every_agency(user):
         return Certificate.objects.all()
-    return Certificate.objects.filter(Q(user=user) | Q(user_id__in=_learners_in_scope(user)))
+    return Certificate.objects.filter(
+        Q(user=user)
+        | Q(user_id__in=_learners_in_scope(user))
+        | Q(user_id__in=supervised_staff(user).filter(active=True).values("user_id"))
+    )
 
 
 def manageable_certificates(user: AnyUser) -> QuerySet[Certificate]:

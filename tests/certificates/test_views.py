@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import TrainingCoordinator
+from agencies.models import StaffMember, TrainingCoordinator
 from certificates.models import Certificate, CertificateEvent, CertificateStatus
 from certificates.rendering import render_and_store
 from certificates.services import revoke_certificate
@@ -149,7 +149,7 @@ def test_download_redraws_a_pdf_whose_file_went_missing(certificate, learner):
         ("colleague", 404),
         ("other_agency_admin", 404),
         ("other_coordinator", 404),
-        ("supervisor", 404),
+        ("supervisor", 200),
     ],
 )
 def test_download_and_detail_are_scoped(
@@ -170,6 +170,15 @@ def test_download_and_detail_are_scoped(
     client = logged_in(users[who])
     assert client.get(pdf_url(certificate)).status_code == status
     assert client.get(detail_url(certificate)).status_code == status
+
+
+def test_a_supervisor_who_has_left_no_longer_sees_the_certificate(certificate, learner, agency):
+    supervisor_record = StaffFactory(agency=agency)
+    learner.staff_records.update(supervisor=supervisor_record)
+    client = logged_in(supervisor_record.user)
+    assert client.get(detail_url(certificate)).status_code == 200
+    StaffMember.objects.filter(pk=supervisor_record.pk).update(active=False, left_on=supervisor_record.hire_date)
+    assert client.get(detail_url(certificate)).status_code == 404
 
 
 def test_download_needs_login(client, certificate):
