@@ -31,12 +31,7 @@ def parse_answers(post: QueryDict) -> dict[int, Any]:
             if not sub.isdigit():
                 raise ValidationError("That item is not part of this question.")
             positions.setdefault(question_id, {})[int(sub)] = post.get(name, "")
-        elif kind == "cat":
-            answers.setdefault(question_id, {})
-            if not isinstance(answers[question_id], dict):
-                raise ValidationError("The answers could not be read.")
-            answers[question_id][sub] = post.get(name, "")
-        else:
+        else:  # "cat" (matching item -> category) and "part" (scenario part -> option) both map keys
             answers.setdefault(question_id, {})
             if not isinstance(answers[question_id], dict):
                 raise ValidationError("The answers could not be read.")

@@ -336,10 +336,6 @@ class ScenarioQuestion(Question):
                 current = parts[index + 1] if index + 1 < len(parts) else None
         return path
 
-    def path_length(self, answer: dict[str, int] | None) -> int:
-        """Parts on the learner's path, counting a reached-but-unanswered part, and the end if unreached."""
-        return len(self.path(answer))
-
     def clean_answer(self, raw: Any) -> dict[str, int]:
         if not isinstance(raw, dict):
             raise ValidationError("Answer the parts of the scenario.")

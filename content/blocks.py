@@ -59,14 +59,6 @@ class ReferenceBlock(blocks.StructBlock):
     url = blocks.URLBlock(required=False)
 
 
-class ReferencesBlock(blocks.StructBlock):
-    items = blocks.ListBlock(ReferenceBlock())
-
-    class Meta:
-        icon = "doc-full"
-        template = "blocks/references.html"
-
-
 class QuizBlock(blocks.StructBlock):
     """Places a quiz inside a lesson; the quiz itself is a snippet (assessments.Quiz)."""
 

@@ -4,7 +4,6 @@ hash of its source; an unchanged source is skipped, a changed one is updated in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,7 +16,6 @@ from agencies.models import ServiceCategory
 from .models import FaqPage, HomePage, ResourceIndexPage, ResourcePage, StandardPage
 from .source_files import (
     SOURCE_DIR,
-    SourceError,
     body_blocks,
     citations,
     file_digest,
@@ -232,13 +230,11 @@ def load_faq(home: HomePage, references: dict, report: LoadReport) -> None:
 
 
 @transaction.atomic
-def load_all(*, source_dir: Path | None = None) -> LoadReport:
+def load_all() -> LoadReport:
     """Load every source file. Raises SourceError (nothing written) on a malformed file."""
     from assessments.loader import load_quizzes
     from curricula.loader import load_curricula
 
-    if source_dir is not None and source_dir != SOURCE_DIR:
-        raise SourceError("Loading from another directory is not supported.")
     report = LoadReport()
     references = load_references()
     load_service_categories()

@@ -71,8 +71,3 @@ def render_markdown(text: str | None) -> SafeString:
         return mark_safe("")  # noqa: S308
     html = md.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
     return mark_safe(_cleaner.clean(html))  # noqa: S308 - cleaned by bleach just above
-
-
-def clean_html(html: str | None) -> SafeString:
-    """For HTML that did not come from markdown (e.g. imported rich text)."""
-    return mark_safe(_cleaner.clean(html or ""))  # noqa: S308
