@@ -6,6 +6,7 @@ from scratch, reminders) run inside a transaction that is rolled back after each
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 import tracemalloc
@@ -47,7 +48,7 @@ class Result:
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile: with 20 runs, p95 is the 19th fastest, a run that really happened."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(q * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -59,6 +60,7 @@ def measure(case: Case, *, repeat_factor: float = 1.0) -> Result:
         if case.setup:
             case.setup()
         try:
+            connection.queries_log.clear()  # it keeps at most 9,000 queries: start empty so counts are right
             with CaptureQueriesContext(connection) as ctx:
                 start = time.perf_counter()
                 case.run()
@@ -109,8 +111,9 @@ def fetch(client: Client, url: str, *, method: str = "get", expect: tuple[int, .
     response = getattr(client, method)(url, data)
     if response.status_code not in expect:
         raise AssertionError(f"{method.upper()} {url} answered {response.status_code}, expected {expect}")
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    return len(body)
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)  # never the whole file in memory
+    return len(response.content)
 
 
 def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) -> list[Case]:

@@ -5,7 +5,7 @@ write it as JSON.
     .venv/bin/python bench/run.py --db sqlite|postgres [--scale 1] [--repeat 1] [--keep | --reuse]
 
 --scale multiplies the people and rows (1 = 100 agencies, 5,000 staff); --repeat multiplies each case's
-run count. --keep leaves the seeded database for `bench/http.py` (the load test); --reuse measures a kept
+run count. --keep leaves the seeded database for `bench/load.py` (the load test); --reuse measures a kept
 one again without seeding. Results go to bench/results/<db>-scale<scale>.json.
 """
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/cmtp_bench"
 SQLITE_PATH = Path(tempfile.gettempdir()) / "cmtp-bench.sqlite3"
-STATE_FILE = "bench-state.json"  # kept next to the results: which users the seed made, for --reuse and http.py
+STATE_FILE = "bench-state.json"  # kept next to the results: which users the seed made, for --reuse and load.py
 
 
 def database_url(kind: str, url: str | None) -> str:
@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="override the database (it is dropped and recreated)")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeat", type=float, default=1.0, help="multiply each case's number of runs")
-    parser.add_argument("--only", help="measure only cases whose name contains this text")
+    parser.add_argument("--only", help="measure only cases whose name contains one of these (comma-separated)")
     parser.add_argument("--reuse", action="store_true", help="measure the kept database again, without seeding")
-    parser.add_argument("--keep", action="store_true", help="keep the database (for bench/http.py)")
+    parser.add_argument("--keep", action="store_true", help="keep the database (for bench/load.py)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
 
@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         admin_ids={int(k): v for k, v in state["admin_ids"].items()},
     )
     if args.only:
-        cases = [c for c in cases if args.only.lower() in c.name.lower()]
+        wanted = [w.strip().lower() for w in args.only.split(",")]
+        cases = [c for c in cases if any(w in c.name.lower() for w in wanted)]
     results = []
     for case in cases:
         result = measure(case, repeat_factor=args.repeat)

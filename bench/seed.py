@@ -418,7 +418,7 @@ def _progress(
     open_pairs = len(members) * len(lessons_by_curriculum) - len(completed_pairs)
     average_lessons = sum(len(v) for v in lessons_by_curriculum.values()) / max(1, len(lessons_by_curriculum))
     wanted = max(0, volumes.progress - done_rows)
-    start_rate = min(1.0, wanted / max(1.0, open_pairs * average_lessons * 0.6))
+    start_rate = min(1.0, wanted / max(1.0, open_pairs * average_lessons * 0.53))
     first = next_id(LessonProgress)
 
     def rows() -> Iterator[tuple]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import bleach
 import markdown as md
 from bleach.linkifier import LinkifyFilter
@@ -69,5 +71,12 @@ def render_markdown(text: str | None) -> SafeString:
     """Markdown to safe HTML. Raw HTML, event handlers and javascript: links never survive."""
     if not text:
         return mark_safe("")  # noqa: S308
+    return mark_safe(_markdown_to_clean_html(text))  # noqa: S308 - cleaned by bleach
+
+
+@lru_cache(maxsize=4096)
+def _markdown_to_clean_html(text: str) -> str:
+    """The same text always gives the same HTML, and converting it was half the time of a lesson or quiz
+    page (bench/): each process keeps the most recent few thousand results."""
     html = md.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    return mark_safe(_cleaner.clean(html))  # noqa: S308 - cleaned by bleach just above
+    return _cleaner.clean(html)

@@ -75,7 +75,7 @@ def transcript(request: HttpRequest) -> HttpResponse:
 
 def _outline(curriculum: CurriculumPage) -> list[tuple[ModulePage, list[LessonPage]]]:
     modules = list(ModulePage.objects.child_of(curriculum).live().order_by("path"))
-    lessons = list(curriculum.lessons())
+    lessons = list(curriculum.lessons().defer_streamfields())  # titles and links only: not every lesson body
     return [(m, [lesson for lesson in lessons if lesson.path.startswith(m.path)]) for m in modules]
 
 

@@ -336,3 +336,22 @@ def test_trend_and_single_date_loads_agree_on_random_histories():
         assert [(r.staff.pk, [c.status for c in r.cells]) for r in fresh.rows] == [
             (r.staff.pk, [c.status for c in r.cells]) for r in matrix.rows
         ], point.day
+
+
+def test_counting_load_gives_the_same_statuses_as_the_detailed_one(world):
+    """The program view loads people without names (details=False); no status or rate may change."""
+    from datetime import date
+
+    from agencies.models import StaffMember
+    from compliance.queries import load_compliance, month_ends
+
+    as_of = date(2024, 12, 31)
+    days = month_ends(as_of)
+    staff = StaffMember.objects.all()
+    full = load_compliance(staff=staff, start=days[0], end=as_of)
+    light = load_compliance(staff=staff, start=days[0], end=as_of, details=False)
+    for day in days:
+        assert [(m.pk, c, s) for m, c, s, _ in light.statuses(day)] == [
+            (m.pk, c, s) for m, c, s, _ in full.statuses(day)
+        ]
+    assert light.trend(days) == full.trend(days)
