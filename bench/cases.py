@@ -159,8 +159,7 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
     # A completion waiting for its certificate: the next cycle of a curriculum the learner finished.
     def new_completion() -> None:
         cycle = (
-            CurriculumCompletion.objects.filter(user=learner, curriculum=curriculum).aggregate(m=Max("cycle"))["m"]
-            or 0
+            CurriculumCompletion.objects.filter(user=learner, curriculum=curriculum).aggregate(m=Max("cycle"))["m"] or 0
         ) + 1
         new_completion.completion = CurriculumCompletion.objects.create(
             user=learner, curriculum=curriculum, cycle=cycle, completed_at=time_now(), curriculum_code=curriculum.code,
@@ -179,9 +178,7 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
     public = Client()
 
     # The agency dashboard of an agency of typical size (about 50 people).
-    sizes = dict(
-        Agency.objects.annotate(n=Count("staff")).values_list("pk", "n")
-    )
+    sizes = dict(Agency.objects.annotate(n=Count("staff")).values_list("pk", "n"))
     agency = Agency.objects.get(pk=min(sizes, key=lambda pk: abs(sizes[pk] - 51)))
     admin_client = Client()
     admin_client.force_login(users.get(pk=admin_ids[agency.pk]))

@@ -43,8 +43,14 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     return count
 
 
-PLAIN = (models.IntegerField, models.CharField, models.TextField, models.BooleanField, models.FloatField,
-         models.ForeignKey)
+PLAIN = (
+    models.IntegerField,
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.FloatField,
+    models.ForeignKey,
+)
 
 
 def _converter(f: models.Field):
