@@ -2,6 +2,8 @@
 # CMTP Learn: one script for the two README commands.
 #   ./run.sh serve   set up (venv, install, migrate, content, demo data) and serve on http://127.0.0.1:8000
 #   ./run.sh test    set up and run the whole test suite (lint + pytest)
+#   ./run.sh bench   seed a realistic program and measure it, on SQLite and then PostgreSQL (bench/run.py)
+#   ./run.sh bench-http   load-test the learner pages over HTTP with wrk (after ./run.sh bench)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -51,8 +53,26 @@ case "${1:-}" in
     shift || true
     exec "$VENV/bin/python" -m pytest -q -m "not e2e" "$@"
     ;;
+  bench)
+    setup_venv test
+    shift || true
+    "$VENV/bin/python" bench/run.py --db sqlite "$@"
+    if "$VENV/bin/python" -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres').close()" 2>/dev/null; then
+      exec "$VENV/bin/python" bench/run.py --db postgres --keep "$@"
+    fi
+    echo "PostgreSQL does not answer on 127.0.0.1:5432: measured on SQLite only." >&2
+    ;;
+  bench-http)
+    setup_venv test
+    if ! command -v wrk >/dev/null; then
+      echo "Installing wrk (Debian package)"
+      apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk >/dev/null
+    fi
+    shift || true
+    exec "$VENV/bin/python" bench/load.py "$@"
+    ;;
   *)
-    echo "usage: ./run.sh serve | ./run.sh test" >&2
+    echo "usage: ./run.sh serve | ./run.sh test | ./run.sh bench [--scale N] | ./run.sh bench-http" >&2
     exit 2
     ;;
 esac

@@ -8,6 +8,8 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from config.gcpause import collector_paused
+
 from .models import Question, Quiz, Response, ScenarioQuestion, TrueFalseQuestion, attach_options
 
 
@@ -24,18 +26,27 @@ def _pearson(pairs: list[tuple[float, float]]) -> float | None:
     n = len(pairs)
     if n < 3:
         return None
-    mean_x = sum(x for x, _ in pairs) / n
-    mean_y = sum(y for _, y in pairs) / n
-    sxx = sum((x - mean_x) ** 2 for x, _ in pairs)
-    syy = sum((y - mean_y) ** 2 for _, y in pairs)
-    if sxx == 0 or syy == 0:
+    sum_x = sum_y = sum_xx = sum_yy = sum_xy = 0.0
+    for x, y in pairs:  # one pass: this runs over every response of a quiz
+        sum_x += x
+        sum_y += y
+        sum_xx += x * x
+        sum_yy += y * y
+        sum_xy += x * y
+    sxx = sum_xx - sum_x * sum_x / n
+    syy = sum_yy - sum_y * sum_y / n
+    if sxx <= 1e-12 or syy <= 1e-12:
         return None
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
-    return sxy / math.sqrt(sxx * syy)
+    return (sum_xy - sum_x * sum_y / n) / math.sqrt(sxx * syy)
 
 
 def item_analysis(quiz: Quiz) -> tuple[int, list[ItemStats]]:
     """Returns (number of submitted attempts, per-question statistics in quiz order)."""
+    with collector_paused():
+        return _analyse(quiz)
+
+
+def _analyse(quiz: Quiz) -> tuple[int, list[ItemStats]]:
     questions = attach_options(list(quiz.questions.all().order_by("sort_order", "id")))
     rows = (
         Response.objects.filter(attempt__quiz=quiz, attempt__submitted_at__isnull=False)
@@ -52,15 +63,16 @@ def item_analysis(quiz: Quiz) -> tuple[int, list[ItemStats]]:
             chosen[question_id][answer] += 1
         elif isinstance(answer, dict):
             chosen[question_id].update(v for v in answer.values() if isinstance(v, int))
-    totals = {attempt_id: sum(scores.values()) for attempt_id, scores in per_attempt.items()}
+    # (item score, rest-of-test score) per question, in one pass over the attempts.
+    pairs_by_question: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for scores in per_attempt.values():
+        total = sum(scores.values())
+        for question_id, score in scores.items():
+            pairs_by_question[question_id].append((score, total - score))
     stats = []
     for question in questions:
         item = ItemStats(question=question)
-        pairs = [
-            (scores[question.pk], totals[attempt_id] - scores[question.pk])
-            for attempt_id, scores in per_attempt.items()
-            if question.pk in scores
-        ]
+        pairs = pairs_by_question.get(question.pk, [])
         item.responses = len(pairs)
         if pairs:
             item.facility = sum(x for x, _ in pairs) / len(pairs)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -120,6 +121,25 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"The server did not answer at {url}.")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def check_pages(learners: list[tuple[str, dict[str, str]]]) -> None:
+    """wrk counts a redirect as a success: make sure the sessions work and every page is a 200 first."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    key, pages = learners[0]
+    for kind, path in pages.items():
+        request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": f"sessionid={key}"})
+        try:
+            status = opener.open(request, timeout=30).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status != 200:
+            raise RuntimeError(f"{kind} page {path} answered {status} for a signed-in learner, not 200.")
+
+
 def run_wrk(script: Path, targets: Path, *, connections: int, threads: int, duration: int) -> dict:
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
@@ -170,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         wait_for(f"http://127.0.0.1:{PORT}/health/")
+        check_pages(learners)
         kinds = list(learners[0][1])
         for kind in [*kinds, "mixed"]:
             targets = workdir / f"{kind}.txt"

@@ -7,11 +7,9 @@ themselves live in status.py; the dashboard, the program view, the exports and t
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -22,6 +20,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, JobRole, RoleChange, ServiceCategory, StaffMember
 from certificates.models import Certificate
+from config.gcpause import collector_paused
 from curricula.models import Assignment, AssignmentSource, AssignmentState, CurriculumPage, Requirement
 
 from .status import (
@@ -251,19 +250,6 @@ def month_ends(as_of: date, months: int = 12) -> list[date]:
     return days
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading a program creates a few hundred thousand small, acyclic objects; Python's cyclic collector
-    kept re-scanning them and took half the load time (bench/). Reference counting still frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load_compliance(
     *,
     staff: QuerySet[StaffMember],
@@ -277,7 +263,7 @@ def load_compliance(
     Columns default to the curricula for which these people ever had a mandated assignment. Without
     `details`, people are loaded with only the fields the rules read (no names, agency or supervisor): what
     counts need, at a third of the cost."""
-    with _collector_paused():
+    with collector_paused():
         return _load(staff=staff, start=start, end=end, curricula=curricula, details=details)
 
 
@@ -400,6 +386,11 @@ class ProgramOverview:
 def program_overview(*, agencies: QuerySet[Agency], as_of: date, months: int = 12) -> ProgramOverview:
     """Every agency's rate per mandated curriculum and per funded service category, furthest behind first,
     plus the program-wide rate at each of the last `months` month ends. A fixed number of queries."""
+    with collector_paused():
+        return _overview(agencies=agencies, as_of=as_of, months=months)
+
+
+def _overview(*, agencies: QuerySet[Agency], as_of: date, months: int) -> ProgramOverview:
     agency_list = list(agencies.order_by("name"))
     agency_ids = [a.pk for a in agency_list]
     days = month_ends(as_of, months)

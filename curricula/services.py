@@ -69,15 +69,15 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
     from certificates.models import Certificate
 
     today = today or timezone.localdate()
-    staff_qs = StaffMember.objects.select_related("agency", "user").prefetch_related("agency__categories")
-    if staff_ids is not None:
-        staff_qs = staff_qs.filter(pk__in=staff_ids)
-    staff = list(staff_qs)
+    # Related rows are selected with subqueries of `chosen`, not lists of ids: a whole program is more ids
+    # than SQLite accepts as parameters in one statement.
+    chosen = StaffMember.objects.all() if staff_ids is None else StaffMember.objects.filter(pk__in=staff_ids)
+    staff = list(chosen.select_related("agency", "user").prefetch_related("agency__categories"))
     requirements = list(Requirement.objects.filter(active=True, curriculum__live=True).prefetch_related("categories"))
     targets = _targets(staff, requirements)
     staff_by_id = {m.pk: m for m in staff}
 
-    assignments = Assignment.objects.filter(staff__in=staff).exclude(state=AssignmentState.WITHDRAWN)
+    assignments = Assignment.objects.filter(staff__in=chosen.values("pk")).exclude(state=AssignmentState.WITHDRAWN)
     latest: dict[tuple[int, int], Assignment] = {}
     open_assignments: list[Assignment] = []
     for assignment in assignments.order_by("created_at", "pk"):
@@ -85,11 +85,12 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
         if assignment.state == AssignmentState.OPEN:
             open_assignments.append(assignment)
 
-    user_ids = {m.user_id for m in staff}
     valid_certs: dict[tuple[int, int], Certificate] = {}
-    for cert in Certificate.objects.filter(
-        user_id__in=user_ids, revoked_at__isnull=True, superseded_at__isnull=True, curriculum__isnull=False
-    ).order_by("issued_at"):
+    current = Certificate.objects.filter(
+        user_id__in=chosen.values("user_id"), revoked_at__isnull=True, superseded_at__isnull=True,
+        curriculum__isnull=False,
+    ).only("pk", "user_id", "curriculum_id", "expires_on", "completion_id", "issued_at")  # fmt: skip
+    for cert in current.order_by("issued_at"):
         if cert.expires_on is None or cert.expires_on > today:
             valid_certs[(cert.user_id, cert.curriculum_id)] = cert
 
@@ -144,8 +145,8 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
         if not member.active or (assignment.source != AssignmentSource.MANUAL and not targeted):
             withdraw_ids.append(assignment.pk)
             result.withdrawn.append(assignment)
-    if withdraw_ids:
-        Assignment.objects.filter(pk__in=withdraw_ids).update(
+    for start in range(0, len(withdraw_ids), 500):
+        Assignment.objects.filter(pk__in=withdraw_ids[start : start + 500]).update(
             state=AssignmentState.WITHDRAWN, closed_on=today, updated_at=timezone.now()
         )
     return result

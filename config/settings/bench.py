@@ -2,6 +2,7 @@
 in-memory cache and email so a measurement never waits on a service it is not measuring."""
 
 import os
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -9,6 +10,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = os.environ.get("BENCH_MEDIA_ROOT", str(BASE_DIR / ".bench-media"))  # noqa: F405
+STATIC_ROOT = Path(MEDIA_ROOT) / "static"  # pages are measured, not static files: an empty folder will do
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_ENABLE = False
