@@ -41,6 +41,13 @@ def managed_agencies(user: AnyUser) -> QuerySet[Agency]:
     return Agency.objects.filter(admin_of).distinct()
 
 
+def manages_all_agencies(user: AnyUser) -> bool:
+    """Site administrators and coordinators of every agency: their scope is the whole program."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or getattr(getattr(user, "coordinator", None), "all_agencies", False)
+
+
 def is_manager(user: AnyUser) -> bool:
     """Coordinators and agency administrators: the people who see the management screens."""
     return managed_agencies(user).exists()

@@ -1,6 +1,9 @@
 """Audit exports of a compliance matrix (CSV wide, CSV long, PDF), each stamped with a verification code,
 and the check that an uploaded file is one of them, unaltered.
 
+An agency export evaluates one agency's matrix; the program-wide CSV (`program_rows`) is produced a batch
+of agencies at a time against columns fixed up front, so it streams in constant memory.
+
 The verification code and its URL are part of the bytes served, and the SHA-256 of exactly those bytes is
 stored on the ExportRecord, so any change to the file (even to the footer) is detected."""
 
@@ -9,21 +12,27 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.models import Agency, StaffMember
+from curricula.models import Assignment, CurriculumPage
+
 from .codes import CODE_RE, normalise_export_code
 from .models import ExportKind, ExportRecord
-from .queries import Matrix, Status
+from .queries import MANDATED_SOURCES, Matrix, Status, load_compliance
 from .services import finish_export
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 200
+PROGRAM_BATCH_AGENCIES = 10  # agencies loaded at a time by a program-wide export
 
 WIDE_HEADER = ["Staff ID", "Name", "Email", "Agency", "Role on date", "Supervisor", "Hire date", "Left on"]
 LONG_HEADER = [
@@ -52,18 +61,31 @@ def _person(row) -> list[str]:
     return [str(member.pk), member.display_name, member.user.email, member.agency.name, row.role_label]
 
 
-def wide_rows(matrix: Matrix) -> Iterator[list[str]]:
-    """Header, then one row per person with one status column per mandated curriculum."""
-    yield [*WIDE_HEADER, *(c.code for c in matrix.curricula)]
+def wide_header(curricula: Sequence[CurriculumPage]) -> list[str]:
+    return [*WIDE_HEADER, *(c.code for c in curricula)]
+
+
+def wide_data(matrix: Matrix) -> Iterator[list[str]]:
+    """One row per person with one status column per mandated curriculum."""
     for row in matrix.rows:
         member = row.staff
         supervisor = member.supervisor.display_name if member.supervisor_id else ""
         yield [*_person(row), supervisor, _iso(member.hire_date), _iso(member.left_on), *(c.label for c in row.cells)]
 
 
-def long_rows(matrix: Matrix) -> Iterator[list[str]]:
-    """Header, then one row per person and mandated curriculum, with the evidence behind each status."""
-    yield list(LONG_HEADER)
+def wide_rows(matrix: Matrix) -> Iterator[list[str]]:
+    """Header, then one row per person with one status column per mandated curriculum."""
+    yield wide_header(matrix.curricula)
+    yield from wide_data(matrix)
+
+
+def long_header(curricula: Sequence[CurriculumPage] = ()) -> list[str]:
+    """The same whatever the curricula: they are rows here, not columns."""
+    return list(LONG_HEADER)
+
+
+def long_data(matrix: Matrix) -> Iterator[list[str]]:
+    """One row per person and mandated curriculum, with the evidence behind each status."""
     for row in matrix.rows:
         person = _person(row)
         for curriculum, cell in zip(matrix.curricula, row.cells, strict=True):
@@ -75,12 +97,70 @@ def long_rows(matrix: Matrix) -> Iterator[list[str]]:
             ]  # fmt: skip
 
 
+def long_rows(matrix: Matrix) -> Iterator[list[str]]:
+    """Header, then one row per person and mandated curriculum, with the evidence behind each status."""
+    yield long_header(matrix.curricula)
+    yield from long_data(matrix)
+
+
+# kind -> (header for these columns, data rows of a matrix)
+CSV_LAYOUTS: dict[str, tuple[Callable[[Sequence[CurriculumPage]], list[str]], Callable[[Matrix], Iterator]]] = {
+    ExportKind.CSV_WIDE: (wide_header, wide_data),
+    ExportKind.CSV_LONG: (long_header, long_data),
+}
+
+
+def program_columns(*, agency_ids: Sequence[int], as_of: date) -> list[CurriculumPage]:
+    """The columns of a program-wide export, fixed before the first batch: the curricula for which anyone
+    employed on `as_of` at one of these agencies has a mandated assignment. One query; the same rule that
+    `load_compliance` applies to its own staff, so the file matches one load of the whole program."""
+    employed = StaffMember.objects.filter(agency_id__in=agency_ids, hire_date__lte=as_of).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=as_of)
+    )
+    mandated = Assignment.objects.filter(
+        staff__in=employed.order_by().values("pk"), source__in=MANDATED_SOURCES
+    ).values("curriculum_id")
+    return list(CurriculumPage.objects.filter(pk__in=mandated).order_by("code"))
+
+
+def program_rows(
+    *, agencies: QuerySet[Agency], as_of: date, kind: str, batch: int = PROGRAM_BATCH_AGENCIES
+) -> Iterator[list[str]]:
+    """Header, then the data rows of every agency (by name), loaded `batch` agencies at a time.
+
+    Memory is bounded by one batch, not by the program, and queries grow with the number of batches only
+    (two, then four per batch). Every batch is evaluated against the same fixed columns, so the rows line
+    up under the one header and the file equals what a single load of the whole program would give."""
+    header, data = CSV_LAYOUTS[kind]
+    agency_ids = list(agencies.order_by("name").values_list("pk", flat=True))
+    columns = program_columns(agency_ids=agency_ids, as_of=as_of)
+    yield header(columns)
+    for start in range(0, len(agency_ids), batch):
+        staff = StaffMember.objects.filter(agency_id__in=agency_ids[start : start + batch])
+        matrix = load_compliance(staff=staff, start=as_of, end=as_of, curricula=columns).matrix(as_of)
+        yield from data(matrix)
+
+
+def describe_scope(*, count: int, everything: bool) -> str:
+    """What a program-wide export covers, as printed on it: "All 100 agencies", "12 agencies in scope"."""
+    noun = "agency" if count == 1 else "agencies"
+    return f"All {count} {noun}" if everything else f"{count} {noun} in scope"
+
+
+def scope_line(record: ExportRecord) -> tuple[str, str]:
+    """("Agency", its name) for an agency export, ("Agencies", the scope) for a program-wide one."""
+    if record.is_program_wide:
+        return "Agencies", record.covers
+    return "Agency", record.agency.name
+
+
 def footer_cells(record: ExportRecord) -> list[str]:
     generated = timezone.localtime(record.generated_at).strftime("%Y-%m-%d %H:%M %Z")
+    label, covers = scope_line(record)
     return [
         f"Verification code: {record.code}",
         f"Verify this file at {verify_url()}",
-        f"Agency: {record.agency.name}",
+        f"{label}: {covers}",
         f"As of: {record.as_of.isoformat()}",
         f"Generated by {record.generated_by_name} at {generated}",
     ]
@@ -141,7 +221,7 @@ def build_pdf(*, record: ExportRecord, matrix: Matrix) -> tuple[bytes, int]:
     doc = SimpleDocTemplate(
         buffer, pagesize=landscape(letter), leftMargin=0.5 * inch, rightMargin=0.5 * inch,
         topMargin=0.5 * inch, bottomMargin=0.7 * inch,
-        title=f"Compliance audit report: {record.agency.name} as of {record.as_of.isoformat()}",
+        title=f"Compliance audit report: {record.covers} as of {record.as_of.isoformat()}",
         author="CMTP Learn", subject=f"Verification code {record.code}", keywords=record.code,
     )  # fmt: skip
 
@@ -153,9 +233,10 @@ def build_pdf(*, record: ExportRecord, matrix: Matrix) -> tuple[bytes, int]:
         canvas.restoreState()
 
     generated = timezone.localtime(record.generated_at).strftime("%Y-%m-%d %H:%M %Z")
+    label, covers = scope_line(record)
     story = [
         Paragraph("Training compliance audit report", styles["Title"]),
-        Paragraph(f"<b>Agency:</b> {escape(record.agency.name)}", styles["BodyText"]),
+        Paragraph(f"<b>{label}:</b> {escape(covers)}", styles["BodyText"]),
         Paragraph(f"<b>Status as of:</b> {record.as_of.isoformat()}", styles["BodyText"]),
         Paragraph(f"<b>Generated by:</b> {escape(record.generated_by_name)} at {generated}", styles["BodyText"]),
         Paragraph(f"<b>Verification code:</b> {record.code} (verify at {escape(verify_url())})", styles["BodyText"]),

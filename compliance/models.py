@@ -18,11 +18,23 @@ class ExportRecord(models.Model):
     """One export as served, so an auditor can later check that a file is genuine and unaltered.
 
     The hash is of the exact bytes served; a streamed export gets it when the last byte has been produced,
-    so an interrupted download leaves a record without a hash, which never verifies."""
+    so an interrupted download leaves a record without a hash, which never verifies. An agency export names
+    its agency; a program-wide export (a coordinator's agencies in one file) has none and says in `scope`
+    which agencies it covers."""
 
     code = models.CharField(max_length=24, unique=True, help_text="Printed on the export, e.g. EXP-ABCD-EFGH-JKMN.")
     kind = models.CharField(max_length=20, choices=ExportKind.choices)
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="compliance_exports")
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="compliance_exports",
+        help_text="Empty for a program-wide export.",
+    )
+    scope = models.CharField(
+        max_length=255, blank=True, help_text='What a program-wide export covers, e.g. "All 100 agencies".'
+    )
     as_of = models.DateField()
     filters = models.JSONField(default=dict, blank=True, help_text="Dashboard filters the export was limited to.")
     generated_by = models.ForeignKey(
@@ -40,7 +52,18 @@ class ExportRecord(models.Model):
         indexes = [models.Index(fields=["agency", "generated_at"])]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.get_kind_display()} {self.agency} as of {self.as_of}"
+        return f"{self.code} {self.get_kind_display()} {self.covers} as of {self.as_of}"
+
+    @property
+    def is_program_wide(self) -> bool:
+        return self.agency_id is None
+
+    @property
+    def covers(self) -> str:
+        """What the export is of, in words: the agency's name, or the scope of a program-wide export."""
+        if self.agency_id is not None:
+            return self.agency.name
+        return self.scope or "Program-wide"
 
 
 class ReminderKind(models.TextChoices):

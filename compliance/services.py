@@ -37,8 +37,18 @@ CERT_NOTICE_DAYS = 30
 # Exports -----------------------------------------------------------------------------------------------
 
 
-def start_export(*, kind: str, agency: Agency, as_of: date, filters: dict, user: AbstractBaseUser) -> ExportRecord:
-    """The record an export is stamped with, created before the first byte so its code can be printed."""
+def start_export(
+    *,
+    kind: str,
+    as_of: date,
+    filters: dict,
+    user: AbstractBaseUser,
+    agency: Agency | None = None,
+    scope: str = "",
+) -> ExportRecord:
+    """The record an export is stamped with, created before the first byte so its code can be printed.
+
+    `agency` is None for a program-wide export, whose `scope` says which agencies it covers."""
     name = user.get_full_name() or user.get_username()
     email = getattr(user, "email", "")
     if email and email != name:
@@ -47,7 +57,7 @@ def start_export(*, kind: str, agency: Agency, as_of: date, filters: dict, user:
         try:
             with transaction.atomic():
                 return ExportRecord.objects.create(
-                    code=new_export_code(), kind=kind, agency=agency, as_of=as_of, filters=filters,
+                    code=new_export_code(), kind=kind, agency=agency, scope=scope, as_of=as_of, filters=filters,
                     generated_by=user, generated_by_name=name, generated_at=timezone.now(),
                 )  # fmt: skip
         except IntegrityError:

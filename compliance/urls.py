@@ -10,6 +10,7 @@ urlpatterns = [
     path("team/", views.team_dashboard, name="team"),
     path("staff/<int:pk>/", views.staff_detail, name="staff"),
     path("program/", views.program, name="program"),
+    path("program/export/<str:kind>/", views.program_export, name="program_export"),
     path("my-reminders/", views.my_reminders, name="my_reminders"),
     path("verify-export/", views.verify_export, name="verify_export"),
 ]

@@ -22,6 +22,7 @@ from agencies.access import (
     is_coordinator,
     is_supervisor,
     managed_agencies,
+    manages_all_agencies,
     require_coordinator,
     supervised_staff,
 )
@@ -30,7 +31,7 @@ from certificates.models import Certificate, CertificateStatus
 from curricula.models import Assignment, CurriculumCompletion
 
 from .charts import trend_chart
-from .exports import check_export, long_rows, pdf_export, stream_csv, wide_rows
+from .exports import check_export, describe_scope, long_rows, pdf_export, program_rows, stream_csv, wide_rows
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
 from .queries import Matrix, Status, load_compliance, month_ends, program_overview
@@ -38,6 +39,7 @@ from .services import start_export
 
 PAGE_SIZE = 100
 EXPORT_KINDS = {"csv-wide": ExportKind.CSV_WIDE, "csv-long": ExportKind.CSV_LONG, "pdf": ExportKind.PDF}
+PROGRAM_EXPORT_KINDS = {"csv-wide": ExportKind.CSV_WIDE, "csv-long": ExportKind.CSV_LONG}
 
 
 @login_required
@@ -170,8 +172,29 @@ def program(request: HttpRequest) -> HttpResponse:
         "chart": trend_chart(overview.trend),
         "trend": overview.trend,
         "statuses": list(Status),
+        "all_agencies": manages_all_agencies(request.user),
     }
     return render(request, "compliance/program.html", context)
+
+
+@login_required
+def program_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    """Every agency in the coordinator's scope in one CSV, stamped with a verification code. Streamed a
+    batch of agencies at a time, so memory does not grow with the program."""
+    require_coordinator(request.user)
+    export_kind = PROGRAM_EXPORT_KINDS.get(kind)
+    if export_kind is None:
+        raise Http404("No such export.")
+    as_of, _ = parse_as_of(request.GET)
+    agencies = managed_agencies(request.user)
+    scope = describe_scope(count=agencies.count(), everything=manages_all_agencies(request.user))
+    record = start_export(kind=export_kind, scope=scope, as_of=as_of, filters={}, user=request.user)
+    rows = program_rows(agencies=agencies, as_of=as_of, kind=export_kind)
+    response = StreamingHttpResponse(stream_csv(record=record, rows=rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="compliance-program-{as_of.isoformat()}-{kind}.csv"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Export-Code"] = record.code
+    return response
 
 
 @login_required

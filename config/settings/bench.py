@@ -1,7 +1,6 @@
 """Benchmark settings: production-like (DEBUG off, real template loaders) on a throwaway database, with
 in-memory cache and email so a measurement never waits on a service it is not measuring."""
 
-import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
@@ -9,7 +8,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = os.environ.get("BENCH_MEDIA_ROOT", str(BASE_DIR / ".bench-media"))  # noqa: F405
+MEDIA_ROOT = BASE_DIR / ".bench-media"  # noqa: F405
 STATIC_ROOT = Path(MEDIA_ROOT) / "static"  # pages are measured, not static files: an empty folder will do
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
