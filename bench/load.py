@@ -6,7 +6,7 @@ Needs a database seeded by `bench/run.py --keep` (it reads bench/results/<db>-be
 that database with the benchmark settings, signs in `--learners` seeded case managers (real sessions in the
 database), and runs wrk against the server with each request taking the next learner's cookie.
 
-    .venv/bin/python bench/load.py [--db postgres] [--workers 4] [--connections 16] [--duration 15]
+    .venv/bin/python bench/load.py [--db postgres] [--workers 4] [--connections 16] [--duration 10]
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--duration", type=int, default=15, help="seconds per page kind")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page kind")
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)

@@ -418,17 +418,22 @@ def _progress(
     open_pairs = len(members) * len(lessons_by_curriculum) - len(completed_pairs)
     average_lessons = sum(len(v) for v in lessons_by_curriculum.values()) / max(1, len(lessons_by_curriculum))
     wanted = max(0, volumes.progress - done_rows)
-    start_rate = min(1.0, wanted / max(1.0, open_pairs * average_lessons * 0.53))
+    # Fraction of the remaining (person, lesson) pairs to fill: start some curricula with a random prefix of
+    # their lessons (60% on average), or, past that, start them all with longer prefixes.
+    fraction = min(1.0, wanted / max(1.0, open_pairs * average_lessons))
+    start_rate, shortest = (fraction / 0.6, 0.2) if fraction <= 0.6 else (1.0, 2 * fraction - 1)
     first = next_id(LessonProgress)
 
     def rows() -> Iterator[tuple]:
         n = first
         for m in members:
+            if n - first >= volumes.progress:
+                return  # the estimate above overshoots a little: stop at the volume asked for
             for curriculum_id, lessons in lessons_by_curriculum.items():
                 if (m.user_id, curriculum_id) in completed_pairs:
                     count, finished = len(lessons), len(lessons)
                 elif rng.random() < start_rate:
-                    count = max(1, round(len(lessons) * rng.uniform(0.2, 1.0)))
+                    count = max(1, round(len(lessons) * rng.uniform(shortest, 1.0)))
                     finished = count - 1
                 else:
                     continue
