@@ -212,11 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "database": state["database_url"].split("://")[0], "workers": args.workers,
         "connections": args.connections, "duration_s": args.duration, "learners": len(learners),
-        "cores": os.cpu_count(), "counts": state["counts"], "pages": results,
+        "cores": os.cpu_count(), "scale": state["scale"], "counts": state["counts"], "pages": results,
     }  # fmt: skip
-    path = args.out / f"http-{args.db}.json"
+    suffix = "" if args.connections == 16 else f"-c{args.connections}"
+    path = args.out / f"http-{args.db}-scale{state['scale']:g}{suffix}.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"wrote {path.relative_to(ROOT)}")
+    print(f"wrote {path}")
     failed = any(r["errors"] or r["non_2xx_3xx"] for r in results.values())
     return 1 if failed else 0
 

@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "counts": state["counts"], "seed_seconds": state["seed_seconds"],
         "results": [asdict(r) for r in results],
     }  # fmt: skip
-    suffix = f"-{args.only.replace(' ', '_')}" if args.only else ""
+    suffix = "-partial" if args.only else ""  # a partial run never replaces a full result
     path = args.out / f"{args.db}-scale{state['scale']:g}{suffix}.json"
     path.write_text(json.dumps(output, indent=2) + "\n")
     print(f"\nwrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
