@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Agency, JobRole, StaffMember, TrainingCoordinator
+from agencies.models import Agency, StaffMember, TrainingCoordinator
 from compliance.exports import (
     PROGRAM_BATCH_AGENCIES,
     check_export,
@@ -30,11 +30,9 @@ from compliance.exports import (
 from compliance.models import ExportKind, ExportRecord
 from compliance.queries import compliance_matrix
 from compliance.services import start_export
-from tests.compliance.helpers import make_assignment, make_certificate, seed_agency
+from tests.compliance.helpers import make_assignment, seed_agency
 from tests.factories import (
     AgencyFactory,
-    StaffFactory,
-    UserFactory,
     category,
     make_coordinator,
     make_curriculum,
@@ -48,39 +46,18 @@ PROGRAM_EXPORT_MAX_QUERIES = 16  # one batch of agencies, whatever the number of
 
 
 @pytest.fixture
-def program(db):
-    """Two agencies: North (an administrator, a supervisor, two case managers on CT-201) and South (an
-    administrator and a case manager on CT-201 and on CT-305, which nobody at North has), plus a coordinator
-    of every agency and one limited to South."""
-    mcm = category("MCM")
-    north = AgencyFactory(name="North Clinic", slug="north", categories=[mcm])
-    south = AgencyFactory(name="South Clinic", slug="south", categories=[mcm])
-    ct201 = make_curriculum(code="CT-201")
+def program(world):
+    """The compliance `world` (North: an administrator, a supervisor, two case managers on CT-201; South: an
+    administrator and a case manager) plus CT-305, which only South's case manager has, a coordinator of
+    every agency and one limited to South."""
     ct305 = make_curriculum(code="CT-305")
-    requirement = make_requirement(ct201, categories=[mcm], roles=[JobRole.MCM])
-    hired = date(2024, 1, 2)
-    north_admin = StaffFactory(agency=north, is_agency_admin=True, role=JobRole.OTHER, hire_date=hired)
-    south_admin = StaffFactory(agency=south, is_agency_admin=True, role=JobRole.OTHER, hire_date=hired)
-    boss = StaffFactory(agency=north, role=JobRole.SUPERVISOR, hire_date=hired)
-    teammate = StaffFactory(
-        agency=north, supervisor=boss, hire_date=hired, user=UserFactory(first_name="Tess", last_name="Team")
-    )
-    outsider = StaffFactory(agency=north, hire_date=hired, user=UserFactory(first_name="Otto", last_name="Other"))
-    learner = StaffFactory(agency=south, hire_date=hired, user=UserFactory(first_name="Lena", last_name="South"))
-    for member in (teammate, outsider, learner):
-        make_assignment(member, ct201, required_from=hired, due_on=date(2024, 4, 1), requirement=requirement)
-    make_assignment(learner, ct305, required_from=hired, due_on=date(2024, 9, 1))
-    make_certificate(teammate, ct201, issued_on=date(2024, 3, 1), serial="CMTP-2024-000777")
+    make_assignment(world["learner"], ct305, required_from=date(2024, 1, 2), due_on=date(2024, 9, 1))
     coordinator = make_coordinator()
     limited = make_coordinator()
     TrainingCoordinator.objects.filter(user=limited).update(all_agencies=False)
     limited.coordinator.refresh_from_db()
-    limited.coordinator.agencies.set([south])
-    return {
-        "north": north, "south": south, "ct201": ct201, "ct305": ct305, "north_admin": north_admin,
-        "south_admin": south_admin, "boss": boss, "teammate": teammate, "outsider": outsider, "learner": learner,
-        "coordinator": coordinator, "limited": limited,
-    }  # fmt: skip
+    limited.coordinator.agencies.set([world["south"]])
+    return {**world, "ct201": world["curriculum"], "ct305": ct305, "coordinator": coordinator, "limited": limited}
 
 
 def download(client, kind, **params):
