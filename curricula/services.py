@@ -94,6 +94,14 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
         if cert.expires_on is None or cert.expires_on > today:
             valid_certs[(cert.user_id, cert.curriculum_id)] = cert
 
+    # Completions whose date decides a renewal (completed, no valid certificate): one query per 500.
+    completion_ids = [
+        a.completion_id for a in latest.values()
+        if a.state == AssignmentState.COMPLETED and a.completion_id
+        and (staff_by_id[a.staff_id].user_id, a.curriculum_id) not in valid_certs
+    ]  # fmt: skip
+    completed_on = _completion_dates(completion_ids)
+
     result = SyncResult()
     to_create: list[Assignment] = []
     for (staff_id, curriculum_id), requirement in targets.items():
@@ -123,7 +131,7 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
             continue
         # Completed before: renew when the certificate is about to run out.
         if existing.state == AssignmentState.COMPLETED:
-            expiry = cert.expires_on if cert is not None else _renewal_due(existing, requirement)
+            expiry = cert.expires_on if cert is not None else _renewal_due(existing, requirement, completed_on)
             if expiry is not None and expiry - timedelta(days=RENEWAL_NOTICE_DAYS) <= today:
                 to_create.append(
                     Assignment(
@@ -152,11 +160,21 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
     return result
 
 
-def _renewal_due(assignment: Assignment, requirement: Requirement) -> date | None:
+def _completion_dates(ids: list[int]) -> dict[int, date]:
+    dates: dict[int, date] = {}
+    for start in range(0, len(ids), 500):
+        for pk, completed_at in CurriculumCompletion.objects.filter(pk__in=ids[start : start + 500]).values_list(
+            "pk", "completed_at"
+        ):
+            dates[pk] = timezone.localdate(completed_at)
+    return dates
+
+
+def _renewal_due(assignment: Assignment, requirement: Requirement, completed_on: dict[int, date]) -> date | None:
     """Without a certificate expiry, a mandate's own renewal period decides when it is due again."""
-    if not requirement.renew_every_months or assignment.completion is None:
+    completed = completed_on.get(assignment.completion_id) if assignment.completion_id else None
+    if not requirement.renew_every_months or completed is None:
         return None
-    completed = timezone.localdate(assignment.completion.completed_at)
     return completed + timedelta(days=round(requirement.renew_every_months * 30.44))
 
 

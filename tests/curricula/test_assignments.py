@@ -160,3 +160,45 @@ def test_nightly_task_runs_the_derivation(setup):
     StaffFactory(agency=setup["mcm_agency"], role=JobRole.MCM)
     assert sync_all_assignments.delay().get() == {"created": 1, "withdrawn": 0}
     assert sync_all_assignments.delay().get() == {"created": 0, "withdrawn": 0}
+
+
+def _completed_without_certificate(setup, count: int, completed_on: date) -> list:
+    """People whose completion has no certificate (e.g. a curriculum that never expires), so the mandate's
+    own renewal period decides when they are due again."""
+    from curricula.models import CurriculumCompletion
+
+    curriculum = setup["curriculum"]
+    people = StaffFactory.create_batch(count, agency=setup["mcm_agency"], role=JobRole.MCM, hire_date=date(2024, 1, 1))
+    for member in people:
+        completion = CurriculumCompletion.objects.create(
+            user=member.user, curriculum=curriculum, cycle=1, completed_at=timezone.make_aware(
+                timezone.datetime(completed_on.year, completed_on.month, completed_on.day, 12)
+            ), curriculum_code=curriculum.code, curriculum_title=curriculum.title, credit_hours=1,
+        )  # fmt: skip
+        Assignment.objects.create(
+            staff=member, curriculum=curriculum, source=AssignmentSource.REQUIREMENT, requirement=setup["requirement"],
+            required_from=date(2024, 1, 1), due_on=date(2024, 4, 1), state=AssignmentState.COMPLETED,
+            closed_on=completed_on, completion=completion,
+        )  # fmt: skip
+    return people
+
+
+def test_renewal_without_a_certificate_follows_the_mandate_period_in_bounded_queries(
+    setup, django_assert_max_num_queries
+):
+    """12 months after completing (the mandate's renewal period), a recertification is created; the nightly
+    run reads the completion dates in one query, not one per person."""
+    few = _completed_without_certificate(setup, 2, date(2025, 3, 1))
+    with django_assert_max_num_queries(12) as captured:
+        sync_assignments(today=date(2026, 1, 15))
+    few_queries = len(captured.captured_queries)
+    assert Assignment.objects.filter(state=AssignmentState.OPEN).count() == 2
+    renewal = Assignment.objects.get(staff=few[0], state=AssignmentState.OPEN)
+    assert renewal.source == AssignmentSource.RECERTIFICATION
+    assert renewal.due_on == date(2025, 3, 1) + timedelta(days=round(12 * 30.44))
+
+    Assignment.objects.filter(state=AssignmentState.OPEN).delete()
+    _completed_without_certificate(setup, 30, date(2025, 3, 1))
+    with django_assert_max_num_queries(few_queries):
+        sync_assignments(today=date(2026, 1, 15))
+    assert Assignment.objects.filter(state=AssignmentState.OPEN).count() == 32
