@@ -78,6 +78,17 @@ def machine() -> dict:
     }  # fmt: skip
 
 
+def calibrate() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of 5). The machine is shared and its speed drifts by
+    half during a day; this number, taken before and after, says how fast it was during the run."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(i * i for i in range(2_000_000))
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 1)
+
+
 def print_table(results: list, title: str) -> None:
     print(f"\n{title}")
     print(f"{'operation':<56} {'runs':>4} {'median ms':>10} {'p95 ms':>9} {'queries':>8}  note")
@@ -143,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         wanted = [w.strip().lower() for w in args.only.split(",")]
         cases = [c for c in cases if any(w in c.name.lower() for w in wanted)]
+    speed_before = calibrate()
     results = []
     for case in cases:
         result = measure(case, repeat_factor=args.repeat)
@@ -150,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {result.name:<54} median {result.median_ms:8.1f} ms  p95 {result.p95_ms:8.1f} ms  "
               f"{result.queries:5d} queries", flush=True)  # fmt: skip
     info = machine()
+    info["calibration_ms"] = [speed_before, calibrate()]
+    print(f"\ncalibration loop: {info['calibration_ms'][0]} ms before, {info['calibration_ms'][1]} ms after")
     print_table(results, f"{info['database']} · {info['cores']} cores · scale {state['scale']} · {state['counts']}")
     output = {
         "date": today.isoformat(), "machine": info, "scale": state["scale"], "volumes": state["volumes"],
