@@ -11,7 +11,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.core import mail
@@ -42,7 +42,6 @@ class Result:
     queries: int
     note: str = ""
     peak_mb: float | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -120,6 +119,7 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
     from django.contrib.auth import get_user_model
     from django.db.models import Count, Max
     from django.urls import reverse
+    from django.utils import timezone
 
     from agencies.models import Agency, StaffMember
     from assessments.models import Attempt, Quiz
@@ -131,7 +131,7 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
     from curricula.services import sync_assignments
 
     users = get_user_model().objects
-    # A typical learner: an active medical case manager with the most assignments at the first agency.
+    # A busy learner: the active medical case manager with the most assignments.
     learner_staff = (
         StaffMember.objects.filter(active=True, role="mcm")
         .annotate(n=Count("assignments"))
@@ -162,8 +162,8 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
             CurriculumCompletion.objects.filter(user=learner, curriculum=curriculum).aggregate(m=Max("cycle"))["m"] or 0
         ) + 1
         new_completion.completion = CurriculumCompletion.objects.create(
-            user=learner, curriculum=curriculum, cycle=cycle, completed_at=time_now(), curriculum_code=curriculum.code,
-            curriculum_title=curriculum.title, credit_hours=curriculum.credit_hours,
+            user=learner, curriculum=curriculum, cycle=cycle, completed_at=timezone.now(),
+            curriculum_code=curriculum.code, curriculum_title=curriculum.title, credit_hours=curriculum.credit_hours,
         )  # fmt: skip
 
     def issue() -> None:
@@ -223,9 +223,3 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
         Case("weekly digest job", lambda: send_weekly_digests(today=today), repeat=3, setup=digests.setup,
              teardown=digests.teardown, group="jobs"),
     ]  # fmt: skip
-
-
-def time_now():
-    from django.utils import timezone
-
-    return timezone.now()

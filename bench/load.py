@@ -32,7 +32,6 @@ PORT = 8765
 LUA = r"""
 local targets = {}
 local index = 0
-local statuses = {}
 
 init = function(args)
   for line in io.lines(args[1]) do

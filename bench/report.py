@@ -1,6 +1,6 @@
 """Print benchmark result files as one Markdown table, side by side (for docs/performance.md).
 
-    .venv/bin/python bench/report.py bench/results/postgres-scale1-before.json bench/results/postgres-scale1.json
+.venv/bin/python bench/report.py bench/results/postgres-scale1-before.json bench/results/postgres-scale1.json
 """
 
 from __future__ import annotations

@@ -3,13 +3,12 @@ curricula, agencies, staff, mandates and years of history (assignments, completi
 progress, quiz attempts with their responses).
 
 Default volumes are those of a large EMA program (100 agencies, 5,000 staff, 12 curricula with 150 lessons,
-15 mandates, 600,000 lesson-progress rows, 200,000 quiz attempts, about 20,000 certificates); `scale`
-multiplies the people and the rows, not the curricula. Everything but the Wagtail pages is written with
-`fastinsert`, because the seed is not what is measured."""
+15 mandates, 600,000 lesson-progress rows, 200,000 quiz attempts); certificates follow from the history
+(about 24,000 at scale 1). `scale` multiplies the people and the rows, not the curricula. Everything but
+the Wagtail pages is written with `fastinsert`, because the seed is not what is measured."""
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Iterator
@@ -48,7 +47,6 @@ class Volumes:
     lessons: int = 150
     progress: int = 600_000
     attempts: int = 200_000
-    certificates: int = 20_000
 
     def scaled(self, factor: float) -> Volumes:
         """People and rows scale; the curricula stay (they are content, not volume)."""
@@ -59,7 +57,6 @@ class Volumes:
             lessons=self.lessons,
             progress=round(self.progress * factor),
             attempts=round(self.attempts * factor),
-            certificates=round(self.certificates * factor),
         )
 
 
@@ -515,7 +512,3 @@ def _analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def describe(report: SeedReport) -> str:
-    return json.dumps(report.counts)

@@ -18,7 +18,7 @@ from certificates.models import Certificate
 from curricula.models import Assignment, CurriculumPage, LessonProgress
 from tests.factories import UserFactory
 
-TINY = Volumes(agencies=3, staff=45, curricula=7, lessons=40, progress=3000, attempts=400, certificates=100)
+TINY = Volumes(agencies=3, staff=45, curricula=7, lessons=40, progress=3000, attempts=400)
 
 
 def test_percentile_is_a_run_that_happened():
