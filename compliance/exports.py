@@ -18,16 +18,16 @@ from datetime import date
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, StaffMember
-from curricula.models import Assignment, CurriculumPage
+from curricula.models import CurriculumPage
 
 from .codes import CODE_RE, normalise_export_code
 from .models import ExportKind, ExportRecord
-from .queries import MANDATED_SOURCES, Matrix, Status, load_compliance
+from .queries import Matrix, Status, employed_between, load_compliance, mandated_curricula
 from .services import finish_export
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -114,13 +114,8 @@ def program_columns(*, agency_ids: Sequence[int], as_of: date) -> list[Curriculu
     """The columns of a program-wide export, fixed before the first batch: the curricula for which anyone
     employed on `as_of` at one of these agencies has a mandated assignment. One query; the same rule that
     `load_compliance` applies to its own staff, so the file matches one load of the whole program."""
-    employed = StaffMember.objects.filter(agency_id__in=agency_ids, hire_date__lte=as_of).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=as_of)
-    )
-    mandated = Assignment.objects.filter(
-        staff__in=employed.order_by().values("pk"), source__in=MANDATED_SOURCES
-    ).values("curriculum_id")
-    return list(CurriculumPage.objects.filter(pk__in=mandated).order_by("code"))
+    employed = employed_between(StaffMember.objects.filter(agency_id__in=agency_ids), as_of, as_of)
+    return mandated_curricula(employed.order_by().values("pk"))
 
 
 def program_rows(
@@ -149,9 +144,7 @@ def describe_scope(*, count: int, everything: bool) -> str:
 
 def scope_line(record: ExportRecord) -> tuple[str, str]:
     """("Agency", its name) for an agency export, ("Agencies", the scope) for a program-wide one."""
-    if record.is_program_wide:
-        return "Agencies", record.covers
-    return "Agency", record.agency.name
+    return ("Agencies" if record.is_program_wide else "Agency"), record.covers
 
 
 def footer_cells(record: ExportRecord) -> list[str]:

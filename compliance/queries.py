@@ -250,6 +250,18 @@ def month_ends(as_of: date, months: int = 12) -> list[date]:
     return days
 
 
+def employed_between(staff: QuerySet[StaffMember], start: date, end: date) -> QuerySet[StaffMember]:
+    """The people who worked there on at least one day of [start, end]."""
+    return staff.filter(hire_date__lte=end).filter(Q(left_on__isnull=True) | Q(left_on__gt=start))
+
+
+def mandated_curricula(staff_ids: QuerySet) -> list[CurriculumPage]:
+    """The compliance columns: every curriculum these people (a query of staff ids) ever had a mandated
+    assignment for, by code. One query."""
+    mandated = Assignment.objects.filter(staff__in=staff_ids, source__in=MANDATED_SOURCES).values("curriculum_id")
+    return list(CurriculumPage.objects.filter(pk__in=mandated).order_by("code"))
+
+
 def load_compliance(
     *,
     staff: QuerySet[StaffMember],
@@ -277,7 +289,7 @@ def _load(
 ) -> ComplianceRecords:
     if start > end:
         raise ValueError("start must not be after end")
-    in_range = staff.filter(hire_date__lte=end).filter(Q(left_on__isnull=True) | Q(left_on__gt=start))
+    in_range = employed_between(staff, start, end)
     ordered = in_range.order_by("agency__name", "user__last_name", "user__first_name", "pk")
     if details:
         members = list(ordered.select_related("user", "agency", "supervisor__user"))
@@ -286,11 +298,7 @@ def _load(
     staff_ids = in_range.order_by().values("pk")
     user_ids = in_range.order_by().values("user_id")
 
-    if curricula is None:
-        mandated = Assignment.objects.filter(staff__in=staff_ids, source__in=MANDATED_SOURCES).values("curriculum_id")
-        columns = list(CurriculumPage.objects.filter(pk__in=mandated).order_by("code"))
-    else:
-        columns = sorted(curricula, key=lambda c: c.code)
+    columns = mandated_curricula(staff_ids) if curricula is None else sorted(curricula, key=lambda c: c.code)
     curriculum_ids = [c.pk for c in columns]
     by_code = {c.code: c.pk for c in columns}
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_ratelimit.decorators import ratelimit
@@ -178,7 +179,7 @@ def program(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def program_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def program_export(request: HttpRequest, kind: str) -> HttpResponseBase:
     """Every agency in the coordinator's scope in one CSV, stamped with a verification code. Streamed a
     batch of agencies at a time, so memory does not grow with the program."""
     require_coordinator(request.user)
@@ -191,14 +192,11 @@ def program_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     record = start_export(kind=export_kind, scope=scope, as_of=as_of, filters={}, user=request.user)
     rows = program_rows(agencies=agencies, as_of=as_of, kind=export_kind)
     response = StreamingHttpResponse(stream_csv(record=record, rows=rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="compliance-program-{as_of.isoformat()}-{kind}.csv"'
-    response["Cache-Control"] = "no-store, private"
-    response["X-Export-Code"] = record.code
-    return response
+    return _as_export(response, record=record, filename=f"compliance-program-{as_of.isoformat()}-{kind}.csv")
 
 
 @login_required
-def export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+def export(request: HttpRequest, slug: str, kind: str) -> HttpResponseBase:
     """CSV (streamed) or PDF of the dashboard as filtered, stamped with a verification code."""
     agency = get_managed_agency(request.user, slug)
     export_kind = EXPORT_KINDS.get(kind)
@@ -218,6 +216,11 @@ def export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         rows = wide_rows(shown) if export_kind == ExportKind.CSV_WIDE else long_rows(shown)
         response = StreamingHttpResponse(stream_csv(record=record, rows=rows), content_type="text/csv; charset=utf-8")
         filename += ".csv"
+    return _as_export(response, record=record, filename=filename)
+
+
+def _as_export(response: HttpResponseBase, *, record: ExportRecord, filename: str) -> HttpResponseBase:
+    """A download that no cache keeps, carrying the code it can be verified with."""
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store, private"
     response["X-Export-Code"] = record.code
