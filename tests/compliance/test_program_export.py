@@ -196,6 +196,19 @@ def test_unknown_or_pdf_program_export_is_404(client, program, kind):
     assert not ExportRecord.objects.exists()
 
 
+@pytest.mark.parametrize("bad", ["2024-13-45", "yesterday", "2999-01-01", "1999-12-31"])
+def test_program_export_with_a_bad_date_is_dated_today_and_says_so_on_the_file(client, program, bad):
+    """A malformed, future or pre-2000 as_of never fails or mislabels the file: it is today's, and its
+    record, name and footer all say so."""
+    client.force_login(program["coordinator"])
+    response, body = download(client, "csv-wide", as_of=bad)
+    today = timezone.localdate()
+    record = ExportRecord.objects.get()
+    assert record.as_of == today
+    assert f"compliance-program-{today.isoformat()}-csv-wide.csv" in response["Content-Disposition"]
+    assert f"As of: {today.isoformat()}" in body.decode("utf-8-sig")
+
+
 def test_program_export_not_fully_read_is_not_verifiable(program):
     record = start_export(
         kind=ExportKind.CSV_WIDE, scope="All 2 agencies", as_of=AS_OF_DATE, filters={}, user=program["coordinator"]
