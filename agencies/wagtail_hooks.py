@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from wagtail import hooks
@@ -251,10 +250,11 @@ class PeopleGroup(ModelViewSetGroup):
 
 
 def queue_full_sync() -> None:
-    """After a mandate changes, re-derive everyone's assignments once the change is committed."""
-    from curricula.tasks import sync_all_assignments
+    """After a mandate changes, re-derive everyone's assignments once the change is committed (recorded in
+    the outbox, so a broker outage delays the sync instead of losing it)."""
+    from outbox.services import enqueue
 
-    transaction.on_commit(sync_all_assignments.delay)
+    enqueue(task="curricula.tasks.sync_all_assignments")
 
 
 class RequirementForm(WagtailAdminModelForm):

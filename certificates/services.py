@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from curricula.models import CurriculumCompletion
+from outbox.services import enqueue
 
 from .codes import new_code
 from .models import Certificate, CertificateEvent, VerificationVisit
@@ -69,22 +70,27 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
     CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED)
     _supersede_earlier(certificate)
     _queue_render(certificate)
-    from .tasks import email_certificate_issued
-
-    transaction.on_commit(lambda: email_certificate_issued.delay(certificate.pk))
+    enqueue(
+        task="certificates.tasks.email_certificate_issued",
+        args=[certificate.pk],
+        key=f"certificate-email:{certificate.pk}",
+    )
     return certificate
 
 
+@transaction.atomic
 def send_issued_email(*, certificate_id: int) -> bool:
-    """Email the learner a link to their new certificate, once: the conditional update claims the send."""
+    """Email the learner a link to their new certificate, once. The claim on `emailed_at` and the send share
+    one transaction: a second delivery of the task waits on the row lock and then finds it sent, and a worker
+    killed mid-send leaves the claim rolled back, so the redelivered task sends it (at least once, never lost).
+    """
     from django.conf import settings
     from django.core.mail import send_mail
 
-    certificate = Certificate.objects.select_related("user").filter(pk=certificate_id).first()
+    certificate = Certificate.objects.select_for_update().filter(pk=certificate_id, emailed_at__isnull=True).first()
     if certificate is None or not certificate.user.email:
         return False
-    if not Certificate.objects.filter(pk=certificate_id, emailed_at__isnull=True).update(emailed_at=timezone.now()):
-        return False
+    Certificate.objects.filter(pk=certificate_id).update(emailed_at=timezone.now())
     send_mail(
         subject=f"Your certificate: {certificate.curriculum_code} {certificate.curriculum_title}",
         message=(
@@ -116,9 +122,9 @@ def _supersede_earlier(certificate: Certificate) -> None:
 
 
 def _queue_render(certificate: Certificate) -> None:
-    from .tasks import render_certificate_pdf
-
-    transaction.on_commit(lambda: render_certificate_pdf.delay(certificate.pk))
+    enqueue(
+        task="certificates.tasks.render_certificate_pdf", args=[certificate.pk], key=f"certificate-pdf:{certificate.pk}"
+    )
 
 
 @transaction.atomic

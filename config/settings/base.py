@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "assessments",
     "certificates",
     "compliance",
+    "outbox",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -142,9 +143,23 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CMTP Learn <no-reply@cmtp-learn.local>")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def redis_cache(url: str) -> dict:
+    """The cache is an optimisation, never a dependency: when Redis fails or hangs, reads are misses and
+    writes are dropped (logged), after at most half a second."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+    }
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {"default": redis_cache(REDIS_URL)}
+    # Sessions live in the database and are cached: a cache outage signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
 
@@ -156,6 +171,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task a killed worker had taken is handed out again after the visibility timeout. It must exceed the
+# longest task plus the longest retry countdown a worker holds (15 minutes for reminders), or a task would be
+# delivered twice; every task is idempotent, so a duplicate costs work, not correctness.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800"))}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sync-assignments-nightly": {"task": "curricula.tasks.sync_all_assignments", "schedule": crontab(hour=2, minute=0)},
@@ -169,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=30, day_of_week=1),
     },
     "render-pending-certificates": {"task": "certificates.tasks.render_pending", "schedule": crontab(minute="*/10")},
+    "outbox-dispatch-pending": {"task": "outbox.tasks.dispatch_pending", "schedule": crontab()},
 }
 
 WAGTAIL_SITE_NAME = "CMTP Learn"
@@ -184,6 +204,9 @@ ROSTER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 RATELIMIT_VIEW = "config.views.ratelimited"
 RATELIMIT_USE_CACHE = "default"
+# With the cache down the counters cannot be read: let requests through (the public look-ups still record
+# every visit in the database) rather than refuse everyone.
+RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the client address is in a header (e.g. HTTP_X_REAL_IP set by nginx).
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] if not REDIS_URL else []
