@@ -292,17 +292,13 @@ def send_set_password_emails(*, users: Sequence[AbstractBaseUser]) -> int:
 
 
 def queue_set_password_emails(user_ids: Sequence[int]) -> None:
-    """Send after the transaction commits, so nobody is emailed about an account that was rolled back."""
-    from .tasks import send_set_password_emails as task
+    """Recorded in the outbox with the accounts, sent after commit: nobody is emailed about an account that
+    was rolled back, and a broker outage delays the emails instead of losing them."""
+    from outbox.services import enqueue
 
     ids = list(user_ids)
-
-    def queue() -> None:
-        for start in range(0, len(ids), EMAIL_BATCH):
-            task.delay(ids[start : start + EMAIL_BATCH])
-
-    if ids:
-        transaction.on_commit(queue)
+    for start in range(0, len(ids), EMAIL_BATCH):
+        enqueue(task="agencies.tasks.send_set_password_emails", args=[ids[start : start + EMAIL_BATCH]])
 
 
 # --------------------------------------------------------------------------------------------------------
