@@ -53,6 +53,17 @@ def is_manager(user: AnyUser) -> bool:
     return managed_agencies(user).exists()
 
 
+def requires_two_factor(user: AnyUser) -> bool:
+    """Accounts that reach more than one agency or an admin site must sign in with a second factor: site
+    administrators, coordinators, anyone who may open the Wagtail or Django admin, and agency administrators
+    of more than one agency. (Other agency administrators may opt in.)"""
+    if not user.is_authenticated:
+        return False
+    if is_coordinator(user) or user.is_staff or user.has_perm("wagtailadmin.access_admin"):
+        return True
+    return managed_agencies(user)[:2].count() > 1
+
+
 def supervised_staff(user: AnyUser) -> QuerySet[StaffMember]:
     if not user.is_authenticated:
         return StaffMember.objects.none()

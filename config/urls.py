@@ -1,30 +1,31 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django_ratelimit.decorators import ratelimit
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import views as account_views
 from content import views as content_views
 
 from . import views
 
-login_view = ratelimit(key="ip", rate="10/m", method="POST", block=True)(
-    ratelimit(key="post:username", rate="10/m", method="POST", block=True)(
-        auth_views.LoginView.as_view(redirect_authenticated_user=True)
-    )
-)
-
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True)),
     path("health/", views.health, name="health"),
+    # One sign-in for everything: the admin and page-privacy login forms send people to the site login
+    # (failures counted by django-axes, two-factor enforced), `next` kept.
+    path("django-admin/login/", account_views.django_admin_login),
     path("django-admin/", admin.site.urls),
+    path("admin/login/", account_views.wagtail_admin_login),
+    path("admin/password_reset/", RedirectView.as_view(pattern_name="password_reset")),
     path("admin/", include(wagtailadmin_urls)),
+    path("_util/login/", account_views.page_privacy_login),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/login/", login_view, name="login"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", account_views.password_reset, name="password_reset"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("search/", content_views.search, name="search"),
     path("learn/", include("curricula.urls")),

@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything that varies comes from environment variables."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -62,11 +68,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the lock-out page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,6 +147,22 @@ if os.environ.get("S3_BUCKET_NAME"):
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "curricula:dashboard"
 LOGOUT_REDIRECT_URL = "/"
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL  # private pages send people to the one site login
+
+# Sign-in (accounts app; docs/security.md). Every login path ends in authenticate(), where django-axes counts
+# failures per username and client address together: 10 failures lock that pair for 15 minutes (each try
+# while locked restarts the 15 minutes); the same person from another address is not locked out.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+AXES_USERNAME_CALLABLE = "accounts.throttle.lockout_username"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Two-factor (django-otp): required for accounts agencies.access.requires_two_factor names.
+ACCOUNTS_REQUIRE_TWO_FACTOR = True
+OTP_TOTP_ISSUER = "CMTP Learn"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CMTP Learn <no-reply@cmtp-learn.local>")

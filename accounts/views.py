@@ -1,0 +1,226 @@
+"""Sign-in, password reset and two-factor pages. The rules live in `throttle.py` (counting),
+`two_factor.py` (devices and codes) and `agencies.access.requires_two_factor` (who must use it)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_ratelimit.core import is_ratelimited
+
+from agencies.access import requires_two_factor
+
+from . import two_factor
+from .forms import SetOrResetPasswordForm, TokenForm
+from .tasks import send_password_reset
+from .throttle import reset_address_key, reset_email_key
+
+RECOVERY_CODES_SESSION_KEY = "accounts_new_recovery_codes"
+RESET_RATE_PER_ADDRESS = "10/h"
+RESET_RATE_PER_EMAIL = "5/h"
+
+
+def _safe_next(request: HttpRequest, default: str = "") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default or reverse(settings.LOGIN_REDIRECT_URL)
+
+
+# ---- signing in ------------------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """The one place people sign in with a password. Failures are counted by the axes backend (username and
+    address together); the second factor, where needed, is asked for on the next page
+    (`accounts.middleware.TwoFactorMiddleware`)."""
+
+    redirect_authenticated_user = True
+
+
+def _elsewhere(request: HttpRequest, *, default_next: str, allowed, refusal: str) -> HttpResponse:
+    """Send people to the site login (with `next` kept), so every sign-in is counted in one place and gets
+    the two-factor step; a signed-in account that may use the target goes on, one that may not is told so
+    (rather than looping between the target and its login page)."""
+    target = _safe_next(request, default_next)
+    if not request.user.is_authenticated:
+        return auth_views.redirect_to_login(target, reverse("login"))
+    if allowed(request.user):
+        return HttpResponseRedirect(target)
+    return render(request, "accounts/refused.html", {"message": refusal}, status=403)
+
+
+def wagtail_admin_login(request: HttpRequest) -> HttpResponse:
+    return _elsewhere(
+        request,
+        default_next=reverse("wagtailadmin_home"),
+        allowed=lambda user: user.is_active and user.has_perm("wagtailadmin.access_admin"),
+        refusal="This account cannot use the admin.",
+    )
+
+
+def django_admin_login(request: HttpRequest) -> HttpResponse:
+    return _elsewhere(
+        request,
+        default_next=reverse("admin:index"),
+        allowed=lambda user: user.is_active and user.is_staff,
+        refusal="This account cannot use the admin.",
+    )
+
+
+def page_privacy_login(request: HttpRequest) -> HttpResponse:
+    """Wagtail's login for private pages: a signed-in visitor sent here is not allowed to see the page."""
+    return _elsewhere(
+        request,
+        default_next="/",
+        allowed=lambda user: False,
+        refusal="This account cannot see that page.",
+    )
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: too many failed sign-ins for this username from this address."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
+# ---- password reset --------------------------------------------------------------------------------------
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset (or a new set-password) link. One address may ask 10 times an hour (then 429); one
+    email is sent at most 5 links an hour whoever asks, silently, so the answer never depends on whether the
+    email exists, was throttled, or was sent (the email is sent by a task)."""
+    if request.method == "POST" and is_ratelimited(
+        request,
+        group="accounts.password_reset.address",
+        key=reset_address_key,
+        rate=RESET_RATE_PER_ADDRESS,
+        method="POST",
+        increment=True,
+    ):
+        return render(request, "accounts/reset_throttled.html", status=429)
+    form = SetOrResetPasswordForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if not is_ratelimited(
+            request,
+            group="accounts.password_reset.email",
+            key=reset_email_key,
+            rate=RESET_RATE_PER_EMAIL,
+            method="POST",
+            increment=True,
+        ):
+            send_password_reset.delay(form.cleaned_data["email"])
+        return redirect("password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
+
+
+# ---- the account page and two-factor ---------------------------------------------------------------------
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "has_two_factor": two_factor.has_two_factor(user),
+            "required": requires_two_factor(user),
+            "recovery_left": two_factor.remaining_recovery_codes(user),
+        },
+    )
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Add (or replace) the authenticator app. Someone who already has one must pass it first: a password
+    alone never adds a device to an account that has one."""
+    user = request.user
+    if two_factor.has_two_factor(user) and not user.is_verified():
+        return redirect(f"{reverse('accounts:two_factor_verify')}?{request.GET.urlencode()}")
+    device = two_factor.pending_app_device(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.confirm_app_device(device=device, token=form.cleaned_data["token"])
+        if codes is not None:
+            otp_login(request, device)
+            request.session[RECOVERY_CODES_SESSION_KEY] = codes
+            next_url = _safe_next(request, reverse("accounts:account"))
+            return redirect(f"{reverse('accounts:recovery_codes')}?{urlencode({'next': next_url})}")
+        form.add_error("token", "That code is not right. Check the time on your phone and enter the current code.")
+    context = {
+        "form": form,
+        "qr": two_factor.qr_code_data_uri(device),
+        "key": two_factor.manual_key(device),
+        "required": requires_two_factor(user),
+        "next": _safe_next(request, ""),
+    }
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    next_url = _safe_next(request)
+    if user.is_verified():
+        return HttpResponseRedirect(next_url)
+    if not two_factor.has_two_factor(user):
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{request.GET.urlencode()}")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = two_factor.verify_second_factor(user=user, token=form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                left = two_factor.remaining_recovery_codes(user)
+                messages.warning(
+                    request,
+                    f"You used a recovery code; {left} left. Set up your authenticator again or make new codes "
+                    "on your account page.",
+                )
+            return HttpResponseRedirect(next_url)
+        form.add_error(
+            "token", "That code is not right, or there were too many wrong codes: wait a minute and try again."
+        )
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Shows new recovery codes once (they are taken out of the session as they are shown); POST makes a new
+    set, which needs a verified session."""
+    if request.method == "POST":
+        if not request.user.is_verified():
+            return redirect("accounts:two_factor_verify")
+        request.session[RECOVERY_CODES_SESSION_KEY] = two_factor.replace_recovery_codes(user=request.user)
+        return redirect("accounts:recovery_codes")
+    codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+    if not codes:
+        return redirect("accounts:account")
+    next_url = _safe_next(request, reverse("accounts:account"))
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
+
+
+@login_required
+@require_POST
+def two_factor_remove(request: HttpRequest) -> HttpResponse:
+    """Turn two-factor off: only for accounts that chose it, and only from a verified session."""
+    user = request.user
+    if requires_two_factor(user) or not user.is_verified():
+        return render(
+            request, "accounts/refused.html", {"message": "This account must keep two-factor sign-in."}, status=403
+        )
+    two_factor.remove_two_factor(user=user)
+    messages.success(request, "Two-factor sign-in is off for your account.")
+    return redirect("accounts:account")
