@@ -7,7 +7,8 @@
 #  3. start `celery -A config worker`: the waiting task is rendered;
 #  4. a learner completes CMTP-101 through the services (lessons + a passed quiz): the certificate is issued
 #     in that transaction and its render is queued on commit; the worker renders it;
-#  each PDF must exist and parse (pypdf) with the learner's name, serial and verification code in it.
+#  each PDF must exist and parse (pypdf) with the learner's name, serial and verification code in it;
+#  5. every outbox row (PDFs, certificate emails) is marked done by the worker.
 # The worker is stopped on exit, whatever happens. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,18 +16,21 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 CELERY=.venv/bin/celery
 DB_NAME=${CELERY_CHECK_DB:-cmtp_celery}
-BROKER_DB=5
-CACHE_DB=6
+BROKER_DB=0
+CACHE_DB=1
 TIMEOUT=${CELERY_CHECK_TIMEOUT:-60}
 WORK=$(mktemp -d)
 WORKER_PID=""
+REDIS_PID=""
+# A redis-server of our own on a free port, never the shared one on 6379.
+REDIS_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 export DJANGO_SETTINGS_MODULE=config.settings.production
 DJANGO_SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
 export DJANGO_SECRET_KEY
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${DB_NAME}"
-export CELERY_BROKER_URL="redis://127.0.0.1:6379/${BROKER_DB}"
-export REDIS_URL="redis://127.0.0.1:6379/${CACHE_DB}"
+export CELERY_BROKER_URL="redis://127.0.0.1:${REDIS_PORT}/${BROKER_DB}"
+export REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/${CACHE_DB}"
 export MEDIA_ROOT="$WORK/media"
 export STATIC_ROOT="$WORK/static"
 export SITE_URL=https://learn.example.org
@@ -47,6 +51,7 @@ stop_worker() {
 on_exit() {
   local status=$?
   stop_worker
+  if [ -n "$REDIS_PID" ]; then kill -TERM "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
   if [ "$status" -ne 0 ] && [ -f "$WORK/worker.log" ]; then
     echo "---- last lines of the worker log ----" >&2
     tail -n 40 "$WORK/worker.log" >&2 || true
@@ -103,11 +108,13 @@ check_rendered() {
   shell "$(printf '%s' "$CHECK_RENDERED" | sed -e "s/__ID__/$1/" -e "s/__TIMEOUT__/$TIMEOUT/")"
 }
 
-echo "Fresh database $DB_NAME; broker redis db $BROKER_DB; cache redis db $CACHE_DB"
+echo "Fresh database $DB_NAME; our own redis-server on port $REDIS_PORT (broker db $BROKER_DB, cache db $CACHE_DB)"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" \
+  --logfile "$WORK/redis.log" &
+REDIS_PID=$!
+for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 dropdb -h 127.0.0.1 -U postgres --if-exists "$DB_NAME"
 createdb -h 127.0.0.1 -U postgres "$DB_NAME"
-redis-cli -h 127.0.0.1 -n "$BROKER_DB" FLUSHDB >/dev/null
-redis-cli -h 127.0.0.1 -n "$CACHE_DB" FLUSHDB >/dev/null
 "$PY" manage.py migrate --noinput -v0
 "$PY" manage.py load_content | tail -n 1
 
@@ -146,7 +153,7 @@ certificate_id = int(sys.argv[1])
 queued = [json.loads(raw) for raw in redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).lrange("celery", 0, -1)]
 tasks = [message["headers"]["task"] for message in queued]
 renders = [m for m in queued if m["headers"]["task"] == "certificates.tasks.render_certificate_pdf"
-           and f"({certificate_id},)" == m["headers"].get("argsrepr")]
+           and m["headers"].get("argsrepr") in (f"({certificate_id},)", f"[{certificate_id}]")]
 if len(renders) != 1:
     sys.exit(f"FAIL: expected the render task of certificate {certificate_id} waiting in Redis; queue: {tasks}")
 print(f"OK: its render task waits in Redis (queue: {', '.join(sorted(set(tasks)))})")
@@ -197,6 +204,17 @@ done = [r for r in records if r["logger"] == "celery.app.trace" and "succeeded" 
 assert len(done) >= 2, f"expected two successful render tasks in the worker log, found {len(done)}"
 print(f"OK: worker log is JSON ({len(records)} lines, {len(done)} tasks succeeded)")
 PYEOF
+
+shell "
+import time
+from outbox.models import PendingTask
+deadline = time.monotonic() + $TIMEOUT
+while PendingTask.objects.filter(done_at__isnull=True).exists() and time.monotonic() < deadline:
+    time.sleep(0.5)
+left = list(PendingTask.objects.filter(done_at__isnull=True).values_list('task', 'last_error'))
+assert not left, f'FAIL: side effects still pending in the outbox: {left}'
+print(f'OK: outbox drained ({PendingTask.objects.count()} side effects, all done)')
+"
 
 stop_worker
 echo

@@ -4,8 +4,9 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger("cmtp.health")
@@ -55,4 +56,6 @@ def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    """The page for an error anywhere, including a database or cache outage: a plain template rendered
+    without the request, so no context processor (menu, roles, session) touches any service."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
