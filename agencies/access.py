@@ -6,16 +6,20 @@ Scopes:
 - agency administrator: the agencies where they hold an active staff record with ``is_agency_admin``;
 - supervisor: the staff they supervise (directly), read only;
 - learner: their own records only.
+
+Someone an agency has only invited (``StaffInvitation``, not yet accepted) has no staff record there, so none
+of these scopes reaches their records through that agency; ``approvable_invitations`` says who may link them
+without waiting for them to accept.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Agency, StaffMember
+from .models import Agency, StaffInvitation, StaffMember
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -110,6 +114,31 @@ def get_managed_staff(user: AnyUser, pk: int) -> StaffMember:
         )
     except StaffMember.DoesNotExist:
         raise Http404("No such staff member.") from None
+
+
+def approvable_invitations(user: AnyUser) -> QuerySet[StaffInvitation]:
+    """Pending invitations this user may approve on the person's behalf: coordinators who already manage the
+    inviting agency and every agency the person has a staff record at (current or former), so approving
+    reveals nothing they could not already see. A person with no staff record anywhere is visible only to a
+    program-wide scope, so only such coordinators may approve for them."""
+    if not is_coordinator(user):
+        return StaffInvitation.objects.none()
+    pending = StaffInvitation.objects.filter(accepted_at__isnull=True, cancelled_at__isnull=True)
+    if manages_all_agencies(user):
+        return pending
+    managed = managed_agencies(user)
+    records = StaffMember.objects.filter(user_id=OuterRef("user_id"))
+    return pending.filter(Q(agency__in=managed), Exists(records)).exclude(Exists(records.exclude(agency__in=managed)))
+
+
+def get_managed_invitation(user: AnyUser, agency: Agency, pk: int) -> StaffInvitation:
+    """A pending invitation the agency sent, for a user who manages that agency (404 otherwise)."""
+    if not managed_agencies(user).filter(pk=agency.pk).exists():
+        raise Http404("No such invitation.")
+    try:
+        return StaffInvitation.objects.get(pk=pk, agency=agency, accepted_at__isnull=True, cancelled_at__isnull=True)
+    except StaffInvitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
 
 
 def require_manager(user: AnyUser) -> None:

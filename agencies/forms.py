@@ -12,6 +12,7 @@ from django.utils import timezone
 from curricula.models import CurriculumPage
 
 from .models import Agency, JobRole, StaffMember
+from .roster import name_problem, text_problem
 
 STATUS_CHOICES = [("active", "Active"), ("inactive", "Former staff"), ("all", "Everyone")]
 
@@ -57,7 +58,12 @@ class AddStaffForm(forms.Form):
     first_name = forms.CharField(label="First name", max_length=150)
     last_name = forms.CharField(label="Last name", max_length=150)
     email = forms.EmailField(
-        label="Email", help_text="If this person has no account yet, they are emailed a link to set a password."
+        label="Email",
+        help_text=(
+            "If this person has no account yet, they are emailed a link to set a password. If they already have "
+            "one (for example at another agency), they are emailed an invitation and join this roster when they "
+            "accept it."
+        ),
     )
     role = forms.ChoiceField(label="Job role", choices=JobRole.choices)
     hire_date = forms.DateField(label="Hire date", widget=DateInput())
@@ -66,6 +72,25 @@ class AddStaffForm(forms.Form):
     def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["supervisor"].queryset = _agency_staff(agency)
+
+    def _clean_name(self, name: str, label: str) -> str:
+        """The roster import's name rule (``roster.name_problem``): no formula, no control character."""
+        problem = name_problem(self.cleaned_data[name], label=label)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return self.cleaned_data[name]
+
+    def clean_first_name(self) -> str:
+        return self._clean_name("first_name", "first name")
+
+    def clean_last_name(self) -> str:
+        return self._clean_name("last_name", "last name")
+
+    def clean_email(self) -> str:
+        problem = text_problem(self.cleaned_data["email"], label="email")
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return self.cleaned_data["email"]
 
 
 class EditStaffForm(forms.Form):

@@ -52,9 +52,7 @@ class StaffMember(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff")
     role = models.CharField(max_length=20, choices=JobRole.choices)
     hire_date = models.DateField()
-    supervisor = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supervisees"
-    )
+    supervisor = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supervisees")
     active = models.BooleanField(default=True)
     left_on = models.DateField(null=True, blank=True)
     is_agency_admin = models.BooleanField(
@@ -102,3 +100,67 @@ class TrainingCoordinator(models.Model):
 
     def __str__(self) -> str:
         return f"Coordinator {self.user}"
+
+
+class StaffInvitation(models.Model):
+    """An agency asked to add a person who already has an account (they may work at another agency).
+
+    Nothing is linked until the person accepts (a signed link, while signed in as that account) or a
+    coordinator who already covers every agency involved approves: until then there is no StaffMember, so
+    ``agencies.access`` does not count them as this agency's staff and the agency sees only the name and
+    email it typed here. Kept after acceptance or cancellation as the record of who linked whom.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_invitations")
+    # What the agency typed: the only details of the person it sees before acceptance.
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    # The staff record to create on acceptance.
+    role = models.CharField(max_length=20, choices=JobRole.choices)
+    hire_date = models.DateField()
+    active = models.BooleanField(default=True)
+    supervisor_email = models.EmailField(blank=True, help_text="Resolved to the agency's active staff on acceptance.")
+    supervises = models.ManyToManyField(
+        StaffMember, blank=True, related_name="+", help_text="Staff whose supervisor this person becomes on acceptance."
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The coordinator who approved it; empty when the person accepted it themselves.",
+    )
+    staff = models.ForeignKey(StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "user"],
+                condition=Q(accepted_at__isnull=True, cancelled_at__isnull=True),
+                name="one_pending_invitation_per_user_and_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.agency}"
+
+    @property
+    def typed_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -126,6 +127,54 @@ def is_formula(cell: str) -> bool:
     return cell.startswith(FORMULA_PREFIXES) or cell.lstrip(" ").startswith(FORMULA_PREFIXES)
 
 
+_WHITESPACE_CONTROLS = {"\t", "\n", "\r"}  # whitespace: collapsed in names, refused by every other format
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` as "U+0000 (NULL)", or None. Tab and line breaks are
+    whitespace (an Excel cell may hold a line break), not counted here."""
+    for char in text:
+        if char not in _WHITESPACE_CONTROLS and unicodedata.category(char) == "Cc":
+            label = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "control")
+            return f"U+{ord(char):04X} ({label})"
+    return None
+
+
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL"}
+
+
+def text_problem(text: str, *, label: str) -> str | None:
+    """Why a piece of text cannot be stored as typed: a control character (PostgreSQL refuses NUL, and none
+    belongs in a name or a code) or a leading formula character (OWASP CSV injection: the value reaches
+    spreadsheets through every export). One message, naming ``label``; None if the text is fine.
+
+    The one rule for text that becomes a person's details, used by the roster import and the add-staff form.
+    """
+    char = control_character(text)
+    if char is not None:
+        return f"The {label} contains a control character, {char}; remove it."
+    if is_formula(text):
+        return (
+            f"The {label} starts with “{text.lstrip(' ')[:1]}”, which a spreadsheet would run as a formula; "
+            "remove that character."
+        )
+    return None
+
+
+def name_problem(name: str, *, label: str = "name") -> str | None:
+    """The name rule: ``text_problem`` for the whole name and for each part it splits into (a last name of
+    "=HYPERLINK(...)" is a formula even behind a first name), and no part longer than the account allows."""
+    problem = text_problem(name, label=label)
+    if problem is not None:
+        return problem
+    for part in split_name(name):
+        if is_formula(part):
+            return text_problem(part, label=label)
+        if len(part) > _NAME_MAX:
+            return f"The {label} is too long (at most {_NAME_MAX} characters for a first or last name)."
+    return None
+
+
 def _valid_email(text: str) -> bool:
     try:
         validate_email(text)
@@ -150,13 +199,15 @@ def parse_roster(
     data: bytes,
     *,
     agency_emails: Iterable[str] = (),
+    agency_supervisors: Mapping[str, str] | None = None,
     max_bytes: int,
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> ParsedRoster:
     """Read and validate a roster file.
 
     ``agency_emails``: lower-cased emails of the agency's active staff, which may be named as supervisors
-    without appearing in the file.
+    without appearing in the file. ``agency_supervisors``: their current supervisors (email -> email), so a
+    file that would close a loop through someone it does not list is caught too.
     """
     result = ParsedRoster()
     if len(data) > max_bytes:
@@ -219,13 +270,22 @@ def parse_roster(
         result.file_errors.append("The file has a header line but no staff rows.")
         return result
 
-    _validate_rows(raw, result, agency_emails={e.casefold() for e in agency_emails})
+    _validate_rows(
+        raw,
+        result,
+        agency_emails={e.casefold() for e in agency_emails},
+        agency_supervisors={k.casefold(): v.casefold() for k, v in (agency_supervisors or {}).items() if v},
+    )
     result.errors.sort(key=lambda e: e.line)
     return result
 
 
 def _validate_rows(
-    raw: list[tuple[int, dict[str, str], str]], result: ParsedRoster, *, agency_emails: set[str]
+    raw: list[tuple[int, dict[str, str], str]],
+    result: ParsedRoster,
+    *,
+    agency_emails: set[str],
+    agency_supervisors: dict[str, str],
 ) -> None:
     first_line_of: dict[str, int] = {}
     for line, cells, _problem in raw:
@@ -255,6 +315,10 @@ def _validate_rows(
                 active=bool(active_from_text(cells["active"])),
             )
         )
+    looped = _supervisor_loops(candidates, agency_supervisors)
+    result.errors.extend(looped)
+    bad_lines |= {e.line for e in looped}
+    candidates = [row for row in candidates if row.line not in bad_lines]
     rejected = _reject_unsupervisable(candidates, bad_lines, first_line_of, agency_emails)
     result.errors.extend(rejected)
     rejected_lines = {e.line for e in rejected}
@@ -266,20 +330,18 @@ def _row_errors(
 ) -> list[str]:
     """Every reason one line cannot be imported, in column order."""
     errors: list[str] = []
-    formulas = {column for column in COLUMNS if is_formula(cells[column])}
+    formulas: set[str] = set()  # columns already reported (control character or formula): checked no further
     for column in COLUMNS:
-        if column in formulas:
-            errors.append(
-                f"The {column} cell starts with “{cells[column].lstrip(' ')[:1]}”, which a spreadsheet "
-                "would run as a formula; remove that character."
-            )
+        problem = text_problem(cells[column], label=column.replace("_", " "))
+        if problem is not None:
+            formulas.add(column)
+            errors.append(problem)
     name = " ".join(cells["name"].split())
     email = cells["email"].strip().casefold()
     if "name" not in formulas:
-        if not name:
-            errors.append("The name is missing.")
-        elif any(len(part) > _NAME_MAX for part in split_name(name)):
-            errors.append(f"The name is too long (at most {_NAME_MAX} characters for a first or last name).")
+        problem = "The name is missing." if not name else name_problem(name)
+        if problem is not None:
+            errors.append(problem)
     if "email" not in formulas:
         if not email:
             errors.append("The email is missing.")
@@ -303,6 +365,40 @@ def _row_errors(
             errors.append("A person cannot be their own supervisor.")
         elif supervisor not in first_line_of and supervisor not in agency_emails:
             errors.append(f"The supervisor {supervisor} is neither in this file nor on the agency's active roster.")
+    return errors
+
+
+def _supervisor_loops(rows: list[RosterRow], agency_supervisors: dict[str, str]) -> list[RowError]:
+    """Supervisor chains that come back to where they started (A→B→A, C→D→E→C), through the file's rows and
+    the agency's current staff (the file's row wins for anyone it lists). Every line in a loop is reported;
+    rows below a loop are then rejected by ``_reject_unsupervisable``. Linear: each person is walked once."""
+    supervisor_of = dict(agency_supervisors)
+    line_of: dict[str, int] = {}
+    for row in rows:
+        supervisor_of[row.email] = row.supervisor_email
+        line_of[row.email] = row.line
+    errors: list[RowError] = []
+    done: set[str] = set()
+    for start in line_of:
+        path: list[str] = []
+        on_path: set[str] = set()
+        email = start
+        while email and email not in done and email not in on_path:
+            path.append(email)
+            on_path.add(email)
+            email = supervisor_of.get(email, "")
+        if email in on_path:  # the walk came back to itself: the loop is the path from ``email`` on
+            loop = path[path.index(email) :]
+            lines = sorted(line_of[e] for e in loop if e in line_of)
+            chain = " → ".join([*loop, email])
+            shown = ", ".join(str(n) for n in lines)
+            message = (
+                f"The supervisors form a loop ({chain}) on line{'s' if len(lines) > 1 else ''} {shown}"
+                f"{'' if len(lines) == len(loop) else ' and the current roster'}; "
+                "someone in it must report to a person outside it."
+            )
+            errors.extend(RowError(line, message) for line in lines)
+        done.update(path)
     return errors
 
 

@@ -14,9 +14,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
@@ -27,7 +28,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from curricula.services import SyncResult, sync_assignments
 
-from .models import Agency, RoleChange, StaffMember
+from .models import Agency, RoleChange, StaffInvitation, StaffMember
 from .roster import ParsedRoster, RosterRow
 
 User = get_user_model()
@@ -71,6 +72,22 @@ def active_staff_emails(agency: Agency) -> set[str]:
     """Lower-cased emails of an agency's active staff: who may be named as a supervisor in a roster file."""
     emails = StaffMember.objects.filter(agency=agency, active=True).values_list(Lower("user__email"), flat=True)
     return {e for e in emails if e}
+
+
+def active_staff_supervisors(agency: Agency) -> dict[str, str]:
+    """Lower-cased email -> supervisor's email for the agency's active staff, so a roster file that would
+    close a supervisor loop through someone it does not list is caught."""
+    pairs = StaffMember.objects.filter(agency=agency, active=True, supervisor__isnull=False).values_list(
+        Lower("user__email"), Lower("supervisor__user__email")
+    )
+    return {email: boss for email, boss in pairs if email and boss}
+
+
+def pending_invitations(agency: Agency) -> QuerySet[StaffInvitation]:
+    """Invitations the agency sent that nobody has accepted or cancelled: shown with the typed details only."""
+    return StaffInvitation.objects.filter(agency=agency, accepted_at__isnull=True, cancelled_at__isnull=True).order_by(
+        "last_name", "first_name", "email", "pk"
+    )
 
 
 def export_rows(agency: Agency) -> list[list[str]]:
@@ -162,12 +179,16 @@ def add_staff(
     hire_date: date,
     supervisor: StaffMember | None = None,
     by: AbstractBaseUser,
-) -> StaffMember:
+) -> StaffMember | StaffInvitation:
     """Put a person on an agency's roster, creating their account if the email is new (they are emailed a
-    link to set a password). Someone who left the agency before is re-activated, keeping one row."""
+    link to set a password). Someone who left the agency before is re-activated, keeping one row.
+
+    An email that already has an account (perhaps at another agency) is only invited: typing an email must
+    not hand over a person's records, so they are linked when they accept or a coordinator approves."""
     email = email.strip()
     _check_details(staff=None, agency=agency, hire_date=hire_date, supervisor=supervisor, active=True, left_on=None)
     user = find_user_by_email(email)
+    created = user is None
     if user is None:
         user = User(username=email.casefold(), email=email.casefold(), first_name=first_name, last_name=last_name)
         user.set_unusable_password()
@@ -176,6 +197,18 @@ def add_staff(
     staff = StaffMember.objects.select_for_update().filter(user=user, agency=agency).first()
     if staff is not None and staff.active:
         raise ValidationError({"email": f"{email} is already on the {agency} roster."})
+    if staff is None and not created:
+        return invite_staff(
+            agency=agency,
+            user=user,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role=role,
+            hire_date=hire_date,
+            supervisor_email=supervisor.user.email if supervisor else "",
+            by=by,
+        )
     if staff is None:
         staff = StaffMember.objects.create(
             user=user, agency=agency, role=role, hire_date=hire_date, supervisor=supervisor
@@ -302,8 +335,199 @@ def queue_set_password_emails(user_ids: Sequence[int]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------
+# Invitations: adding a person who already has an account
+# --------------------------------------------------------------------------------------------------------
+
+INVITATION_SALT = "agencies.staff-invitation"
+INVITATION_MAX_AGE = 14 * 24 * 60 * 60  # seconds; settings.STAFF_INVITATION_MAX_AGE overrides
+
+
+class InvitationClosed(Exception):
+    """The invitation was accepted or cancelled already."""
+
+
+def invite_staff(
+    *,
+    agency: Agency,
+    user: AbstractBaseUser,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    hire_date: date,
+    active: bool = True,
+    supervisor_email: str = "",
+    by: AbstractBaseUser,
+) -> StaffInvitation:
+    """Record that ``agency`` wants ``user`` on its roster and email them a link to accept. Nothing about the
+    account changes and nothing is shared until then (see ``accept_invitation``)."""
+    try:
+        with transaction.atomic():
+            invitation = StaffInvitation.objects.create(
+                agency=agency,
+                user=user,
+                email=email.strip().casefold(),
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+                hire_date=hire_date,
+                active=active,
+                supervisor_email=supervisor_email.casefold(),
+                invited_by=by,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"email": f"An invitation to {email} is already awaiting acceptance; it can be cancelled on the roster."}
+        ) from None
+    queue_invitation_emails([invitation.pk])
+    return invitation
+
+
+def invitation_link(invitation: StaffInvitation) -> str:
+    """A signed, expiring link naming the invitation (Django's signing; only the invited account can use it)."""
+    token = signing.dumps(invitation.pk, salt=INVITATION_SALT)
+    return f"{settings.SITE_URL}{reverse('agencies:accept_invitation', args=[token])}"
+
+
+def invitation_from_token(token: str) -> StaffInvitation | None:
+    """The invitation a link names, or None for a tampered, foreign or expired link."""
+    max_age = getattr(settings, "STAFF_INVITATION_MAX_AGE", INVITATION_MAX_AGE)
+    try:
+        pk = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(pk, int):
+        return None
+    return StaffInvitation.objects.select_related("agency", "invited_by").filter(pk=pk).first()
+
+
+def is_invited_account(invitation: StaffInvitation, user: AbstractBaseUser) -> bool:
+    """The link works only for the account it was sent to, and only while that account has that email."""
+    names = {(user.email or "").casefold(), user.get_username().casefold()} if user.is_authenticated else set()
+    return user.is_authenticated and user.pk == invitation.user_id and invitation.email.casefold() in names
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: StaffInvitation, user: AbstractBaseUser) -> StaffMember:
+    """The person agrees to join the agency's roster: the staff record is created from what the agency typed."""
+    if not is_invited_account(invitation, user):
+        raise PermissionDenied("This invitation was sent to another account.")
+    return _link_invitation(invitation, approved_by=None)
+
+
+@transaction.atomic
+def approve_invitation(*, invitation: StaffInvitation, by: AbstractBaseUser) -> StaffMember:
+    """A coordinator who already covers every agency involved links the person without waiting for them."""
+    from .access import approvable_invitations
+
+    if not approvable_invitations(by).filter(pk=invitation.pk).exists():
+        raise PermissionDenied("Only a coordinator of every agency this person works at may approve this.")
+    return _link_invitation(invitation, approved_by=by)
+
+
+@transaction.atomic
+def cancel_invitation(*, invitation: StaffInvitation, by: AbstractBaseUser) -> None:
+    """Withdraw an invitation; it is kept (as history) and its link stops working."""
+    pending = StaffInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, cancelled_at__isnull=True)
+    updated = pending.update(cancelled_at=timezone.now(), cancelled_by=by)
+    if not updated:
+        raise InvitationClosed("This invitation was already accepted or cancelled.")
+
+
+def _link_invitation(invitation: StaffInvitation, *, approved_by: AbstractBaseUser | None) -> StaffMember:
+    invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise InvitationClosed("This invitation was already accepted or cancelled.")
+    today, now = timezone.localdate(), timezone.now()
+    supervisor = None
+    if invitation.supervisor_email:
+        supervisor = (
+            StaffMember.objects.filter(
+                agency_id=invitation.agency_id, active=True, user__email__iexact=invitation.supervisor_email
+            )
+            .exclude(user_id=invitation.user_id)
+            .first()
+        )
+    staff = (
+        StaffMember.objects.select_for_update()
+        .filter(user_id=invitation.user_id, agency_id=invitation.agency_id)
+        .first()
+    )
+    if staff is None:
+        staff = StaffMember.objects.create(
+            user_id=invitation.user_id,
+            agency_id=invitation.agency_id,
+            role=invitation.role,
+            hire_date=invitation.hire_date,
+            supervisor=supervisor,
+            active=invitation.active,
+            left_on=None if invitation.active else today,
+        )
+        RoleChange.objects.create(staff=staff, role=invitation.role, changed_by=invitation.invited_by)
+    elif not staff.active:  # they worked here before: one row, re-activated
+        role_changed = staff.role != invitation.role
+        staff.role, staff.hire_date, staff.supervisor = invitation.role, invitation.hire_date, supervisor
+        staff.active, staff.left_on = True, None
+        staff.save(update_fields=["role", "hire_date", "supervisor", "active", "left_on", "updated_at"])
+        if role_changed:
+            RoleChange.objects.create(staff=staff, role=invitation.role, changed_by=invitation.invited_by)
+    # (already active here, e.g. a coordinator moved them meanwhile: nothing to add)
+    if staff.active:
+        supervisees = StaffMember.objects.filter(
+            pk__in=invitation.supervises.values("pk"), agency_id=invitation.agency_id, active=True, supervisor=None
+        ).exclude(pk=staff.pk)
+        if supervisor is not None:
+            supervisees = supervisees.exclude(pk=supervisor.pk)
+        supervisees.update(supervisor=staff, updated_at=now)
+    user = User.objects.get(pk=invitation.user_id)
+    if not (user.first_name or user.last_name) and (invitation.first_name or invitation.last_name):
+        user.first_name, user.last_name = invitation.first_name, invitation.last_name
+        user.save(update_fields=["first_name", "last_name"])
+    invitation.accepted_at, invitation.approved_by, invitation.staff = now, approved_by, staff
+    invitation.save(update_fields=["accepted_at", "approved_by", "staff"])
+    sync_assignments(staff_ids=[staff.pk])
+    return staff
+
+
+def send_invitation_emails(*, invitations: Sequence[StaffInvitation]) -> int:
+    """Email each invited person the link to accept, over one mail connection."""
+    messages = []
+    for invitation in invitations:
+        if not invitation.is_pending:
+            continue  # accepted, approved or cancelled since (e.g. a retry)
+        context = {
+            "invitation": invitation,
+            "link": invitation_link(invitation),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+            "days": getattr(settings, "STAFF_INVITATION_MAX_AGE", INVITATION_MAX_AGE) // 86400,
+        }
+        subject = " ".join(render_to_string("agencies/email/invitation_subject.txt", context).split())
+        body = render_to_string("agencies/email/invitation_body.txt", context)
+        messages.append(EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email]))
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0
+
+
+def queue_invitation_emails(invitation_ids: Sequence[int]) -> None:
+    """Like ``queue_set_password_emails``: recorded in the outbox with the invitations and sent after commit,
+    so nobody is invited by a change that rolled back and a broker outage delays the emails, never loses them."""
+    from outbox.services import enqueue
+
+    ids = list(invitation_ids)
+    for start in range(0, len(ids), EMAIL_BATCH):
+        enqueue(task="agencies.tasks.send_invitation_emails", args=[ids[start : start + EMAIL_BATCH]])
+
+
+# --------------------------------------------------------------------------------------------------------
 # Roster import
 # --------------------------------------------------------------------------------------------------------
+
+
+OUTCOME_NEW_ACCOUNT = "new account"
+OUTCOME_INVITE = "existing account: invitation will be sent"
+OUTCOME_ALREADY_INVITED = "existing account: invitation already sent, awaiting acceptance (row skipped)"
+OUTCOME_STAFF = "already staff here"
 
 
 class RosterNotValid(Exception):
@@ -319,6 +543,9 @@ class RosterPlan:
     staff_by_user: dict[int, StaffMember]
     new_accounts: list[RosterRow] = field(default_factory=list)
     new_staff: list[RosterRow] = field(default_factory=list)
+    invitations: list[RosterRow] = field(default_factory=list)  # existing accounts: invited, not linked
+    already_invited: list[RosterRow] = field(default_factory=list)  # an invitation is awaiting acceptance
+    outcomes: dict[int, str] = field(default_factory=dict)  # line -> what happens to that person
     changed: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
     role_changes: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
     leaving: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
@@ -329,10 +556,12 @@ class RosterPlan:
 
 
 def plan_roster_import(*, agency: Agency, parsed: ParsedRoster, deactivate_missing: bool = False) -> RosterPlan:
-    """Compare the valid rows with the agency's roster in two queries (accounts, current staff)."""
+    """Compare the valid rows with the agency's roster in three queries (accounts, current staff, pending
+    invitations). An existing account that is not on this roster is only invited (never linked by a file)."""
     rows = parsed.rows
     users = _users_by_email(row.email for row in rows)
     staff = list(StaffMember.objects.filter(agency=agency).select_related("user", "supervisor__user"))
+    invited = set(pending_invitations(agency).values_list("user_id", flat=True))
     plan = RosterPlan(
         rows=rows, users=users, staff_by_user={m.user_id: m for m in staff}, deactivate_missing=deactivate_missing
     )
@@ -341,9 +570,18 @@ def plan_roster_import(*, agency: Agency, parsed: ParsedRoster, deactivate_missi
         member = plan.staff_by_user.get(user.pk) if user is not None else None
         if user is None:
             plan.new_accounts.append(row)
-        if member is None:
             plan.new_staff.append(row)
+            plan.outcomes[row.line] = OUTCOME_NEW_ACCOUNT
             continue
+        if member is None:
+            if user.pk in invited:
+                plan.already_invited.append(row)
+                plan.outcomes[row.line] = OUTCOME_ALREADY_INVITED
+            else:
+                plan.invitations.append(row)
+                plan.outcomes[row.line] = OUTCOME_INVITE
+            continue
+        plan.outcomes[row.line] = OUTCOME_STAFF
         current_supervisor = member.supervisor.user.email.casefold() if member.supervisor else ""
         same = (
             member.role == row.role
@@ -379,6 +617,8 @@ class RosterResult:
     created_staff: int = 0
     updated_staff: int = 0
     role_changes: int = 0
+    invitations_sent: int = 0
+    already_invited: int = 0
     deactivated_missing: int = 0
     skipped_lines: list[int] = field(default_factory=list)
     sync: SyncResult | None = None
@@ -417,7 +657,10 @@ def apply_roster_import(
         for row in plan.rows:
             if users[row.email].pk in plan.staff_by_user:
                 by_email[row.email] = plan.staff_by_user[users[row.email].pk]
-        new_staff, late = _create_staff_in_waves(agency=agency, plan=plan, users=users, by_email=by_email, today=today)
+        invitee_emails = {row.email for row in plan.invitations + plan.already_invited}
+        new_staff, late = _create_staff_in_waves(
+            agency=agency, plan=plan, users=users, by_email=by_email, today=today, unlinked=invitee_emails
+        )
         result.created_staff = len(new_staff)
 
         to_update: list[StaffMember] = late
@@ -446,10 +689,45 @@ def apply_roster_import(
             )
         result.deactivated_missing = len(missing_ids)
 
+        # Existing accounts from elsewhere: invited, with the people they will supervise once they accept.
+        invitations = StaffInvitation.objects.bulk_create(
+            [
+                StaffInvitation(
+                    agency=agency,
+                    user=users[row.email],
+                    email=row.email,
+                    first_name="" if row.name.casefold() == row.email else row.first_name,
+                    last_name="" if row.name.casefold() == row.email else row.last_name,
+                    role=row.role,
+                    hire_date=row.hire_date,
+                    active=row.active,
+                    supervisor_email=row.supervisor_email,
+                    invited_by=by,
+                )
+                for row in plan.invitations
+            ]
+        )
+        invitation_by_email = {row.email: inv for row, inv in zip(plan.invitations, invitations, strict=True)}
+        if plan.already_invited:
+            earlier = {inv.user_id: inv for inv in pending_invitations(agency)}
+            invitation_by_email.update({row.email: earlier[users[row.email].pk] for row in plan.already_invited})
+        member_by_email = {row.email: by_email[row.email] for row in plan.rows if row.email in by_email}
+        through = StaffInvitation.supervises.through
+        through.objects.bulk_create(
+            [
+                through(staffinvitation_id=invitation_by_email[row.supervisor_email].pk, staffmember_id=member.pk)
+                for row in plan.rows
+                if row.supervisor_email in invitation_by_email and (member := member_by_email.get(row.email))
+            ]
+        )
+        result.invitations_sent = len(invitations)
+        result.already_invited = len(plan.already_invited)
+
         touched = [m.pk for m in new_staff] + [m.pk for m, _row in plan.changed] + missing_ids
         if touched:
             result.sync = sync_assignments(staff_ids=touched, today=today)
         queue_set_password_emails([users[row.email].pk for row in plan.new_accounts])
+        queue_invitation_emails([inv.pk for inv in invitations])
     return result
 
 
@@ -463,12 +741,14 @@ def _create_staff_in_waves(
     users: dict[str, AbstractBaseUser],
     by_email: dict[str, StaffMember],
     today: date,
+    unlinked: set[str] = frozenset(),
 ) -> tuple[list[StaffMember], list[StaffMember]]:
     """Insert new staff with their supervisor already set, each after the insert that creates their supervisor
     (supervisors first, then their staff...). That costs one statement per level of the hierarchy instead of a
     bulk UPDATE, whose CASE expression grows with the square of the rows. Past ``MAX_WAVES`` levels (or in a
     loop of new people supervising each other) the rest are inserted together and returned to be updated.
     Adds the new records to ``by_email``; returns (all new records, records whose supervisor is still unset).
+    People supervised by someone in ``unlinked`` (invited, not yet accepted) start without a supervisor.
     """
     remaining = list(plan.new_staff)
     created: list[StaffMember] = []
@@ -476,7 +756,11 @@ def _create_staff_in_waves(
     waves = 0
     while remaining:
         waves += 1
-        ready = [r for r in remaining if not r.supervisor_email or r.supervisor_email in by_email]
+        ready = [
+            r
+            for r in remaining
+            if not r.supervisor_email or r.supervisor_email in by_email or r.supervisor_email in unlinked
+        ]
         last = waves >= MAX_WAVES or not ready
         wave = remaining if last else ready
         members = StaffMember.objects.bulk_create(
@@ -526,7 +810,9 @@ def _fill_blank_names(plan: RosterPlan) -> None:
     named = []
     for row in plan.rows:
         user = plan.users.get(row.email)
-        if user is None or user.first_name or user.last_name or row.name.casefold() == row.email:
+        if user is None or user.pk not in plan.staff_by_user:
+            continue  # new accounts are named when created; invited ones are not touched before they accept
+        if user.first_name or user.last_name or row.name.casefold() == row.email:
             continue  # named already, or the export's stand-in (the email) for an account without a name
         if row.first_name or row.last_name:
             user.first_name, user.last_name = row.first_name, row.last_name

@@ -17,3 +17,16 @@ def send_set_password_emails(self, user_ids: list[int]) -> int:
         return send(users=users)
     except OSError as exc:  # SMTP and socket failures
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_invitation_emails(self, invitation_ids: list[int]) -> int:
+    """Email invited people their link to accept; a retry skips invitations accepted or cancelled since."""
+    from .models import StaffInvitation
+    from .services import send_invitation_emails as send
+
+    invitations = list(StaffInvitation.objects.filter(pk__in=invitation_ids).select_related("agency").order_by("pk"))
+    try:
+        return send(invitations=invitations)
+    except OSError as exc:  # SMTP and socket failures
+        raise self.retry(exc=exc) from exc

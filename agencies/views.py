@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -21,11 +21,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from certificates.access import visible_certificates
 from curricula.models import Assignment, AssignmentState
 from curricula.services import assign_curriculum, waive_assignment
 
 from . import services
-from .access import get_managed_agency, get_managed_staff, managed_agencies, require_manager
+from .access import (
+    approvable_invitations,
+    get_managed_agency,
+    get_managed_invitation,
+    get_managed_staff,
+    is_coordinator,
+    managed_agencies,
+    require_coordinator,
+    require_manager,
+)
 from .forms import (
     AddStaffForm,
     AssignForm,
@@ -36,7 +46,7 @@ from .forms import (
     RosterUploadForm,
     WaiveForm,
 )
-from .models import Agency, StaffMember
+from .models import Agency, StaffInvitation, StaffMember
 from .roster import DEFAULT_MAX_ROWS, ParsedRoster, parse_roster, write_roster
 
 ROSTER_PAGE_SIZE = 100
@@ -71,7 +81,8 @@ def _form_error(form, exc: ValidationError) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     require_manager(request.user)
     agencies = services.agencies_with_counts(managed_agencies(request.user))
-    return render(request, "agencies/home.html", {"agencies": agencies})
+    context = {"agencies": agencies, "is_coordinator": is_coordinator(request.user)}
+    return render(request, "agencies/home.html", context)
 
 
 @login_required
@@ -85,7 +96,13 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "agencies/roster.html",
-        {"agency": agency, "filter_form": filter_form, "page": page, "query": query.urlencode()},
+        {
+            "agency": agency,
+            "filter_form": filter_form,
+            "page": page,
+            "query": query.urlencode(),
+            "invitations": services.pending_invitations(agency),
+        },
     )
 
 
@@ -111,6 +128,13 @@ def add_staff(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             _form_error(form, exc)
         else:
+            if isinstance(staff, StaffInvitation):
+                messages.success(
+                    request,
+                    f"{staff.email} already has an account, so we emailed them an invitation. They join the "
+                    f"{agency} roster when they accept it (or a coordinator of their agencies approves it).",
+                )
+                return redirect("agencies:roster", slug=agency.slug)
             messages.success(request, f"{staff.display_name} is on the {agency} roster.")
             return redirect("agencies:staff", slug=agency.slug, pk=staff.pk)
     return render(request, "agencies/staff_form.html", {"agency": agency, "form": form, "title": "Add a staff member"})
@@ -140,6 +164,8 @@ def staff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "closed_assignments": [a for a in assignments if a.state != AssignmentState.OPEN],
         "role_changes": staff.role_changes.select_related("changed_by").order_by("-changed_at", "-pk"),
         "other_records": other_records,
+        # From other agencies, only certificates are shared (their assignments stay with their own records).
+        "certificates": visible_certificates(request.user).filter(user_id=staff.user_id).order_by("-issued_at", "-pk"),
     }
     return render(request, "agencies/staff_detail.html", context)
 
@@ -207,6 +233,7 @@ def _parse(agency: Agency, content: bytes) -> ParsedRoster:
     return parse_roster(
         content,
         agency_emails=services.active_staff_emails(agency),
+        agency_supervisors=services.active_staff_supervisors(agency),
         max_bytes=settings.ROSTER_MAX_UPLOAD_BYTES,
         max_rows=getattr(settings, "ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS),
     )
@@ -281,6 +308,8 @@ def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "form": form,
         "errors_shown": parsed.errors[:ERRORS_SHOWN],
         "errors_hidden": max(0, len(parsed.errors) - ERRORS_SHOWN),
+        "rows_shown": [(row, plan.outcomes.get(row.line, "")) for row in parsed.rows[:ERRORS_SHOWN]] if plan else [],
+        "rows_hidden": max(0, len(parsed.rows) - ERRORS_SHOWN),
     }
     return render(request, "agencies/import_preview.html", context, status=400 if form.errors else 200)
 
@@ -291,6 +320,12 @@ def _result_message(result: services.RosterResult) -> str:
         f"{result.created_accounts} new accounts (emailed a link to set a password)",
         f"{result.role_changes} role changes",
     ]
+    if result.invitations_sent:
+        parts.append(
+            f"{result.invitations_sent} people who already have an account invited (they join when they accept)"
+        )
+    if result.already_invited:
+        parts.append(f"{result.already_invited} already invited and awaiting acceptance skipped")
     if result.deactivated_missing:
         parts.append(f"{result.deactivated_missing} missing from the file marked as left")
     if result.skipped_lines:
@@ -298,6 +333,76 @@ def _result_message(result: services.RosterResult) -> str:
     if result.sync is not None:
         parts.append(f"{len(result.sync.created)} assignments added and {len(result.sync.withdrawn)} withdrawn")
     return "; ".join(parts) + "."
+
+
+# ---- invitations: people who already have an account join when they accept ------------------------------
+
+
+def _invitation_problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "agencies/invitation_problem.html", {"message": message}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited person, signed in as the invited account, confirms (GET shows what will be shared)."""
+    invitation = services.invitation_from_token(token)
+    if invitation is None:
+        return _invitation_problem(request, "This invitation link is not valid or has expired.", 404)
+    if not services.is_invited_account(invitation, request.user):
+        return _invitation_problem(
+            request,
+            "This invitation was sent to another account. Sign out, then sign in with the account for the "
+            "email address the invitation was sent to.",
+            403,
+        )
+    if not invitation.is_pending:
+        done = "was already accepted" if invitation.accepted_at else "was withdrawn by the agency"
+        return _invitation_problem(request, f"This invitation {done}.", 410)
+    if request.method == "POST":
+        try:
+            services.accept_invitation(invitation=invitation, user=request.user)
+        except services.InvitationClosed:
+            return _invitation_problem(request, "This invitation was already accepted or withdrawn.", 410)
+        messages.success(request, f"You are now on the {invitation.agency} staff roster.")
+        return redirect("curricula:dashboard")
+    return render(request, "agencies/accept_invitation.html", {"invitation": invitation})
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """Coordinators: invitations they may approve because they already cover every agency involved."""
+    require_coordinator(request.user)
+    pending = approvable_invitations(request.user).select_related("agency", "invited_by").order_by("created_at", "pk")
+    return render(request, "agencies/invitations.html", {"invitations": pending})
+
+
+@login_required
+@require_http_methods(["POST"])
+def approve_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = approvable_invitations(request.user).filter(pk=pk).select_related("agency").first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    try:
+        staff = services.approve_invitation(invitation=invitation, by=request.user)
+    except (services.InvitationClosed, PermissionDenied):
+        raise Http404("No such invitation.") from None
+    messages.success(request, f"{staff.display_name} is now on the {invitation.agency} roster.")
+    return redirect("agencies:invitations")
+
+
+@login_required
+@require_http_methods(["POST"])
+def cancel_invitation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    agency = get_managed_agency(request.user, slug)
+    invitation = get_managed_invitation(request.user, agency, pk)
+    try:
+        services.cancel_invitation(invitation=invitation, by=request.user)
+    except services.InvitationClosed:
+        messages.error(request, "That invitation was already accepted or cancelled.")
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was cancelled.")
+    return redirect("agencies:roster", slug=agency.slug)
 
 
 # ---- manual assignments and waivers -----------------------------------------------------------------------

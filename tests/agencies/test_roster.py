@@ -223,3 +223,83 @@ def test_write_roster_neutralises_formulas_and_quotes():
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[2][0] == 'Ann "Q", Lee'
     assert safe_cell("@SUM(A1)") == "'@SUM(A1)" and safe_cell("plain") == "plain"
+
+
+# ---- control characters (PostgreSQL refuses NUL; none belongs in a roster) ----------------------------------
+
+FIELDS = {
+    "name": "Bo{c}Chen,bo@harbor.org,mcm,2024-01-15,,yes",
+    "email": "Bo Chen,bo{c}@harbor.org,mcm,2024-01-15,,yes",
+    "role": "Bo Chen,bo@harbor.org,mcm{c},2024-01-15,,yes",
+    "hire_date": "Bo Chen,bo@harbor.org,mcm,2024-01-15{c},,yes",
+    "supervisor_email": "Bo Chen,bo@harbor.org,mcm,2024-01-15,ana@harbor.org{c},yes",
+    "active": "Bo Chen,bo@harbor.org,mcm,2024-01-15,,yes{c}",
+}
+
+
+@pytest.mark.parametrize("column", list(FIELDS))
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85"], ids=["nul", "bel", "esc", "del", "nel"])
+def test_parse_roster_rejects_control_characters_in_every_field_with_one_message(column, char):
+    parsed = parse(csv_bytes(GOOD, FIELDS[column].format(c=char)))
+    assert [e.line for e in parsed.errors] == [3], parsed.errors
+    message = parsed.errors[0].message
+    assert "control character" in message and column.replace("_", " ") in message
+    assert f"U+{ord(char):04X}" in message
+    assert [r.line for r in parsed.rows] == [2]
+
+
+def test_parse_roster_reports_each_bad_field_once():
+    parsed = parse(csv_bytes("Bo\x00Chen,bo@harbor.org,mcm\x00,2024-01-15,,yes"))
+    assert sorted(e.message.split(" ")[1] for e in parsed.errors) == ["name", "role"]
+
+
+# ---- supervisor loops ----------------------------------------------------------------------------------------
+
+
+def test_parse_roster_rejects_supervisor_loops_naming_every_line():
+    parsed = parse(
+        csv_bytes(
+            "A,a@harbor.org,supervisor,2020-01-01,b@harbor.org,yes",  # 2
+            "B,b@harbor.org,supervisor,2020-01-01,a@harbor.org,yes",  # 3
+            "C,c@harbor.org,supervisor,2020-01-01,d@harbor.org,yes",  # 4
+            "D,d@harbor.org,supervisor,2020-01-01,e@harbor.org,yes",  # 5
+            "E,e@harbor.org,supervisor,2020-01-01,c@harbor.org,yes",  # 6
+            "F,f@harbor.org,mcm,2020-01-01,a@harbor.org,yes",  # 7: below a loop, not in it
+            GOOD,  # 8
+        )
+    )
+    by_line = {e.line: e.message for e in parsed.errors}
+    assert set(by_line) == {2, 3, 4, 5, 6, 7}
+    assert "lines 2, 3" in by_line[2] and "lines 2, 3" in by_line[3]
+    for line in (4, 5, 6):
+        assert "loop" in by_line[line] and "lines 4, 5, 6" in by_line[line]
+    assert "c@harbor.org → d@harbor.org → e@harbor.org → c@harbor.org" in by_line[4]
+    assert "loop" not in by_line[7]  # rejected because its supervisor's row is rejected
+    assert [r.line for r in parsed.rows] == [8]
+
+
+def test_parse_roster_rejects_a_loop_through_staff_already_on_the_roster():
+    # boss@ is on the roster, supervised by ana@; the file makes ana@ report to boss@.
+    data = csv_bytes("Ana Diaz,ana@harbor.org,mcm,2024-01-15,boss@harbor.org,yes")
+    parsed = parse(data, agency_emails={"boss@harbor.org", "ana@harbor.org"},
+                   agency_supervisors={"boss@harbor.org": "ana@harbor.org"})  # fmt: skip
+    assert [e.line for e in parsed.errors] == [2] and "loop" in parsed.errors[0].message
+    # the file can break the loop it would otherwise keep
+    fixed = parse(
+        csv_bytes(
+            "Ana Diaz,ana@harbor.org,mcm,2024-01-15,boss@harbor.org,yes",
+            "Boss,boss@harbor.org,supervisor,2020-01-01,,yes",
+        ),
+        agency_emails={"boss@harbor.org", "ana@harbor.org"},
+        agency_supervisors={"boss@harbor.org": "ana@harbor.org"},
+    )
+    assert fixed.is_valid, fixed.errors
+
+
+# ---- the name rule shared with the add-staff form ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Diaz, =HYPERLINK(1)", "Ana @SUM(A1)", "Ana -1+1"])
+def test_parse_roster_rejects_a_formula_in_either_part_of_the_name(name):
+    parsed = parse(csv_bytes(f'"{name}",bo@harbor.org,mcm,2024-01-15,,yes'))
+    assert [e.line for e in parsed.errors] == [2] and "formula" in parsed.errors[0].message

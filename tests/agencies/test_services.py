@@ -15,11 +15,11 @@ from django.db import connection
 from django.utils import timezone
 
 from agencies import services
-from agencies.models import JobRole, RoleChange, StaffMember
+from agencies.models import JobRole, RoleChange, StaffInvitation, StaffMember
 from agencies.roster import parse_roster, write_roster
 from curricula.models import Assignment, AssignmentSource, AssignmentState
 from tests.agencies.conftest import csv_bytes
-from tests.factories import StaffFactory, UserFactory, make_curriculum, make_requirement
+from tests.factories import StaffFactory, UserFactory, make_coordinator, make_curriculum, make_requirement
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -237,10 +237,11 @@ def test_add_staff_creates_account_and_emails_set_password_link_after_commit(
     assert default_token_generator.check_token(user, token)
 
 
-def test_add_staff_existing_account_is_reused_without_email(agency, agency_admin, django_capture_on_commit_callbacks):
+def test_add_staff_existing_account_is_invited_not_linked(agency, agency_admin, django_capture_on_commit_callbacks):
+    # Rule changed (issue 13): an existing account is no longer linked by typing its email; it is invited.
     existing = UserFactory(email="ana@harbor.org", username="ana@harbor.org")
     with django_capture_on_commit_callbacks(execute=True):
-        staff = services.add_staff(
+        invitation = services.add_staff(
             agency=agency,
             email="ANA@harbor.org",
             first_name="A",
@@ -249,7 +250,9 @@ def test_add_staff_existing_account_is_reused_without_email(agency, agency_admin
             hire_date=date(2024, 5, 1),
             by=agency_admin,
         )
-    assert staff.user == existing and mail.outbox == []
+    assert isinstance(invitation, StaffInvitation) and invitation.user == existing
+    assert not StaffMember.objects.filter(user=existing).exists()
+    assert [m.to for m in mail.outbox] == [["ana@harbor.org"]] and "/reset/" not in mail.outbox[0].body
 
 
 def test_add_staff_already_active_is_refused_and_former_staff_return(agency, agency_admin):
@@ -351,11 +354,14 @@ def test_apply_roster_import_leaves_missing_staff_unless_asked(agency, agency_ad
     assert StaffMember.objects.get(user__email="ana@harbor.org").active
 
 
-def test_apply_roster_import_adds_an_existing_account_from_another_agency(agency, other_agency, agency_admin):
+def test_apply_roster_import_invites_an_existing_account_from_another_agency(agency, other_agency, agency_admin):
+    # Rule changed (issue 13): the account is invited; it joins (with the file's role) when it accepts.
     elsewhere = StaffFactory(agency=other_agency, user__first_name="Keep", user__last_name="Me")
     parsed = parse(agency, csv_bytes(f"Other Name,{elsewhere.user.email.upper()},nmcm,2024-01-15,,yes"))
     result = services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
-    assert result.created_accounts == 0
+    assert (result.created_accounts, result.created_staff, result.invitations_sent) == (0, 0, 1)
+    assert not StaffMember.objects.filter(agency=agency, user=elsewhere.user).exists()
+    services.accept_invitation(invitation=StaffInvitation.objects.get(), user=elsewhere.user)
     here = StaffMember.objects.get(agency=agency, user=elsewhere.user)
     assert here.role == "nmcm"
     here.user.refresh_from_db()
@@ -392,6 +398,13 @@ def test_export_rows_round_trip_through_the_importer(agency, other_agency, agenc
     assert (plan.new_staff, plan.changed, plan.unchanged) == ([], [], 4)
 
     services.apply_roster_import(agency=other_agency, parsed=parse(other_agency, text.encode("utf-8")), by=agency_admin)
+    # Everyone in the file already has an account, so each is invited (issue 13); a coordinator of both
+    # agencies approves them, supervisors first, and the second roster then matches the first.
+    coordinator = make_coordinator()
+    for email in (boss.user.email, *sorted(StaffInvitation.objects.values_list("email", flat=True))):
+        invitation = StaffInvitation.objects.filter(email=email, accepted_at=None).first()
+        if invitation is not None:
+            services.approve_invitation(invitation=invitation, by=coordinator)
 
     def roster(a):
         return sorted(
@@ -402,10 +415,10 @@ def test_export_rows_round_trip_through_the_importer(agency, other_agency, agenc
     assert roster(other_agency) == roster(agency)
 
 
-def _big_roster(n: int) -> bytes:
-    lines = ["Boss Person,boss@big.org,supervisor,2015-01-01,,yes"]
+def _big_roster(n: int, domain: str = "big.org") -> bytes:
+    lines = [f"Boss Person,boss@{domain},supervisor,2015-01-01,,yes"]
     lines += [
-        f"Person {i},p{i}@big.org,{'mcm' if i % 2 else 'nmcm'},2023-01-{i % 28 + 1:02d},boss@big.org,yes"
+        f"Person {i},p{i}@{domain},{'mcm' if i % 2 else 'nmcm'},2023-01-{i % 28 + 1:02d},boss@{domain},yes"
         for i in range(n - 1)
     ]
     return csv_bytes(*lines)
@@ -432,7 +445,8 @@ def _import_queries(agency, admin, data: bytes, django_assert_max_num_queries, l
 def test_apply_roster_import_5000_rows_in_bounded_queries_and_one_transaction(
     agency, other_agency, agency_admin, mandates, django_assert_max_num_queries, sqlite_real_param_limit
 ):
-    small = _import_queries(other_agency, agency_admin, _big_roster(50), django_assert_max_num_queries, 40)
+    # different people: the same accounts at a second agency would be invitations, not new staff
+    small = _import_queries(other_agency, agency_admin, _big_roster(50, "small.org"), django_assert_max_num_queries, 40)
 
     writes: list[str | None] = []
     base_depth = len(connection.savepoint_ids)
@@ -501,6 +515,9 @@ def test_export_of_an_account_without_a_name_does_not_name_it_after_its_email(ag
     text = write_roster(services.export_rows(agency))
     assert f"{nameless.user.email},{nameless.user.email}," in text
     services.apply_roster_import(agency=other_agency, parsed=parse(other_agency, text.encode()), by=agency_admin)
+    invitation = StaffInvitation.objects.get(user=nameless.user)
+    assert (invitation.first_name, invitation.last_name, invitation.typed_name) == ("", "", nameless.user.email)
+    services.accept_invitation(invitation=invitation, user=nameless.user)
     nameless.user.refresh_from_db()
     assert (nameless.user.first_name, nameless.user.last_name) == ("", "")
     assert StaffMember.objects.filter(agency=other_agency, user=nameless.user).exists()

@@ -478,3 +478,56 @@ def test_staff_page_lists_assignments_and_waive_records_the_reason(admin_client,
     assert admin_client.get(url).status_code == 404  # only open assignments can be waived
     page = admin_client.get(reverse("agencies:staff", args=[agency.slug, member.pk])).content.decode()
     assert "Waived" in page and "Licensed clinician" in page
+
+
+# ---- the roster's name rule in the add-staff form; control characters in an upload ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("first_name", "=HYPERLINK(\"x\")"), ("last_name", "+1"), ("first_name", "-2"), ("last_name", "@SUM(A1)"),
+     ("first_name", " =1"), ("last_name", "Lee\x07")],
+)  # fmt: skip
+def test_add_staff_form_applies_the_roster_name_rule(admin_client, agency, field, value):
+    data = {
+        "first_name": "Ana",
+        "last_name": "Diaz",
+        "email": "ana@harbor.org",
+        "role": "mcm",
+        "hire_date": "2024-01-15",
+    }
+    data[field] = value
+    response = admin_client.post(reverse("agencies:add_staff", args=[agency.slug]), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert "formula" in errors[field][0] or "control character" in errors[field][0]
+    assert not StaffMember.objects.filter(user__email="ana@harbor.org").exists()
+
+
+def test_import_with_a_nul_byte_is_refused_at_preview_with_its_line_not_a_500(admin_client, agency):
+    response = upload(admin_client, agency.slug, csv_bytes(GOOD, "Bo\x00Chen,bo@harbor.org,mcm,2024-01-15,,yes"))
+    preview = admin_client.get(response["Location"])
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "control character" in html and "<td>3</td>" in html
+    applied = admin_client.post(response["Location"], {"valid_rows_only": "on"})
+    assert applied.status_code == 302
+    assert StaffMember.objects.filter(user__email="ana@harbor.org").exists()
+    assert not StaffMember.objects.filter(user__email="bo@harbor.org").exists()
+
+
+def test_import_with_a_supervisor_loop_is_refused_with_the_lines(admin_client, agency):
+    response = upload(
+        admin_client,
+        agency.slug,
+        csv_bytes(
+            "A,a@harbor.org,supervisor,2020-01-01,b@harbor.org,yes",
+            "B,b@harbor.org,supervisor,2020-01-01,a@harbor.org,yes",
+        ),
+    )
+    preview = admin_client.get(response["Location"])
+    assert "loop" in preview.content.decode()
+    before = snapshot()
+    assert admin_client.post(response["Location"], {}).status_code == 400
+    assert snapshot() == before
