@@ -209,6 +209,12 @@ class Command(BaseCommand):
                 by=coordinator,
             )
 
+        # ---- two-factor (accounts app): the demo accounts that must use it get the published demo key ----
+        from accounts.demo import demo_key_base32, enroll_demo_accounts
+
+        enroll_demo_accounts(users=User.objects.filter(username__endswith=".demo").order_by("pk"))
+        # ---- end two-factor ----
+
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Demo logins (password for all: {DEMO_PASSWORD}):"))
         for label, email in [
             ("Site administrator", admin.username),
@@ -218,3 +224,8 @@ class Command(BaseCommand):
             ("Case manager (Harbor Health Center)", "casemanager@harbor.demo"),
         ]:
             self.stdout.write(f"  {label:<45} {email}")
+        self.stdout.write(
+            "Two-factor: the site administrator, the coordinator and the agency administrators are asked for a code\n"
+            f"  after the password. Add the demo key {demo_key_base32()} to an authenticator app, or print the\n"
+            "  current code with: .venv/bin/python manage.py demo_totp"
+        )
