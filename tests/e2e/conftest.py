@@ -75,6 +75,7 @@ def site_url(live_server, settings) -> str:
     # releases.wagtail.org for a new version, both refused by the admin CSP (images and connections: 'self').
     settings.WAGTAIL_GRAVATAR_PROVIDER_URL = None
     settings.WAGTAIL_ENABLE_UPDATE_CHECK = False
+    settings.ACCOUNTS_REQUIRE_TWO_FACTOR = True  # as in production (the test settings turn it off)
     return live_server.url
 
 
