@@ -29,13 +29,14 @@ from agencies.access import (
 )
 from agencies.models import StaffMember
 from certificates.models import Certificate, CertificateStatus
+from config.gcpause import collector_paused
 from curricula.models import Assignment, CurriculumCompletion
 
 from .charts import trend_chart
 from .exports import check_export, describe_scope, long_rows, pdf_export, program_rows, stream_csv, wide_rows
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
-from .queries import Matrix, Status, load_compliance, month_ends, program_overview
+from .queries import Matrix, Status, load_compliance, month_ends, program_overview, supervisors_of
 from .services import start_export
 
 PAGE_SIZE = 100
@@ -66,12 +67,14 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     return query.urlencode()
 
 
-def _filtered_matrix(request: HttpRequest, matrix: Matrix, *, show_supervisor: bool) -> tuple[Matrix, MatrixFilterForm]:
+def _filtered_matrix(
+    request: HttpRequest, matrix: Matrix, *, show_supervisor: bool, supervisors: list[StaffMember] | None = None
+) -> tuple[Matrix, MatrixFilterForm]:
     data = request.GET.copy()
     data["as_of"] = matrix.as_of.isoformat()
-    form = MatrixFilterForm(
-        data, supervisors=matrix.supervisors(), curricula=matrix.curricula, show_supervisor=show_supervisor
-    )
+    if supervisors is None:
+        supervisors = matrix.supervisors()
+    form = MatrixFilterForm(data, supervisors=supervisors, curricula=matrix.curricula, show_supervisor=show_supervisor)
     filters = form.filters()
     shown = matrix.filtered(
         role=filters.get("role"),
@@ -83,28 +86,45 @@ def _filtered_matrix(request: HttpRequest, matrix: Matrix, *, show_supervisor: b
 
 
 def _dashboard(request: HttpRequest, *, staff: QuerySet[StaffMember], show_supervisor: bool) -> dict:
-    """Matrix, totals, filters and 12-month trend of these people: one load, evaluated for 13 dates."""
+    """Totals, filters and 12-month trend of all these people, and one page of the matrix: one load,
+    evaluated for 13 dates; notes, names and evidence are read for the page's people only."""
     as_of, date_error = parse_as_of(request.GET)
-    days = month_ends(as_of)
-    records = load_compliance(staff=staff, start=days[0], end=as_of)
-    matrix = records.matrix(as_of)
-    shown, form = _filtered_matrix(request, matrix, show_supervisor=show_supervisor)
-    page = Paginator(shown.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    trend = records.trend(days)
+    # The records of a large agency are a million small objects. They are all freed when _summarise returns,
+    # before the collector runs again: alive, they would be scanned by its next pass (a third of a second).
+    with collector_paused():
+        context = _summarise(request, staff=staff, as_of=as_of, show_supervisor=show_supervisor)
     return {
+        **context,
         "as_of": as_of,
         "date_error": date_error,
+        "statuses": list(Status),
+        "chart": trend_chart(context["trend"]),
+        "filter_query": _query_without(request, "page"),
+    }
+
+
+def _summarise(request: HttpRequest, *, staff: QuerySet[StaffMember], as_of: date, show_supervisor: bool) -> dict:
+    """Everything the dashboard shows, holding nothing per person but the page's rows."""
+    days = month_ends(as_of)
+    records = load_compliance(staff=staff, start=days[0], end=as_of, details=False)
+    everyone, trend = records.overview(days)
+    shown, form = _filtered_matrix(
+        request, everyone, show_supervisor=show_supervisor, supervisors=supervisors_of(everyone.rows)
+    )
+    # Filters apply before paging; totals count every person the filters keep, not only this page.
+    page = Paginator(range(len(shown.rows)), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = records.describe_rows(shown, [shown.rows[i] for i in page.object_list])
+    return {
         "form": form,
-        "matrix": shown,
+        "matrix": Matrix(as_of=shown.as_of, curricula=shown.curricula, rows=page.object_list),
         "page": page,
-        "people_total": len(matrix.rows),
+        "page_links": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+        "ellipsis": Paginator.ELLIPSIS,
+        "people_total": len(everyone.rows),
         "overall": shown.overall(),
         "by_curriculum": shown.totals_by_curriculum(),
         "by_role": shown.totals_by_role(),
-        "statuses": list(Status),
         "trend": trend,
-        "chart": trend_chart(trend),
-        "filter_query": _query_without(request, "page"),
     }
 
 
