@@ -395,7 +395,7 @@ class ScenarioPart(models.Model):
 class Attempt(models.Model):
     """One try at a quiz. Once submitted it never changes (enforced in services and by `save`)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_attempts")
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveIntegerField()
     question_ids = models.JSONField(default=list, help_text="The questions drawn for this attempt, in order.")
@@ -424,7 +424,7 @@ class Attempt(models.Model):
 
 
 class Response(models.Model):
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
+    attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, related_name="responses")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
     answer = models.JSONField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)

@@ -90,7 +90,7 @@ class CertificateEvent(models.Model):
 
 class VerificationVisit(models.Model):
     certificate = models.ForeignKey(
-        Certificate, on_delete=models.CASCADE, null=True, blank=True, related_name="verification_visits"
+        Certificate, on_delete=models.PROTECT, null=True, blank=True, related_name="verification_visits"
     )
     code_tried = models.CharField(max_length=64)
     found = models.BooleanField()

@@ -80,7 +80,7 @@ class ReminderLog(models.Model):
 
     key = models.CharField(max_length=120, unique=True, help_text='e.g. "due30:<assignment id>:<due date>".')
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders")
     email = models.EmailField()
     subject = models.CharField(max_length=255)
     body = models.TextField()

@@ -223,8 +223,10 @@ class Assignment(models.Model):
 
 
 class LessonProgress(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress")
-    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
+    # Learning history: neither the person nor the lesson page can be deleted while progress exists
+    # (unpublish the lesson; remove a person's personal data instead). See docs/architecture.md.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lesson_progress")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.PROTECT, related_name="progress")
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     last_viewed_at = models.DateTimeField()
