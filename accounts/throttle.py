@@ -10,11 +10,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str | None:
     """The client's address. Behind nginx, `config.middleware.ProxiedClientAddressMiddleware` (first in
     MIDDLEWARE) has already put the address the proxy saw into REMOTE_ADDR, so every throttle (axes, the
     reset limits, the certificate look-ups) counts the same client."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return request.META.get("REMOTE_ADDR") or None  # none: a request built in code (force_login)
 
 
 def normalize_login(value: object) -> str:
@@ -37,4 +37,4 @@ def reset_email_key(group: str, request: HttpRequest) -> str:
 
 def reset_address_key(group: str, request: HttpRequest) -> str:
     """django-ratelimit key for password resets by client address (whatever email)."""
-    return "ip:" + client_address(request)
+    return f"ip:{client_address(request)}"
