@@ -281,3 +281,15 @@ def test_an_administrator_cannot_remove_their_own_personal_data(superuser_client
     superuser_client.post(f"/admin/people/remove-personal-data/{superuser_client.user.pk}/")
     superuser_client.user.refresh_from_db()
     assert superuser_client.user.is_active and superuser_client.user.email == "root@example.org"
+
+
+def test_a_protecting_key_the_counts_do_not_name_is_still_reported_not_a_500():
+    """The fallback asks Django's delete collector, so a PROTECT key added later still gives a message."""
+    from compliance.evidence import other_protecting_records
+
+    learner = UserFactory()
+    lesson = make_curriculum().lessons().first()
+    record_lesson_view(user=learner, lesson=lesson)
+    found = str(other_protecting_records([learner]))
+    assert found.startswith("1 record (") and "lesson progress" in found
+    assert not other_protecting_records([UserFactory()])
