@@ -30,6 +30,9 @@ class Case:
     note: str = ""
     memory: bool = False  # also measure peak Python memory in one extra, untimed run
     group: str = "learner"
+    # Once around all the runs: data only this case needs, added before and removed after (e.g. rolled back).
+    before_all: Callable[[], object] | None = None
+    after_all: Callable[[], object] | None = None
 
 
 @dataclass
@@ -52,6 +55,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(case: Case, *, repeat_factor: float = 1.0) -> Result:
+    if case.before_all:
+        case.before_all()
+    try:
+        return _measure(case, repeat_factor=repeat_factor)
+    finally:
+        if case.after_all:
+            case.after_all()
+
+
+def _measure(case: Case, *, repeat_factor: float) -> Result:
     runs = max(1, round(case.repeat * repeat_factor))
     times: list[float] = []
     queries = 0
@@ -115,7 +128,9 @@ def fetch(client: Client, url: str, *, method: str = "get", expect: tuple[int, .
     return len(response.content)
 
 
-def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) -> list[Case]:
+def build_cases(
+    *, today: date, coordinator_id: int, admin_ids: dict[int, int], big_agency_staff: int = 20_000
+) -> list[Case]:
     from django.contrib.auth import get_user_model
     from django.db.models import Count, Max
     from django.urls import reverse
@@ -129,6 +144,8 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
     from compliance.services import send_daily_reminders, send_weekly_digests
     from curricula.models import Assignment, CurriculumCompletion, CurriculumPage, LessonPage
     from curricula.services import sync_assignments
+
+    from .big_agency import BigAgency
 
     users = get_user_model().objects
     # A busy learner: the active medical case manager with the most assignments.
@@ -191,6 +208,7 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
     digests = Rollback()
     program_total = StaffMember.objects.count()
     attempts_on_quiz = Attempt.objects.filter(quiz=quiz).count()
+    big = BigAgency(staff=big_agency_staff, today=today)
     return [
         Case("learner dashboard", lambda: fetch(learner_client, reverse("curricula:dashboard")),
              note=f"{learner_staff.n} assignments"),
@@ -205,6 +223,8 @@ def build_cases(*, today: date, coordinator_id: int, admin_ids: dict[int, int]) 
         Case("verification page (public)", lambda: fetch(public, verify_url), group="certificates"),
         Case("agency dashboard", lambda: fetch(admin_client, reverse("compliance:agency", args=[agency.slug])),
              note=f"{agency_staff} staff, 12-month trend", group="compliance"),
+        Case("agency dashboard, very large agency", big.fetch, repeat=10, before_all=big.add, after_all=big.remove,
+             note=f"{big_agency_staff} staff, 12-month trend, page 1", group="compliance"),
         Case("program view (coordinator)", lambda: fetch(coordinator_client, reverse("compliance:program")),
              repeat=5, note=f"{program_total} staff", group="compliance"),
         Case("program CSV export, one row per person",

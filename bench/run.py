@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         today=date.fromisoformat(state["today"]) if args.reuse else today,
         coordinator_id=state["coordinator_id"],
         admin_ids={int(k): v for k, v in state["admin_ids"].items()},
+        big_agency_staff=max(100, round(20_000 * state["scale"])),
     )
     if args.only:
         wanted = [w.strip().lower() for w in args.only.split(",")]

@@ -297,6 +297,7 @@ class ComplianceRecords:
         # end: between two breakpoints a status is constant, so each obligation is evaluated once per run of
         # days it spends between two of its breakpoints (usually once or twice in a year), not once per day.
         count = len(days)
+        counted = frozenset(COUNTED)
         compliant = [0] * (count + 1)
         applicable = [0] * (count + 1)
         for member in self.staff:
@@ -311,12 +312,11 @@ class ComplianceRecords:
             for column, assignments, certificates in work:
                 cuts = {bisect_left(days, point, first, stop) for point in breakpoints(assignments, certificates)}
                 cuts.difference_update((first, stop))
-                ends = sorted(cuts)
-                ends.append(stop)
+                ends = [*sorted(cuts), stop] if cuts else (stop,)
                 start = first
                 for end in ends:
                     status = evaluate(assignments, certificates, days[start])[0]
-                    if status in COUNTED:
+                    if status in counted:
                         applicable[start] += 1
                         applicable[end] -= 1
                         if status == COMPLIANT:
