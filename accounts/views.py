@@ -37,6 +37,11 @@ def _safe_next(request: HttpRequest, default: str = "") -> str:
     return default or reverse(settings.LOGIN_REDIRECT_URL)
 
 
+def _with_query(name: str, request: HttpRequest) -> str:
+    query = request.GET.urlencode()
+    return f"{reverse(name)}?{query}" if query else reverse(name)
+
+
 # ---- signing in ------------------------------------------------------------------------------------------
 
 
@@ -148,7 +153,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     alone never adds a device to an account that has one."""
     user = request.user
     if two_factor.has_two_factor(user) and not user.is_verified():
-        return redirect(f"{reverse('accounts:two_factor_verify')}?{request.GET.urlencode()}")
+        return redirect(_with_query("accounts:two_factor_verify", request))
     device = two_factor.pending_app_device(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -176,7 +181,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if user.is_verified():
         return HttpResponseRedirect(next_url)
     if not two_factor.has_two_factor(user):
-        return redirect(f"{reverse('accounts:two_factor_setup')}?{request.GET.urlencode()}")
+        return redirect(_with_query("accounts:two_factor_setup", request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = two_factor.verify_second_factor(user=user, token=form.cleaned_data["token"])
