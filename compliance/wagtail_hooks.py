@@ -31,7 +31,7 @@ from wagtail.users.views.bulk_actions.delete import DeleteBulkAction as UserDele
 from agencies.privacy import LOG_ACTION, RemovalRefused, is_removed, remove_personal_data
 from assessments.models import Option, Question, Quiz
 
-from .evidence import Dependents, dependents_of, user_dependents
+from .evidence import Dependents, dependents_of, question_dependents, user_dependents
 
 WHY = "Learning history is evidence for compliance and certificates, so nothing it depends on is deleted."
 
@@ -71,14 +71,15 @@ def _advice(objects: list, request: HttpRequest) -> tuple[str, list[tuple[str, s
     )
 
 
-def refuse(request: HttpRequest, objects: list, dependents: Dependents) -> HttpResponse:
+def refuse(request: HttpRequest, objects: list, dependents: Dependents, *, names: str = "") -> HttpResponse:
     """The page shown instead of a delete confirmation. 200 when asked (GET), 409 when a delete was posted."""
     advice, links = _advice(objects, request)
     return TemplateResponse(
         request,
         "compliance/admin/delete_refused.html",
         {
-            "names": _names(objects),
+            "names": names or _names(objects),
+            "action": "removed" if names else "deleted",
             "dependents": dependents,
             "message": f"Records that depend on {'it' if len(objects) == 1 else 'them'}: {dependents}.",
             "why": WHY,
@@ -108,6 +109,34 @@ def refuse_deleting_answered_quizzes(request: HttpRequest, instances: list) -> H
     if policy is not None and not policy.user_has_permission(request.user, "delete"):
         return None
     return _refuse_if_dependents(request, instances)
+
+
+MAX_INLINE_FORMS = 1000
+
+
+def _rows_marked_deleted(post: Any, prefix: str) -> set[str]:
+    """Ids of existing inline rows (options, scenario parts) that an edit post asks to delete."""
+    total = post.get(f"{prefix}-TOTAL_FORMS", "")
+    count = min(int(total), MAX_INLINE_FORMS) if total.isascii() and total.isdigit() and len(total) < 5 else 0
+    return {
+        post.get(f"{prefix}-{i}-id", "")
+        for i in range(count)
+        if post.get(f"{prefix}-{i}-DELETE") and post.get(f"{prefix}-{i}-id")
+    }
+
+
+@hooks.register("before_edit_snippet")
+def refuse_removing_options_of_answered_questions(request: HttpRequest, instance: Any) -> HttpResponse | None:
+    """Answers store option ids: removing an option (or a scenario part) of an answered question in the
+    question editor would delete what those answers mean. Editing the text stays allowed."""
+    if request.method != "POST" or not isinstance(instance, Question):
+        return None
+    if not (_rows_marked_deleted(request.POST, "options") or _rows_marked_deleted(request.POST, "parts")):
+        return None
+    dependents = question_dependents([instance])
+    if not dependents:
+        return None
+    return refuse(request, [instance], dependents, names=f"Options or parts of “{instance}”")
 
 
 @hooks.register("before_delete_user")

@@ -10,7 +10,7 @@ from django.db.models import ProtectedError
 from django.test import Client
 from wagtail.models import ModelLogEntry, Page
 
-from assessments.models import Attempt, Quiz, Response, SingleChoiceQuestion, TrueFalseQuestion
+from assessments.models import Attempt, Option, Quiz, Response, SingleChoiceQuestion, TrueFalseQuestion
 from assessments.services import start_attempt, submit_attempt
 from certificates.models import Certificate
 from compliance.models import ReminderLog
@@ -293,3 +293,32 @@ def test_a_protecting_key_the_counts_do_not_name_is_still_reported_not_a_500():
     found = str(other_protecting_records([learner]))
     assert found.startswith("1 record (") and "lesson progress" in found
     assert not other_protecting_records([UserFactory()])
+
+
+def test_removing_an_option_of_an_answered_question_in_its_editor_is_refused(admin_client):
+    quiz, parts = full_quiz()
+    single_q, right, wrong = parts["single"]
+    submit_attempt(attempt=start_attempt(user=UserFactory(), quiz=quiz), raw_answers={single_q.pk: str(wrong.pk)})
+    url = f"/admin/snippets/assessments/singlechoicequestion/edit/{single_q.pk}/"
+    assert admin_client.get(url).status_code == 200
+    post = {
+        "quiz": quiz.pk, "key": single_q.key, "sort_order": 0, "competency": "", "text": single_q.text,
+        "explanation": "", "source": "",
+        "options-TOTAL_FORMS": "2", "options-INITIAL_FORMS": "2", "options-MIN_NUM_FORMS": "0",
+        "options-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for i, option in enumerate([right, wrong]):
+        post.update({
+            f"options-{i}-id": option.pk, f"options-{i}-text": option.text, f"options-{i}-sort_order": i,
+            f"options-{i}-ORDER": i + 1, f"options-{i}-feedback": "", f"options-{i}-category": "",
+        })  # fmt: skip
+    post["options-0-is_correct"] = "on"
+    response = admin_client.post(url, {**post, "options-1-DELETE": "1"})
+    assert response.status_code == 409
+    assert "1 learner&#x27;s answer" in response.content.decode()
+    assert Option.objects.filter(pk=wrong.pk).exists()
+    # Editing the text of the same answered question is still allowed.
+    response = admin_client.post(url, {**post, "text": "Which plan does MCM use? (reworded)"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    single_q.refresh_from_db()
+    assert single_q.text.endswith("(reworded)")
