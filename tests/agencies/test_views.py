@@ -486,7 +486,7 @@ def test_staff_page_lists_assignments_and_waive_records_the_reason(admin_client,
 @pytest.mark.parametrize(
     ("field", "value"),
     [("first_name", "=HYPERLINK(\"x\")"), ("last_name", "+1"), ("first_name", "-2"), ("last_name", "@SUM(A1)"),
-     ("first_name", " =1"), ("last_name", "Lee\x07")],
+     ("first_name", " =1"), ("last_name", "Lee, =1")],
 )  # fmt: skip
 def test_add_staff_form_applies_the_roster_name_rule(admin_client, agency, field, value):
     data = {
@@ -501,8 +501,22 @@ def test_add_staff_form_applies_the_roster_name_rule(admin_client, agency, field
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors, errors
-    assert "formula" in errors[field][0] or "control character" in errors[field][0]
+    assert "formula" in errors[field][0]
     assert not StaffMember.objects.filter(user__email="ana@harbor.org").exists()
+
+
+def test_add_staff_form_refuses_control_characters_itself(agency):
+    """The site-wide middleware answers 400 before a form sees one; the form's own rule is the same as the
+    roster's, so the service is never handed one by another caller."""
+    from agencies.forms import AddStaffForm
+
+    data = {"first_name": "Ana", "last_name": "Lee\x00", "email": "ana@harbor.org", "role": "mcm",
+            "hire_date": "2024-01-15"}  # fmt: skip
+    form = AddStaffForm(data, agency=agency)
+    assert not form.is_valid() and "last_name" in form.errors
+    data["last_name"] = "Lee\x07"
+    form = AddStaffForm(data, agency=agency)
+    assert not form.is_valid() and "control character" in form.errors["last_name"][0]
 
 
 def test_import_with_a_nul_byte_is_refused_at_preview_with_its_line_not_a_500(admin_client, agency):
