@@ -44,6 +44,20 @@ def enqueue(*, task: str, args: Sequence = (), key: str | None = None) -> Pendin
     return row
 
 
+def enqueue_many(*, task: str, args_list: Sequence[Sequence]) -> list[PendingTask]:
+    """`enqueue` for many runs of one task (e.g. one per batch of emails), in one INSERT, so a bulk change
+    keeps a query count that does not grow with its size."""
+    rows = PendingTask.objects.bulk_create([PendingTask(task=task, args=list(args)) for args in args_list])
+
+    def hand_over() -> None:
+        for row in rows:
+            dispatch(pending_id=row.pk)
+
+    if rows:
+        transaction.on_commit(hand_over, robust=True)
+    return rows
+
+
 def _task(name: str):
     from celery import current_app
 
