@@ -327,11 +327,11 @@ def send_set_password_emails(*, users: Sequence[AbstractBaseUser]) -> int:
 def queue_set_password_emails(user_ids: Sequence[int]) -> None:
     """Recorded in the outbox with the accounts, sent after commit: nobody is emailed about an account that
     was rolled back, and a broker outage delays the emails instead of losing them."""
-    from outbox.services import enqueue
+    from outbox.services import enqueue_many
 
     ids = list(user_ids)
-    for start in range(0, len(ids), EMAIL_BATCH):
-        enqueue(task="agencies.tasks.send_set_password_emails", args=[ids[start : start + EMAIL_BATCH]])
+    batches = [[ids[start : start + EMAIL_BATCH]] for start in range(0, len(ids), EMAIL_BATCH)]
+    enqueue_many(task="agencies.tasks.send_set_password_emails", args_list=batches)
 
 
 # --------------------------------------------------------------------------------------------------------
