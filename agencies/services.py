@@ -473,8 +473,16 @@ def _link_invitation(invitation: StaffInvitation, *, approved_by: AbstractBaseUs
             RoleChange.objects.create(staff=staff, role=invitation.role, changed_by=invitation.invited_by)
     # (already active here, e.g. a coordinator moved them meanwhile: nothing to add)
     if staff.active:
+        # The people the agency said this person supervises: staff who were waiting for them, and invitees
+        # who accepted first and named them as supervisor.
+        accepted_below = StaffInvitation.objects.filter(
+            agency_id=invitation.agency_id, supervisor_email__iexact=invitation.email, staff__isnull=False
+        ).values("staff")
         supervisees = StaffMember.objects.filter(
-            pk__in=invitation.supervises.values("pk"), agency_id=invitation.agency_id, active=True, supervisor=None
+            Q(pk__in=invitation.supervises.values("pk")) | Q(pk__in=accepted_below),
+            agency_id=invitation.agency_id,
+            active=True,
+            supervisor=None,
         ).exclude(pk=staff.pk)
         if supervisor is not None:
             supervisees = supervisees.exclude(pk=supervisor.pk)
@@ -718,7 +726,8 @@ def apply_roster_import(
                 through(staffinvitation_id=invitation_by_email[row.supervisor_email].pk, staffmember_id=member.pk)
                 for row in plan.rows
                 if row.supervisor_email in invitation_by_email and (member := member_by_email.get(row.email))
-            ]
+            ],
+            ignore_conflicts=True,  # a re-imported file names the same people again
         )
         result.invitations_sent = len(invitations)
         result.already_invited = len(plan.already_invited)

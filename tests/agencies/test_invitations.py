@@ -324,3 +324,18 @@ def test_roster_import_invitee_named_as_supervisor_takes_effect_on_acceptance(ag
     services.accept_invitation(invitation=StaffInvitation.objects.get(), user=member.user)
     team.refresh_from_db()
     assert team.supervisor.user == member.user
+
+
+def test_two_invitees_supervising_each_other_link_whichever_accepts_first(agency, other_agency, agency_admin):
+    boss = StaffFactory(agency=other_agency, role=JobRole.SUPERVISOR).user
+    worker = StaffFactory(agency=other_agency).user
+    data = csv_bytes(
+        f"Boss,{boss.email},supervisor,2025-01-06,,yes", f"Worker,{worker.email},mcm,2025-01-06,{boss.email},yes"
+    )
+    services.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
+    # re-importing the same file while both are pending changes nothing and fails nothing
+    again = services.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
+    assert (again.invitations_sent, again.already_invited) == (0, 2)
+    services.accept_invitation(invitation=StaffInvitation.objects.get(user=worker), user=worker)
+    services.accept_invitation(invitation=StaffInvitation.objects.get(user=boss), user=boss)
+    assert StaffMember.objects.get(agency=agency, user=worker).supervisor.user == boss
