@@ -322,3 +322,18 @@ def test_removing_an_option_of_an_answered_question_in_its_editor_is_refused(adm
     assert response.status_code == 302, response.content.decode()[:3000]
     single_q.refresh_from_db()
     assert single_q.text.endswith("(reworded)")
+
+
+def test_the_users_listing_offers_remove_personal_data_to_site_administrators_only(superuser_client, client):
+    learner = UserFactory()
+    link = f"/admin/people/remove-personal-data/{learner.pk}/"
+    assert link in superuser_client.get("/admin/users/").content.decode()
+    from django.contrib.auth.models import Permission
+
+    manager = UserFactory()  # may manage users, but is not a site administrator
+    manager.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "change_user", "add_user"]))
+    client.force_login(manager)
+    listing = client.get("/admin/users/")
+    assert listing.status_code == 200 and learner.email in listing.content.decode()
+    assert link not in listing.content.decode()
+    assert client.get(link).status_code in (302, 403)
