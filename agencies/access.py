@@ -14,12 +14,14 @@ without waiting for them to accept.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Agency, StaffInvitation, StaffMember
+from .models import Agency, ServiceCategory, StaffInvitation, StaffMember
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -50,6 +52,22 @@ def manages_all_agencies(user: AnyUser) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or getattr(getattr(user, "coordinator", None), "all_agencies", False)
+
+
+def manages_coordinators(user: AnyUser) -> bool:
+    """Only site administrators create coordinators or change their scope: nobody widens their own."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def may_mandate_for(user: AnyUser, categories: Iterable[ServiceCategory]) -> bool:
+    """A mandate reaches every agency funded for its categories; a user may set or change it only if all of
+    those agencies are theirs to manage (so a scoped coordinator never imposes training elsewhere)."""
+    if manages_all_agencies(user):
+        return True
+    if not is_coordinator(user):
+        return False
+    reached = Agency.objects.filter(categories__in=list(categories))
+    return not reached.exclude(pk__in=managed_agencies(user).values("pk")).exists()
 
 
 def is_manager(user: AnyUser) -> bool:

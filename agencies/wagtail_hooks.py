@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from wagtail import hooks
@@ -26,7 +27,7 @@ from wagtail.permissions import register_permission_policy
 
 from curricula.models import Assignment, Requirement
 
-from .access import managed_agencies
+from .access import managed_agencies, manages_all_agencies, manages_coordinators, may_mandate_for
 from .models import Agency, JobRole, ServiceCategory, StaffMember, TrainingCoordinator
 from .services import update_staff
 
@@ -48,9 +49,46 @@ class LimitedActionsPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission([a for a in actions if a in self.allowed])
 
 
+class RuledPolicy(ModelPermissionPolicy):
+    """Django model permissions, and only for users a rule from ``agencies.access`` admits for the action
+    (``rules`` maps an action to the rule; an action without one needs only the model permission)."""
+
+    def __init__(self, model: type[Model], *, rules: dict[str, Any]) -> None:
+        super().__init__(model)
+        self.rules = rules
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        rule = self.rules.get(action)
+        return (rule is None or rule(user)) and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user: Any, actions: list[str]) -> bool:
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions: list[str]) -> QuerySet:
+        users = super().users_with_any_permission(actions)
+        return users.filter(pk__in=[u.pk for u in users if self.user_has_any_permission(u, actions)])
+
+
+def _everything(rule: Any) -> dict[str, Any]:
+    return dict.fromkeys(("add", "change", "delete", "view"), rule)
+
+
 # Registered before any viewset asks for the model's policy (Wagtail requires that order).
 register_permission_policy(StaffMember, LimitedActionsPolicy(StaffMember, allowed={"change", "view"}))
 register_permission_policy(Assignment, LimitedActionsPolicy(Assignment, allowed={"view"}))
+# Who coordinates what is the site administrators' decision alone: nobody widens their own scope.
+register_permission_policy(
+    TrainingCoordinator, RuledPolicy(TrainingCoordinator, rules=_everything(manages_coordinators))
+)
+# Agencies and service categories are the program's structure: created, removed and (for categories)
+# changed only by those whose scope is the whole program.
+register_permission_policy(
+    Agency, RuledPolicy(Agency, rules={"add": manages_all_agencies, "delete": manages_all_agencies})
+)
+register_permission_policy(
+    ServiceCategory,
+    RuledPolicy(ServiceCategory, rules=dict.fromkeys(("add", "change", "delete"), manages_all_agencies)),
+)
 
 
 def in_scope(queryset: QuerySet, user: Any, scope_field: str) -> QuerySet:
@@ -283,6 +321,25 @@ class RequirementForm(WagtailAdminModelForm):
             "renew_every_months": "Renew every (months)",
         }
 
+    def clean_categories(self) -> QuerySet:
+        categories = self.cleaned_data["categories"]
+        if self.for_user is not None and not may_mandate_for(self.for_user, categories):
+            raise forms.ValidationError(
+                "A mandate for these service categories would reach agencies outside yours. Ask a coordinator "
+                "for the whole program, or choose categories that only your agencies are funded for."
+            )
+        return categories
+
+
+class MandateScopeMixin:
+    """A mandate may be changed or removed only by someone who manages every agency it reaches now."""
+
+    def get_object(self, *args: Any, **kwargs: Any) -> Requirement:
+        obj = super().get_object(*args, **kwargs)
+        if not may_mandate_for(self.request.user, obj.categories.all()):
+            raise PermissionDenied("This mandate reaches agencies outside yours.")
+        return obj
+
 
 class RequirementCreateView(generic.CreateView):
     def save_instance(self) -> Requirement:
@@ -291,14 +348,14 @@ class RequirementCreateView(generic.CreateView):
         return instance
 
 
-class RequirementEditView(generic.EditView):
+class RequirementEditView(MandateScopeMixin, generic.EditView):
     def save_instance(self) -> Requirement:
         instance = super().save_instance()
         queue_full_sync()
         return instance
 
 
-class RequirementDeleteView(generic.DeleteView):
+class RequirementDeleteView(MandateScopeMixin, generic.DeleteView):
     def delete_action(self) -> None:
         super().delete_action()
         queue_full_sync()
@@ -352,3 +409,10 @@ def register_people() -> ModelViewSetGroup:
 @hooks.register("register_admin_viewset")
 def register_training() -> ModelViewSetGroup:
     return TrainingGroup()
+
+
+@hooks.register("construct_reports_menu")
+def hide_site_history(request: Any, menu_items: list) -> None:
+    """Site history names people at every agency: only program-wide roles see it (agencies.admin_reports)."""
+    if not manages_all_agencies(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "site-history"]

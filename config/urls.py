@@ -7,9 +7,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from agencies import admin_reports
 from content import views as content_views
 
-from . import views
+from . import admin_site, views  # noqa: F401 - admin_site limits the Django admin to site administrators
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True)),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/login/", account_views.wagtail_admin_login),
     path("admin/password_reset/", RedirectView.as_view(pattern_name="password_reset")),
+    path("admin/reports/", include(admin_reports)),  # site history: program-wide roles only
     path("admin/", include(wagtailadmin_urls)),
     path("_util/login/", account_views.page_privacy_login),
     path("documents/", include(wagtaildocs_urls)),

@@ -1,11 +1,19 @@
+import re
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from wagtail.models import Page
 
 
+def search_words(text: str) -> str:
+    """The words of a query: quotes, brackets and operators would be read as full-text syntax by the search
+    backend (an unbalanced quote is an error on SQLite), and a site search needs none of them."""
+    return " ".join(re.findall(r"\w+", text[:200]))
+
+
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    query = search_words(request.GET.get("q", ""))
     results = Page.objects.none()
     if query:
         results = Page.objects.live().public().specific().search(query)

@@ -130,6 +130,13 @@ class LessonPage(SourceTracked, Page):
 
         return serve_lesson(request, self)
 
+    def serve_preview(self, request: HttpRequest, mode_name: str):
+        """Preview through the same view as the live page (Wagtail's default preview renders the template with
+        the page context only, without the outline and progress the template needs); nothing is recorded."""
+        request.is_preview = True
+        request.preview_mode = mode_name
+        return self.serve(request)
+
     def get_curriculum(self) -> CurriculumPage:
         return CurriculumPage.objects.ancestor_of(self).get()
 

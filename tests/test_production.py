@@ -161,7 +161,11 @@ def test_check_deploy_reports_nothing(prod_tmp, redis_url):
     assert "WARNINGS" not in output and "?: (" not in output, output
 
 
-@pytest.mark.parametrize("key", [None, "too-short-secret", "dev-only-insecure-key-change-me" + "x" * 40])
+@pytest.mark.parametrize(
+    "key",
+    [None, "too-short-secret", "dev-only-insecure-key-change-me" + "x" * 40, "a" * 50, "0123456789abcdef" * 4],
+    ids=["unset", "short", "placeholder", "one-letter", "repeated-pattern"],
+)
 def test_production_settings_refuse_a_weak_secret_key(prod_tmp, key):
     env = production_env(prod_tmp)
     env.pop("DJANGO_SECRET_KEY")

@@ -164,6 +164,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # Two-factor (django-otp): required for accounts agencies.access.requires_two_factor names.
 ACCOUNTS_REQUIRE_TWO_FACTOR = True
 OTP_TOTP_ISSUER = "CMTP Learn"
+# Nobody reads another person's TOTP secret or QR code in the Django admin (and unknown ids are a 403, not 500).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CMTP Learn <no-reply@cmtp-learn.local>")

@@ -5,6 +5,7 @@ them. `DJANGO_SETTINGS_MODULE=config.settings.production python manage.py check 
 (tests/test_production.py runs it)."""
 
 import os
+import zlib
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,7 +16,19 @@ from .base import CSRF_TRUSTED_ORIGINS, DATABASES, LOGGING, MIDDLEWARE, SITE_URL
 DEBUG = False  # whatever DJANGO_DEBUG says
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("dev-only", "django-insecure")):
+
+
+def _obviously_weak(key: str) -> bool:
+    """Too short, a known placeholder, few distinct characters, or a repeated pattern (it compresses well)."""
+    return (
+        len(key) < 50
+        or key.startswith(("dev-only", "django-insecure"))
+        or len(set(key)) < 10
+        or len(zlib.compress(key.encode())) < len(key) * 0.6
+    )
+
+
+if _obviously_weak(SECRET_KEY):
     raise ImproperlyConfigured(
         "Set DJANGO_SECRET_KEY to a random value of at least 50 characters, e.g. "
         '`python -c "import secrets; print(secrets.token_urlsafe(64))"`.'
