@@ -38,10 +38,18 @@ def parse_as_of(data) -> tuple[date, str]:
     return value, ""
 
 
+class InlineSelect(forms.Select):
+    """A select whose options render in one template (a large agency has hundreds of supervisors)."""
+
+    template_name = "compliance/widgets/select.html"
+
+
 class MatrixFilterForm(forms.Form):
     as_of = forms.DateField(required=False, label="As of", widget=DateInput)
     role = forms.ChoiceField(required=False, choices=[("", "Any role"), *JobRole.choices])
-    supervisor = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Supervisor")
+    supervisor = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Supervisor", widget=InlineSelect
+    )
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
     curriculum = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Curriculum")
 
