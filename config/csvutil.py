@@ -18,19 +18,3 @@ class Echo:
     def write(self, value: str) -> str:
         return value
 
-
-def neutralise_wagtail_csv_exports() -> None:
-    """Every Wagtail listing and report exports CSV through one mixin that writes cells as they are (its XLSX
-    writer already refuses formulas); route its CSV cells through ``safe_cell`` too, once, at start-up."""
-    from wagtail.admin.views.mixins import SpreadsheetExportMixin
-
-    original = SpreadsheetExportMixin.preprocess_field_value
-    if getattr(original, "formula_safe", False):
-        return
-
-    def preprocess_field_value(self, field, value, export_format):  # noqa: ANN001 - Wagtail's signature
-        cell = original(self, field, value, export_format)
-        return safe_cell(cell) if export_format == self.FORMAT_CSV else cell
-
-    preprocess_field_value.formula_safe = True
-    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value

@@ -15,6 +15,7 @@ from . import admin_site, views  # noqa: F401 - admin_site limits the Django adm
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True)),
     path("health/", views.health, name="health"),
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
     # One sign-in for everything: the admin and page-privacy login forms send people to the site login
     # (failures counted by django-axes, two-factor enforced), `next` kept.
     path("django-admin/login/", account_views.django_admin_login),

@@ -59,3 +59,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """The page for an error anywhere, including a database or cache outage: a plain template rendered
     without the request, so no context processor (menu, roles, session) touches any service."""
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """RFC 9116: where to report a vulnerability (docs/security.md says how reports are handled)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    expires = (timezone.now() + timedelta(days=180)).replace(microsecond=0).isoformat()
+    body = (
+        f"Contact: {settings.SECURITY_CONTACT}\n"
+        f"Expires: {expires}\n"
+        "Preferred-Languages: en, es\n"
+        f"Canonical: {settings.SITE_URL}/.well-known/security.txt\n"
+    )
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")

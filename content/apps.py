@@ -6,6 +6,6 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from config.csvutil import neutralise_wagtail_csv_exports
+        from config import wagtail_patches
 
-        neutralise_wagtail_csv_exports()
+        wagtail_patches.apply()

@@ -169,6 +169,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CMTP Learn <no-reply@cmtp-learn.local>")
+# Where vulnerabilities are reported (published at /.well-known/security.txt, RFC 9116).
+SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "mailto:security@cmtp-learn.local")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 

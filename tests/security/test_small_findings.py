@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from wagtail.log_actions import log
 
 from agencies.management.commands.seed_demo import coordinator_group
@@ -52,11 +53,30 @@ def test_a_coordinator_previews_a_lesson(rf, scoped):
     user.groups.add(coordinator_group(), *Group.objects.filter(name__in=["Editors", "Moderators"]))
     lesson = LessonPage.objects.live().order_by("path").first()
     lesson.title = "Preview of an edited title"
-    # What Wagtail's preview view does with the edited page once the posted form is valid.
-    request = rf.get(f"/admin/pages/{lesson.pk}/edit/preview/")
-    request.user = user
-    response = lesson.make_preview_request(
-        original_request=request, preview_mode=lesson.default_preview_mode, extra_request_attrs={"user": user}
-    )
+    # What Wagtail's preview view does with the edited page once the posted form is valid: a request built
+    # from the coordinator's own (signed-in) request runs through the middleware and the page's preview.
+    client = Client()
+    client.force_login(user)
+    request = rf.get(f"/admin/pages/{lesson.pk}/edit/preview/", HTTP_COOKIE=f"sessionid={client.session.session_key}")
+    response = lesson.make_preview_request(original_request=request, preview_mode=lesson.default_preview_mode)
     assert response.status_code == 200
     assert b"Preview of an edited title" in response.content
+
+
+def test_security_txt_says_where_to_report(client, settings):
+    settings.SECURITY_CONTACT = "mailto:security@agency.example"
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Contact: mailto:security@agency.example" in text
+    assert "Expires: " in text
+
+
+def test_admin_chooser_posts_without_their_fields_are_not_server_errors(client):
+    """Wagtail's external-link chooser and snippet choosers without a creation form answered 500."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post("/admin/choose-external-link/", {"link_text": "x"})
+    assert response.status_code == 200
+    assert b"This field is required" in response.content
+    response = client.post("/admin/snippets/choose/assessments/quiz/create/", {"title": "x"})
+    assert response.status_code in (302, 403)
