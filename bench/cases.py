@@ -129,7 +129,7 @@ def fetch(client: Client, url: str, *, method: str = "get", expect: tuple[int, .
 
 
 def build_cases(
-    *, today: date, coordinator_id: int, admin_ids: dict[int, int], big_agency_staff: int = 20_000
+    *, today: date, coordinator_id: int, admin_ids: dict[int, int], big_agency_staff: int = 100
 ) -> list[Case]:
     from django.contrib.auth import get_user_model
     from django.db.models import Count, Max
