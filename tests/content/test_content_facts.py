@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
+from assessments.models import Question
 from content.source_files import SOURCE_DIR, read_doc
 
 
@@ -211,3 +213,13 @@ def test_every_source_file_parses():
             read_doc(path)
         else:
             yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.django_db
+def test_the_loaded_quiz_shows_learners_the_safe_key_for_a_return_to_opioid_use():
+    """What a learner is marked against comes from the database that load_content fills, not the YAML."""
+    for quiz_key, key in [("cmtp-103", "mi05"), ("cmtp-105", "hr02")]:
+        question = Question.objects.get(quiz__key=quiz_key, key=key)
+        keyed = [option for option in question.options.all() if option.is_correct]
+        assert len(keyed) == 1, key
+        assert "naloxone" in keyed[0].text.lower() and "tolerance" in keyed[0].text.lower(), key
