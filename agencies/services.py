@@ -520,11 +520,11 @@ def send_invitation_emails(*, invitations: Sequence[StaffInvitation]) -> int:
 def queue_invitation_emails(invitation_ids: Sequence[int]) -> None:
     """Like ``queue_set_password_emails``: recorded in the outbox with the invitations and sent after commit,
     so nobody is invited by a change that rolled back and a broker outage delays the emails, never loses them."""
-    from outbox.services import enqueue
+    from outbox.services import enqueue_many
 
     ids = list(invitation_ids)
-    for start in range(0, len(ids), EMAIL_BATCH):
-        enqueue(task="agencies.tasks.send_invitation_emails", args=[ids[start : start + EMAIL_BATCH]])
+    batches = [[ids[start : start + EMAIL_BATCH]] for start in range(0, len(ids), EMAIL_BATCH)]
+    enqueue_many(task="agencies.tasks.send_invitation_emails", args_list=batches)
 
 
 # --------------------------------------------------------------------------------------------------------
