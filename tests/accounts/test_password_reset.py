@@ -12,6 +12,7 @@ import re
 import pytest
 from celery.signals import task_postrun
 from django.core import mail
+from django.test import TestCase
 
 from tests.factories import UserFactory
 
@@ -21,7 +22,9 @@ HERE = "198.51.100.50"
 
 
 def ask(client, email: str, address: str = HERE):
-    return client.post("/accounts/password_reset/", {"email": email}, REMOTE_ADDR=address)
+    """Post the form; its email is handed to Celery when the request's transaction commits (the outbox)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/accounts/password_reset/", {"email": email}, REMOTE_ADDR=address)
 
 
 @pytest.fixture

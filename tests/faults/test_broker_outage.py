@@ -128,3 +128,18 @@ def test_a_redis_restart_without_persistence_loses_no_certificate_email_or_pdf(c
     assert _sweep_now() == 2
     with celery_worker():
         _assert_certificate_delivered(user)
+
+
+def test_with_the_broker_down_a_password_reset_answers_as_usual_and_the_email_follows(celery_broker):
+    """The reset page queues its email: with Redis down it still says "check your email" (not a 500), and the
+    link is sent once the broker is back."""
+    UserFactory(email="forgot@example.org", username="forgot@example.org")
+    celery_broker.stop()
+    response = Client().post("/accounts/password_reset/", {"email": "forgot@example.org"})
+    assert response.status_code == 302
+    assert not mail.outbox
+
+    celery_broker.start()
+    assert _sweep_now() == 1
+    with celery_worker():
+        wait_for(lambda: any("forgot@example.org" in m.to for m in mail.outbox), what="the reset email")
