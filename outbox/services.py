@@ -59,11 +59,13 @@ def enqueue_many(*, task: str, args_list: Sequence[Sequence]) -> list[PendingTas
 
 
 def _task(name: str):
-    from celery import current_app
+    """The task on the project's Celery app (not Celery's "current" app, which a test worker or another
+    library may have switched)."""
+    from config.celery import app
 
-    if name not in current_app.tasks:
+    if name not in app.tasks:
         import_module(name.rsplit(".", 1)[0])  # registers the shared task
-    return current_app.tasks[name]
+    return app.tasks[name]
 
 
 def dispatch(*, pending_id: int) -> bool:
