@@ -81,7 +81,11 @@ def dispatch(*, pending_id: int) -> bool:
         _task(row.task).apply_async(args=row.args, headers={HEADER: row.pk})
     except Exception as exc:  # noqa: BLE001 - kombu/redis errors vary; all mean "not handed over"
         logger.warning(
-            "outbox: broker refused %s, will retry", row, extra={"task": row.task, "error": exc.__class__.__name__}
+            "outbox: broker refused %s (%s: %s), will retry",
+            row,
+            exc.__class__.__name__,
+            exc,
+            extra={"task": row.task, "error": exc.__class__.__name__},
         )
         PendingTask.objects.filter(pk=row.pk, done_at__isnull=True).update(
             queued_at=None, last_error=f"not queued: {exc.__class__.__name__}: {exc}"[:1000]

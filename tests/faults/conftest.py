@@ -23,10 +23,15 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 
 def _reset_connections(app) -> None:
+    """Forget every broker connection and producer pool, the app's and kombu's global ones (a closed pool
+    left in kombu's registry made later eager tasks fail with "Acquire on closed pool")."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture
