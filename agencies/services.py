@@ -311,27 +311,42 @@ def set_password_link(user: AbstractBaseUser) -> str:
 
 def send_set_password_emails(*, users: Sequence[AbstractBaseUser]) -> int:
     """Email each new account a link to choose a password, over one mail connection."""
+    return _send_emails(
+        "agencies/email/set_password",
+        [
+            (user.email, {"user": user, "link": set_password_link(user), "site_name": settings.WAGTAIL_SITE_NAME})
+            for user in users
+            # skip anyone who set a password already (e.g. a retry after the first send)
+            if user.email and not user.has_usable_password()
+        ],
+    )
+
+
+def _send_emails(template: str, addressed: Sequence[tuple[str, dict]]) -> int:
+    """Render ``<template>_subject.txt`` and ``<template>_body.txt`` for each (address, context) and send them
+    all over one mail connection."""
     messages = []
-    for user in users:
-        if not user.email or user.has_usable_password():
-            continue  # they set a password already (e.g. a retry after the first send)
-        context = {"user": user, "link": set_password_link(user), "site_name": settings.WAGTAIL_SITE_NAME}
-        subject = " ".join(render_to_string("agencies/email/set_password_subject.txt", context).split())
-        body = render_to_string("agencies/email/set_password_body.txt", context)
-        messages.append(EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    for address, context in addressed:
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context)
+        messages.append(EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
     if not messages:
         return 0
     return get_connection().send_messages(messages) or 0
 
 
-def queue_set_password_emails(user_ids: Sequence[int]) -> None:
-    """Recorded in the outbox with the accounts, sent after commit: nobody is emailed about an account that
-    was rolled back, and a broker outage delays the emails instead of losing them."""
+def _queue_email_batches(*, task: str, ids: Sequence[int]) -> None:
+    """Recorded in the outbox with the change, one task per batch in one INSERT, sent after commit: nobody is
+    emailed about a change that rolled back, and a broker outage delays the emails instead of losing them."""
     from outbox.services import enqueue_many
 
-    ids = list(user_ids)
+    ids = list(ids)
     batches = [[ids[start : start + EMAIL_BATCH]] for start in range(0, len(ids), EMAIL_BATCH)]
-    enqueue_many(task="agencies.tasks.send_set_password_emails", args_list=batches)
+    enqueue_many(task=task, args_list=batches)
+
+
+def queue_set_password_emails(user_ids: Sequence[int]) -> None:
+    _queue_email_batches(task="agencies.tasks.send_set_password_emails", ids=user_ids)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -499,32 +514,27 @@ def _link_invitation(invitation: StaffInvitation, *, approved_by: AbstractBaseUs
 
 def send_invitation_emails(*, invitations: Sequence[StaffInvitation]) -> int:
     """Email each invited person the link to accept, over one mail connection."""
-    messages = []
-    for invitation in invitations:
-        if not invitation.is_pending:
-            continue  # accepted, approved or cancelled since (e.g. a retry)
-        context = {
-            "invitation": invitation,
-            "link": invitation_link(invitation),
-            "site_name": settings.WAGTAIL_SITE_NAME,
-            "days": getattr(settings, "STAFF_INVITATION_MAX_AGE", INVITATION_MAX_AGE) // 86400,
-        }
-        subject = " ".join(render_to_string("agencies/email/invitation_subject.txt", context).split())
-        body = render_to_string("agencies/email/invitation_body.txt", context)
-        messages.append(EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email]))
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+    days = getattr(settings, "STAFF_INVITATION_MAX_AGE", INVITATION_MAX_AGE) // 86400
+    return _send_emails(
+        "agencies/email/invitation",
+        [
+            (
+                invitation.email,
+                {
+                    "invitation": invitation,
+                    "link": invitation_link(invitation),
+                    "site_name": settings.WAGTAIL_SITE_NAME,
+                    "days": days,
+                },
+            )
+            for invitation in invitations
+            if invitation.is_pending  # not accepted, approved or cancelled since (e.g. a retry)
+        ],
+    )
 
 
 def queue_invitation_emails(invitation_ids: Sequence[int]) -> None:
-    """Like ``queue_set_password_emails``: recorded in the outbox with the invitations and sent after commit,
-    so nobody is invited by a change that rolled back and a broker outage delays the emails, never loses them."""
-    from outbox.services import enqueue_many
-
-    ids = list(invitation_ids)
-    batches = [[ids[start : start + EMAIL_BATCH]] for start in range(0, len(ids), EMAIL_BATCH)]
-    enqueue_many(task="agencies.tasks.send_invitation_emails", args_list=batches)
+    _queue_email_batches(task="agencies.tasks.send_invitation_emails", ids=invitation_ids)
 
 
 # --------------------------------------------------------------------------------------------------------
