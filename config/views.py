@@ -1,12 +1,14 @@
 """Project-wide views: health check, error pages, rate-limit response."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger("cmtp.health")
@@ -63,10 +65,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def security_txt(request: HttpRequest) -> HttpResponse:
     """RFC 9116: where to report a vulnerability (docs/security.md says how reports are handled)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     expires = (timezone.now() + timedelta(days=180)).replace(microsecond=0).isoformat()
     body = (
         f"Contact: {settings.SECURITY_CONTACT}\n"

@@ -339,3 +339,38 @@ def test_two_invitees_supervising_each_other_link_whichever_accepts_first(agency
     services.accept_invitation(invitation=StaffInvitation.objects.get(user=worker), user=worker)
     services.accept_invitation(invitation=StaffInvitation.objects.get(user=boss), user=boss)
     assert StaffMember.objects.get(agency=agency, user=worker).supervisor.user == boss
+
+
+# ---- query bounds ---------------------------------------------------------------------------------------
+
+
+def _invite_many(agency, other_agency, by, count: int, prefix: str) -> None:
+    """People working at the other agency, each invited by this one."""
+    for i in range(count):
+        email = f"{prefix}{i}@beacon.org"
+        StaffFactory(user=UserFactory(email=email, username=email), agency=other_agency, role=JobRole.MCM)
+        add_kim(agency, by, email=email)
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_roster_and_approval_pages_make_the_same_queries_for_2_or_25_invitations(
+    agency, other_agency, agency_admin, coordinator
+):
+    admin, approver = Client(), Client()
+    admin.force_login(agency_admin)
+    approver.force_login(coordinator)
+    roster, approvals = reverse("agencies:roster", args=[agency.slug]), reverse("agencies:invitations")
+    _invite_many(agency, other_agency, agency_admin, 2, "few")
+    _queries(admin, roster), _queries(approver, approvals)  # first requests also set up the sessions
+    few = (_queries(admin, roster), _queries(approver, approvals))
+    _invite_many(agency, other_agency, agency_admin, 23, "more")
+    assert StaffInvitation.objects.filter(agency=agency).count() == 25
+    assert (_queries(admin, roster), _queries(approver, approvals)) == few
