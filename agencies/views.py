@@ -25,7 +25,8 @@ from certificates.access import visible_certificates
 from curricula.models import Assignment, AssignmentState
 from curricula.services import assign_curriculum, waive_assignment
 
-from . import services
+from . import invitations as invites
+from . import queries, roster_import, services
 from .access import (
     approvable_invitations,
     get_managed_agency,
@@ -80,7 +81,7 @@ def _form_error(form, exc: ValidationError) -> None:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     require_manager(request.user)
-    agencies = services.agencies_with_counts(managed_agencies(request.user))
+    agencies = queries.agencies_with_counts(managed_agencies(request.user))
     context = {"agencies": agencies, "is_coordinator": is_coordinator(request.user)}
     return render(request, "agencies/home.html", context)
 
@@ -90,7 +91,7 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     filter_form = RosterFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {"search": "", "role": "", "status": "active"}
-    page = Paginator(services.roster_rows(agency, **filters), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queries.roster_rows(agency, **filters), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -101,7 +102,7 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "query": query.urlencode(),
-            "invitations": services.pending_invitations(agency),
+            "invitations": queries.pending_invitations(agency),
         },
     )
 
@@ -113,7 +114,7 @@ def export_roster(request: HttpRequest, slug: str) -> HttpResponse:
     filename = f"{agency.slug}-roster-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # byte order mark: Excel then reads the names as UTF-8
-    response.write(write_roster(services.export_rows(agency)))
+    response.write(write_roster(queries.export_rows(agency)))
     return response
 
 
@@ -232,8 +233,8 @@ def _pending_imports(request: HttpRequest) -> dict[str, dict]:
 def _parse(agency: Agency, content: bytes) -> ParsedRoster:
     return parse_roster(
         content,
-        agency_emails=services.active_staff_emails(agency),
-        agency_supervisors=services.active_staff_supervisors(agency),
+        agency_emails=queries.active_staff_emails(agency),
+        agency_supervisors=queries.active_staff_supervisors(agency),
         max_bytes=settings.ROSTER_MAX_UPLOAD_BYTES,
         max_rows=getattr(settings, "ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS),
     )
@@ -282,7 +283,7 @@ def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             )
         else:
             try:
-                result = services.apply_roster_import(
+                result = roster_import.apply_roster_import(
                     agency=agency,
                     parsed=parsed,
                     by=request.user,
@@ -299,7 +300,7 @@ def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 request.session[IMPORTS_SESSION_KEY] = pending
                 messages.success(request, _result_message(result))
                 return redirect("agencies:roster", slug=agency.slug)
-    plan = services.plan_roster_import(agency=agency, parsed=parsed) if not parsed.file_errors else None
+    plan = roster_import.plan_roster_import(agency=agency, parsed=parsed) if not parsed.file_errors else None
     context = {
         "agency": agency,
         "filename": entry["filename"],
@@ -314,7 +315,7 @@ def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return render(request, "agencies/import_preview.html", context, status=400 if form.errors else 200)
 
 
-def _result_message(result: services.RosterResult) -> str:
+def _result_message(result: roster_import.RosterResult) -> str:
     parts = [
         f"Roster imported: {result.created_staff} added, {result.updated_staff} updated",
         f"{result.created_accounts} new accounts (emailed a link to set a password)",
@@ -346,10 +347,10 @@ def _invitation_problem(request: HttpRequest, message: str, status: int) -> Http
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The invited person, signed in as the invited account, confirms (GET shows what will be shared)."""
-    invitation = services.invitation_from_token(token)
+    invitation = invites.invitation_from_token(token)
     if invitation is None:
         return _invitation_problem(request, "This invitation link is not valid or has expired.", 404)
-    if not services.is_invited_account(invitation, request.user):
+    if not invites.is_invited_account(invitation, request.user):
         return _invitation_problem(
             request,
             "This invitation was sent to another account. Sign out, then sign in with the account for the "
@@ -361,8 +362,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return _invitation_problem(request, f"This invitation {done}.", 410)
     if request.method == "POST":
         try:
-            services.accept_invitation(invitation=invitation, user=request.user)
-        except services.InvitationClosed:
+            invites.accept_invitation(invitation=invitation, user=request.user)
+        except invites.InvitationClosed:
             return _invitation_problem(request, "This invitation was already accepted or withdrawn.", 410)
         messages.success(request, f"You are now on the {invitation.agency} staff roster.")
         return redirect("curricula:dashboard")
@@ -384,8 +385,8 @@ def approve_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     if invitation is None:
         raise Http404("No such invitation.")
     try:
-        staff = services.approve_invitation(invitation=invitation, by=request.user)
-    except (services.InvitationClosed, PermissionDenied):
+        staff = invites.approve_invitation(invitation=invitation, by=request.user)
+    except (invites.InvitationClosed, PermissionDenied):
         raise Http404("No such invitation.") from None
     messages.success(request, f"{staff.display_name} is now on the {invitation.agency} roster.")
     return redirect("agencies:invitations")
@@ -397,8 +398,8 @@ def cancel_invitation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     invitation = get_managed_invitation(request.user, agency, pk)
     try:
-        services.cancel_invitation(invitation=invitation, by=request.user)
-    except services.InvitationClosed:
+        invites.cancel_invitation(invitation=invitation, by=request.user)
+    except invites.InvitationClosed:
         messages.error(request, "That invitation was already accepted or cancelled.")
     else:
         messages.success(request, f"The invitation to {invitation.email} was cancelled.")

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies import services
+from agencies import invitations, roster_import, services
 from agencies.access import approvable_invitations, managed_agencies, visible_staff
 from agencies.models import JobRole, StaffInvitation, StaffMember, TrainingCoordinator
 from certificates.access import visible_certificates
@@ -147,7 +147,7 @@ def test_after_acceptance_the_staff_page_lists_certificates_not_the_other_agency
     member, certificate = elsewhere
     make_assignment(member, make_curriculum(code="CMTP-THERE"), required_from=date(2024, 1, 1), due_on=date(2030, 1, 1))
     invitation = add_kim(agency, agency_admin)
-    services.accept_invitation(invitation=invitation, user=member.user)
+    invitations.accept_invitation(invitation=invitation, user=member.user)
     here = StaffMember.objects.get(agency=agency, user=member.user)
     html = admin_client.get(reverse("agencies:staff", args=[agency.slug, here.pk])).content.decode()
     assert "CMTP-KIM" in html  # the certificate earned elsewhere
@@ -162,7 +162,7 @@ def other_name(member) -> str:
 def test_the_link_works_only_for_the_invited_account(client: Client, agency, agency_admin, elsewhere):
     member, _certificate = elsewhere
     invitation = add_kim(agency, agency_admin)
-    link = services.invitation_link(invitation)
+    link = invitations.invitation_link(invitation)
     intruder = StaffFactory(agency=agency).user
     client.force_login(intruder)
     assert client.get(link).status_code == 403
@@ -176,7 +176,7 @@ def test_the_link_works_only_for_the_invited_account(client: Client, agency, age
 def test_a_tampered_or_expired_link_is_a_clear_4xx(client: Client, agency, agency_admin, elsewhere, mangle, settings):
     member, _certificate = elsewhere
     invitation = add_kim(agency, agency_admin)
-    token = services.invitation_link(invitation).rstrip("/").rsplit("/", 1)[1]
+    token = invitations.invitation_link(invitation).rstrip("/").rsplit("/", 1)[1]
     if mangle == "tamper":
         token = signing.dumps(invitation.pk + 1000, salt="not-the-salt")
     elif mangle == "garbage":
@@ -263,7 +263,7 @@ def test_brand_new_emails_still_get_an_account_at_once(agency, agency_admin, dja
 def test_cancelling_an_invitation_keeps_it_as_history(admin_client, agency, agency_admin, elsewhere):
     member, _certificate = elsewhere
     invitation = add_kim(agency, agency_admin)
-    link = services.invitation_link(invitation)
+    link = invitations.invitation_link(invitation)
     response = admin_client.post(reverse("agencies:cancel_invitation", args=[agency.slug, invitation.pk]))
     assert response.status_code == 302
     invitation.refresh_from_db()
@@ -317,11 +317,11 @@ def test_roster_import_invitee_named_as_supervisor_takes_effect_on_acceptance(ag
             "Team Member,team@harbor.org,mcm,2025-01-06,kim@beacon.org,yes",
         ),
     )
-    result = services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
+    result = roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
     assert (result.created_staff, result.invitations_sent) == (1, 1)
     team = StaffMember.objects.get(agency=agency, user__email="team@harbor.org")
     assert team.supervisor is None  # no link to an account that has not accepted
-    services.accept_invitation(invitation=StaffInvitation.objects.get(), user=member.user)
+    invitations.accept_invitation(invitation=StaffInvitation.objects.get(), user=member.user)
     team.refresh_from_db()
     assert team.supervisor.user == member.user
 
@@ -332,12 +332,12 @@ def test_two_invitees_supervising_each_other_link_whichever_accepts_first(agency
     data = csv_bytes(
         f"Boss,{boss.email},supervisor,2025-01-06,,yes", f"Worker,{worker.email},mcm,2025-01-06,{boss.email},yes"
     )
-    services.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
+    roster_import.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
     # re-importing the same file while both are pending changes nothing and fails nothing
-    again = services.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
+    again = roster_import.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
     assert (again.invitations_sent, again.already_invited) == (0, 2)
-    services.accept_invitation(invitation=StaffInvitation.objects.get(user=worker), user=worker)
-    services.accept_invitation(invitation=StaffInvitation.objects.get(user=boss), user=boss)
+    invitations.accept_invitation(invitation=StaffInvitation.objects.get(user=worker), user=worker)
+    invitations.accept_invitation(invitation=StaffInvitation.objects.get(user=boss), user=boss)
     assert StaffMember.objects.get(agency=agency, user=worker).supervisor.user == boss
 
 

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from agencies import services
+from agencies import emails, invitations, queries, roster_import, services
 from agencies.models import JobRole, RoleChange, StaffInvitation, StaffMember
 from agencies.roster import parse_roster, write_roster
 from curricula.models import Assignment, AssignmentSource, AssignmentState
@@ -27,7 +27,7 @@ LIMIT = 10 * 1024 * 1024
 
 
 def parse(agency, data: bytes, **kwargs):
-    return parse_roster(data, agency_emails=services.active_staff_emails(agency), max_bytes=LIMIT, **kwargs)
+    return parse_roster(data, agency_emails=queries.active_staff_emails(agency), max_bytes=LIMIT, **kwargs)
 
 
 def states(staff) -> dict[str, str]:
@@ -297,7 +297,7 @@ def test_apply_roster_import_creates_accounts_staff_supervisors_and_assignments(
     parsed = parse(agency, data)
     assert parsed.is_valid, parsed.errors
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
+        result = roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
 
     assert (result.created_accounts, result.created_staff, result.updated_staff) == (3, 3, 1)
     ana = StaffMember.objects.get(user__email="ana@harbor.org")
@@ -326,8 +326,8 @@ def test_apply_roster_import_refuses_a_file_with_errors_and_writes_nothing(agenc
         agency, csv_bytes("Ana Diaz,ana@harbor.org,mcm,2024-01-15,,yes", "Bo,bo@harbor.org,x,2024-01-15,,yes")
     )
     users, staff = User.objects.count(), StaffMember.objects.count()
-    with pytest.raises(services.RosterNotValid):
-        services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
+    with pytest.raises(roster_import.RosterNotValid):
+        roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
     assert (User.objects.count(), StaffMember.objects.count()) == (users, staff)
 
 
@@ -335,7 +335,7 @@ def test_apply_roster_import_valid_rows_only_skips_bad_lines(agency, agency_admi
     parsed = parse(
         agency, csv_bytes("Ana Diaz,ana@harbor.org,mcm,2024-01-15,,yes", "Bo,bo@harbor.org,x,2024-01-15,,yes")
     )
-    result = services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin, valid_rows_only=True)
+    result = roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin, valid_rows_only=True)
     assert result.skipped_lines == [3]
     assert StaffMember.objects.filter(agency=agency, user__email="ana@harbor.org").exists()
     assert not User.objects.filter(email="bo@harbor.org").exists()
@@ -344,11 +344,11 @@ def test_apply_roster_import_valid_rows_only_skips_bad_lines(agency, agency_admi
 def test_apply_roster_import_leaves_missing_staff_unless_asked(agency, agency_admin):
     missing = StaffFactory(agency=agency)
     parsed = parse(agency, csv_bytes("Ana Diaz,ana@harbor.org,mcm,2024-01-15,,yes"))
-    services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
+    roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
     missing.refresh_from_db()
     assert missing.active
 
-    services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin, deactivate_missing=True)
+    roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin, deactivate_missing=True)
     missing.refresh_from_db()
     assert (missing.active, missing.left_on) == (False, timezone.localdate())
     assert StaffMember.objects.get(user__email="ana@harbor.org").active
@@ -358,10 +358,10 @@ def test_apply_roster_import_invites_an_existing_account_from_another_agency(age
     # Rule changed (issue 13): the account is invited; it joins (with the file's role) when it accepts.
     elsewhere = StaffFactory(agency=other_agency, user__first_name="Keep", user__last_name="Me")
     parsed = parse(agency, csv_bytes(f"Other Name,{elsewhere.user.email.upper()},nmcm,2024-01-15,,yes"))
-    result = services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
+    result = roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
     assert (result.created_accounts, result.created_staff, result.invitations_sent) == (0, 0, 1)
     assert not StaffMember.objects.filter(agency=agency, user=elsewhere.user).exists()
-    services.accept_invitation(invitation=StaffInvitation.objects.get(), user=elsewhere.user)
+    invitations.accept_invitation(invitation=StaffInvitation.objects.get(), user=elsewhere.user)
     here = StaffMember.objects.get(agency=agency, user=elsewhere.user)
     assert here.role == "nmcm"
     here.user.refresh_from_db()
@@ -376,10 +376,10 @@ def test_apply_roster_import_crash_midway_leaves_nothing_written(agency, agency_
     )
     before = (User.objects.count(), StaffMember.objects.count(), RoleChange.objects.count(), Assignment.objects.count())
     with (
-        mock.patch("agencies.services.sync_assignments", side_effect=RuntimeError("database went away")),
+        mock.patch("agencies.roster_import.sync_assignments", side_effect=RuntimeError("database went away")),
         pytest.raises(RuntimeError),
     ):
-        services.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
+        roster_import.apply_roster_import(agency=agency, parsed=parsed, by=agency_admin)
     after = (User.objects.count(), StaffMember.objects.count(), RoleChange.objects.count(), Assignment.objects.count())
     assert after == before
     member.refresh_from_db()
@@ -390,21 +390,23 @@ def test_export_rows_round_trip_through_the_importer(agency, other_agency, agenc
     boss = StaffFactory(agency=agency, role=JobRole.SUPERVISOR, user__first_name="José", user__last_name="de la Cruz")
     StaffFactory(agency=agency, role=JobRole.MCM, supervisor=boss, user__first_name="Ann", user__last_name="Lee")
     StaffFactory(agency=agency, role=JobRole.PEER, active=False, left_on=date(2024, 1, 1))
-    text = "\ufeff" + write_roster(services.export_rows(agency))
+    text = "\ufeff" + write_roster(queries.export_rows(agency))
 
     same = parse(agency, text.encode("utf-8"))
     assert same.is_valid, same.errors
-    plan = services.plan_roster_import(agency=agency, parsed=same)
+    plan = roster_import.plan_roster_import(agency=agency, parsed=same)
     assert (plan.new_staff, plan.changed, plan.unchanged) == ([], [], 4)
 
-    services.apply_roster_import(agency=other_agency, parsed=parse(other_agency, text.encode("utf-8")), by=agency_admin)
+    roster_import.apply_roster_import(
+        agency=other_agency, parsed=parse(other_agency, text.encode("utf-8")), by=agency_admin
+    )
     # Everyone in the file already has an account, so each is invited (issue 13); a coordinator of both
     # agencies approves them, supervisors first, and the second roster then matches the first.
     coordinator = make_coordinator()
     for email in (boss.user.email, *sorted(StaffInvitation.objects.values_list("email", flat=True))):
         invitation = StaffInvitation.objects.filter(email=email, accepted_at=None).first()
         if invitation is not None:
-            services.approve_invitation(invitation=invitation, by=coordinator)
+            invitations.approve_invitation(invitation=invitation, by=coordinator)
 
     def roster(a):
         return sorted(
@@ -438,7 +440,7 @@ def _import_queries(agency, admin, data: bytes, django_assert_max_num_queries, l
     parsed = parse(agency, data)
     assert parsed.is_valid
     with django_assert_max_num_queries(limit) as captured:
-        services.apply_roster_import(agency=agency, parsed=parsed, by=admin)
+        roster_import.apply_roster_import(agency=agency, parsed=parsed, by=admin)
     return len(captured)
 
 
@@ -469,8 +471,8 @@ def test_apply_roster_import_5000_rows_in_bounded_queries_and_one_transaction(
 
 def test_apply_roster_import_second_run_of_same_file_changes_nothing(agency, agency_admin):
     data = _big_roster(20)
-    services.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
-    plan = services.plan_roster_import(agency=agency, parsed=parse(agency, data))
+    roster_import.apply_roster_import(agency=agency, parsed=parse(agency, data), by=agency_admin)
+    plan = roster_import.plan_roster_import(agency=agency, parsed=parse(agency, data))
     assert (plan.new_staff, plan.changed, plan.unchanged) == ([], [], 20)
 
 
@@ -478,7 +480,7 @@ def test_plan_roster_import_lists_missing_staff_and_role_changes(agency, agency_
     keep = StaffFactory(agency=agency, role=JobRole.MCM)
     missing = StaffFactory(agency=agency)
     parsed = parse(agency, csv_bytes(f"K,{keep.user.email},nmcm,{keep.hire_date:%Y-%m-%d},,yes"))
-    plan = services.plan_roster_import(agency=agency, parsed=parsed)
+    plan = roster_import.plan_roster_import(agency=agency, parsed=parsed)
     assert [m for m, _row in plan.role_changes] == [keep]
     assert set(plan.missing) == {missing, StaffMember.objects.get(user=agency_admin)}
 
@@ -488,7 +490,7 @@ def test_send_set_password_emails_skips_accounts_that_set_a_password(agency):
     fresh.set_unusable_password()
     fresh.save()
     done = UserFactory()
-    assert services.send_set_password_emails(users=[fresh, done]) == 1
+    assert emails.send_set_password_emails(users=[fresh, done]) == 1
     assert mail.outbox[0].to == [fresh.email]
 
 
@@ -506,18 +508,18 @@ def test_roster_rows_counts_open_assignments_in_one_query(agency, django_assert_
                 state=state,
             )
     with django_assert_num_queries(1):
-        rows = list(services.roster_rows(agency))
+        rows = list(queries.roster_rows(agency))
     assert sorted(r.open_assignments for r in rows) == [0, 0, 0, 1, 1]
 
 
 def test_export_of_an_account_without_a_name_does_not_name_it_after_its_email(agency, other_agency, agency_admin):
     nameless = StaffFactory(agency=agency, user__first_name="", user__last_name="")
-    text = write_roster(services.export_rows(agency))
+    text = write_roster(queries.export_rows(agency))
     assert f"{nameless.user.email},{nameless.user.email}," in text
-    services.apply_roster_import(agency=other_agency, parsed=parse(other_agency, text.encode()), by=agency_admin)
+    roster_import.apply_roster_import(agency=other_agency, parsed=parse(other_agency, text.encode()), by=agency_admin)
     invitation = StaffInvitation.objects.get(user=nameless.user)
     assert (invitation.first_name, invitation.last_name, invitation.typed_name) == ("", "", nameless.user.email)
-    services.accept_invitation(invitation=invitation, user=nameless.user)
+    invitations.accept_invitation(invitation=invitation, user=nameless.user)
     nameless.user.refresh_from_db()
     assert (nameless.user.first_name, nameless.user.last_name) == ("", "")
     assert StaffMember.objects.filter(agency=other_agency, user=nameless.user).exists()
