@@ -1,10 +1,10 @@
 """Turns content/source into published Wagtail pages and quizzes. Idempotent: each page remembers the
-hash of its source; an unchanged source is skipped, a changed one is updated in place (new revision)."""
+hash of its source; an unchanged source is skipped, a changed one is updated in place (new revision).
+
+This is the top of the loading: it calls the curricula and quiz loaders, which build on `content.upsert`
+(never on this module), so the loaders form no cycle."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -12,6 +12,8 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from agencies.models import ServiceCategory
+from assessments.loader import load_quizzes
+from curricula.loader import load_curricula
 
 from .models import FaqPage, HomePage, ResourceIndexPage, ResourcePage, StandardPage
 from .source_files import (
@@ -23,6 +25,7 @@ from .source_files import (
     read_doc,
     read_yaml,
 )
+from .upsert import LoadReport, publish, upsert_doc_page, upsert_page
 
 SERVICE_CATEGORIES = {
     "MCM": ("Medical Case Management", "Client-centred services that link clients with health care and support."),
@@ -33,78 +36,6 @@ SERVICE_CATEGORIES = {
     ),
     "CCMS": ("Clinical case management/supervision", "The Clinical Case Manager/Supervisor role."),
 }
-
-
-@dataclass
-class LoadReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    def note(self, action: str, label: str) -> None:
-        getattr(self, action).append(label)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-
-def _publish(page: Page) -> None:
-    page.save_revision().publish()
-
-
-def upsert_page(
-    parent: Page, model: type[Page], *, slug: str, digest: str, fields: dict[str, Any], report: LoadReport
-) -> Page:
-    """Create the child page with this slug, or update it when its source changed."""
-    existing = model.objects.child_of(parent).filter(slug=slug).first()
-    label = f"{model.__name__} {parent.url_path}{slug}/"
-    if existing is not None and existing.source_hash == digest and existing.live:
-        report.note("unchanged", label)
-        return existing
-    if existing is None:
-        page = model(slug=slug, source_hash=digest, **fields)
-        parent.add_child(instance=page)
-        _publish(page)
-        report.note("created", label)
-        return page
-    for name, value in fields.items():
-        setattr(existing, name, value)
-    existing.source_hash = digest
-    _publish(existing)
-    report.note("updated", label)
-    return existing
-
-
-def upsert_doc_page(
-    parent: Page,
-    model: type[Page],
-    doc,
-    *,
-    references: dict,
-    report: LoadReport,
-    summary_key: str,
-    body: list | None = None,
-    **fields: Any,
-) -> Page:
-    """A page made from one markdown source file: title, body, references and search text come from the
-    file the same way for every page type; `fields` adds what is particular to the type."""
-    summary = doc.meta.get(summary_key, "") or ""
-    return upsert_page(
-        parent,
-        model,
-        slug=doc.meta["slug"],
-        digest=doc.digest,
-        report=report,
-        fields={
-            "title": doc.meta["title"],
-            summary_key: summary,
-            "body": body if body is not None else body_blocks(doc.body, path=doc.path),
-            "references": citations(doc.meta.get("references"), references),
-            "search_description": summary[:250],
-            **fields,
-        },
-    )
 
 
 def ensure_wagtail_base() -> None:
@@ -139,7 +70,7 @@ def ensure_home(report: LoadReport) -> HomePage:
         for name, value in fields.items():
             setattr(home, name, value)
         home.source_hash = doc.digest
-        _publish(home)
+        publish(home)
         report.note("updated", "HomePage /")
     else:
         report.note("unchanged", "HomePage /")
@@ -232,9 +163,6 @@ def load_faq(home: HomePage, references: dict, report: LoadReport) -> None:
 @transaction.atomic
 def load_all() -> LoadReport:
     """Load every source file. Raises SourceError (nothing written) on a malformed file."""
-    from assessments.loader import load_quizzes
-    from curricula.loader import load_curricula
-
     report = LoadReport()
     references = load_references()
     load_service_categories()

@@ -15,13 +15,12 @@ from content.source_files import (
     read_doc,
     read_yaml,
 )
+from content.upsert import LoadReport, upsert_doc_page, upsert_page
 
 from .models import CatalogPage, CurriculumPage, LessonPage, ModulePage
 
 
-def load_curricula(home: Page, references: dict, report) -> None:
-    from content.loader import upsert_page
-
+def load_curricula(home: Page, references: dict, report: LoadReport) -> None:
     catalog_source = SOURCE_DIR / "catalog.yaml"
     meta = read_yaml(catalog_source)
     catalog = upsert_page(
@@ -37,9 +36,9 @@ def load_curricula(home: Page, references: dict, report) -> None:
         load_curriculum(folder, catalog, categories, references, report)
 
 
-def load_curriculum(folder, catalog: CatalogPage, categories: dict, references: dict, report) -> CurriculumPage:
-    from content.loader import upsert_doc_page, upsert_page
-
+def load_curriculum(
+    folder, catalog: CatalogPage, categories: dict, references: dict, report: LoadReport
+) -> CurriculumPage:
     spec_path = folder / "curriculum.yaml"
     spec = read_yaml(spec_path)
     unknown = set(spec.get("audience_categories", [])) - set(categories)
