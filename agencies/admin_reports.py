@@ -23,8 +23,13 @@ class ProgramWideLogEntriesView(LogEntriesView):
         return super().dispatch(request, *args, **kwargs)
 
 
+def hide_site_history(request: HttpRequest, menu_items: list) -> None:
+    """The reports menu offers site history only to program-wide roles (registered in wagtail_hooks)."""
+    if not manages_all_agencies(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "site-history"]
+
+
 urlpatterns = [
     path("site-history/", require_admin_access(ProgramWideLogEntriesView.as_view())),
     path("site-history/results/", require_admin_access(ProgramWideLogEntriesView.as_view(results_only=True))),
 ]
-

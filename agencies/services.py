@@ -7,18 +7,22 @@ Reads are in ``queries``, invitations in ``invitations``, roster files in ``rost
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from curricula.models import CurriculumPage, Requirement
 from curricula.services import sync_assignments
+from outbox.services import enqueue
 
+from .access import may_mandate_for
 from .emails import queue_set_password_emails
 from .invitations import invite_staff
-from .models import Agency, RoleChange, StaffInvitation, StaffMember
+from .models import Agency, RoleChange, ServiceCategory, StaffInvitation, StaffMember
 from .queries import find_user_by_email
 
 User = get_user_model()
@@ -170,3 +174,88 @@ def move_staff(
             RoleChange.objects.create(staff=new, role=role, changed_by=by)
     sync_assignments(staff_ids=[old.pk, new.pk])
     return new
+
+
+# --------------------------------------------------------------------------------------------------------
+# Mandates (curricula.Requirement): they reach every agency funded for their categories
+# --------------------------------------------------------------------------------------------------------
+
+MANDATE_FIELDS = ["curriculum", "roles", "due_days_after_hire", "starts_on", "renew_every_months", "active"]
+
+
+def _check_mandate_scope(*, by: AbstractBaseUser, categories: Sequence[ServiceCategory]) -> None:
+    """The admin form says this next to the field; here it holds for every caller (a scoped coordinator never
+    sets, changes or removes training at agencies outside their scope)."""
+    if not may_mandate_for(by, categories):
+        raise PermissionDenied("This mandate reaches agencies outside yours.")
+
+
+def _queue_full_sync() -> None:
+    """Everyone's assignments are re-derived once the change commits (recorded in the outbox, so a broker
+    outage delays the sync instead of losing it; a rolled-back change queues nothing)."""
+    enqueue(task="curricula.tasks.sync_all_assignments")
+
+
+@transaction.atomic
+def create_requirement(
+    *,
+    curriculum: CurriculumPage,
+    categories: Sequence[ServiceCategory],
+    roles: list[str],
+    due_days_after_hire: int,
+    starts_on: date,
+    renew_every_months: int,
+    active: bool,
+    by: AbstractBaseUser,
+) -> Requirement:
+    """Require ``curriculum`` of staff in ``roles`` at agencies funded for ``categories``."""
+    categories = list(categories)
+    _check_mandate_scope(by=by, categories=categories)
+    requirement = Requirement.objects.create(
+        curriculum=curriculum,
+        roles=list(roles),
+        due_days_after_hire=due_days_after_hire,
+        starts_on=starts_on,
+        renew_every_months=renew_every_months,
+        active=active,
+    )
+    requirement.categories.set(categories)
+    _queue_full_sync()
+    return requirement
+
+
+@transaction.atomic
+def update_requirement(
+    *,
+    requirement: Requirement,
+    curriculum: CurriculumPage,
+    categories: Sequence[ServiceCategory],
+    roles: list[str],
+    due_days_after_hire: int,
+    starts_on: date,
+    renew_every_months: int,
+    active: bool,
+    by: AbstractBaseUser,
+) -> Requirement:
+    """Change a mandate: allowed only if both the agencies it reaches now and those it would reach are ``by``'s.
+    Assignments follow (new ones added, ones no longer targeted withdrawn)."""
+    current = Requirement.objects.select_for_update().get(pk=requirement.pk)
+    categories = list(categories)
+    _check_mandate_scope(by=by, categories=list(current.categories.all()))
+    _check_mandate_scope(by=by, categories=categories)
+    current.curriculum, current.roles, current.active = curriculum, list(roles), active
+    current.due_days_after_hire, current.starts_on = due_days_after_hire, starts_on
+    current.renew_every_months = renew_every_months
+    current.save(update_fields=MANDATE_FIELDS)
+    current.categories.set(categories)
+    _queue_full_sync()
+    return current
+
+
+@transaction.atomic
+def delete_requirement(*, requirement: Requirement, by: AbstractBaseUser) -> None:
+    """Remove a mandate; its open assignments are withdrawn by the sync, completed ones stay (evidence)."""
+    current = Requirement.objects.select_for_update().get(pk=requirement.pk)
+    _check_mandate_scope(by=by, categories=list(current.categories.all()))
+    current.delete()
+    _queue_full_sync()
