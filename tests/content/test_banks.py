@@ -253,3 +253,32 @@ def test_application_items_are_recognised_by_a_bolded_client():
     assert is_application({"type": "scenario", "text": "Follow Joseph.", "vignette": ""})
     assert not is_application({"type": "truefalse", "text": "**True or false?** Plans are reviewed."})
     assert not is_application({"type": "multiple", "text": "Which appear on **both** lists?"})
+
+
+# --- issue 17 fix 3 for CMTP-101/102: each gap is taught in a lesson and assessed by an item -----------
+
+GAP_TOPICS = [
+    # (quiz, gap, what a lesson must say, what an item (text, options or source) must say)
+    ("CMTP-101", "eligibility recertification under HRSA PCN 21-02", r"PCN 21-02", r"hrsa-pcn-21-02"),
+    ("CMTP-101", "intended outcomes of case management (seed 001)", r"[Ii]ntended outcomes", r"intended outcome"),
+    ("CMTP-102", "the MDPH Service and Resource Guide (seed 000)", r"Service and Resource Guide", r"Resource Guide"),
+    ("CMTP-102", "acuity-based levels of service and caseloads", r"acuity scale", r"acuity"),
+    ("CMTP-102", "SAMHSA's six trauma-informed principles", r"trustworthiness and transparency", r"samhsa-tic-2014"),
+]
+
+
+def gap_problems(root: Path, code: str, lesson_pattern: str, item_pattern: str) -> list[str]:
+    lessons = "\n".join(p.read_text(encoding="utf-8") for p in sorted((root / "curricula" / code).glob("lessons/*.md")))
+    items = [yaml.safe_dump(q, allow_unicode=True) for q in read_bank(root, code)["questions"]]
+    problems = []
+    if not re.search(lesson_pattern, lessons, re.IGNORECASE):
+        problems.append(f"no {code} lesson matches {lesson_pattern!r}")
+    if not any(re.search(item_pattern, item, re.IGNORECASE) for item in items):
+        problems.append(f"no {code} item matches {item_pattern!r}")
+    return problems
+
+
+@pytest.mark.parametrize(("code", "gap", "lesson_pattern", "item_pattern"), GAP_TOPICS)
+def test_each_fix_3_gap_is_taught_and_assessed(code, gap, lesson_pattern, item_pattern):
+    problems = gap_problems(SOURCE_DIR, code, lesson_pattern, item_pattern)
+    assert not problems, f"{gap}: " + "; ".join(problems)
