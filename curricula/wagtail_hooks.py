@@ -1,5 +1,15 @@
 from django.core.cache import cache
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from agencies.admin_scope import LimitedActionsPolicy
+
+from .admin_viewsets import TrainingGroup
+from .models import Assignment
+
+# Assignments are read only in the admin whatever a group says; registered before any viewset asks for it.
+register_permission_policy(Assignment, LimitedActionsPolicy(Assignment, allowed={"view"}))
+hooks.register("register_admin_viewset", TrainingGroup)
 
 
 @hooks.register("after_publish_page")
