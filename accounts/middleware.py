@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+
+from .http import SignedInUser
+from .two_factor import has_two_factor, must_use_two_factor
 
 EXEMPT_SESSION_KEY = "accounts_two_factor_exempt"  # {"user": pk, "until": epoch seconds}
 EXEMPT_SECONDS = 300
@@ -34,7 +38,7 @@ class TwoFactorMiddleware:
         if not getattr(settings, "ACCOUNTS_REQUIRE_TWO_FACTOR", True):
             return None
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated or cast(SignedInUser, user).is_verified():
             return None
         if request.path.startswith(OPEN_PATHS):
             return None
@@ -42,9 +46,6 @@ class TwoFactorMiddleware:
         exempt = session.get(EXEMPT_SESSION_KEY)
         if exempt and exempt.get("user") == user.pk and exempt.get("until", 0) > time.time():
             return None
-
-        from .two_factor import has_two_factor, must_use_two_factor
-
         if not must_use_two_factor(user):
             session[EXEMPT_SESSION_KEY] = {"user": user.pk, "until": int(time.time()) + EXEMPT_SECONDS}
             return None

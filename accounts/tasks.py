@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 from celery import shared_task
 from django.conf import settings
 
+from .forms import SetOrResetPasswordForm
+
 
 @shared_task
 def send_password_reset(email: str) -> int:
     """Email a reset (or first set-password) link to the active account with this email, if there is one.
     Run as a task so the page answers at once, and in the same time, whether or not the email is known."""
-    from .forms import SetOrResetPasswordForm
-
     form = SetOrResetPasswordForm(data={"email": email})
     if not form.is_valid():
         return 0

@@ -23,6 +23,7 @@ from outbox.services import enqueue
 
 from . import two_factor
 from .forms import SetOrResetPasswordForm, TokenForm
+from .http import AuthenticatedRequest
 from .throttle import reset_address_key, reset_email_key
 
 RECOVERY_CODES_SESSION_KEY = "accounts_new_recovery_codes"
@@ -136,7 +137,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -150,7 +151,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Add (or replace) the authenticator app. Someone who already has one must pass it first: a password
     alone never adds a device to an account that has one."""
     user = request.user
@@ -177,7 +178,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     next_url = _safe_next(request)
     if user.is_verified():
@@ -204,7 +205,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """Shows new recovery codes once (they are taken out of the session as they are shown); POST makes a new
     set, which needs a verified session."""
     if request.method == "POST":
@@ -221,7 +222,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_remove(request: HttpRequest) -> HttpResponse:
+def two_factor_remove(request: AuthenticatedRequest) -> HttpResponse:
     """Turn two-factor off: only for accounts that chose it, and only from a verified session."""
     user = request.user
     if requires_two_factor(user) or not user.is_verified():
