@@ -12,21 +12,29 @@ avatar, the name copied onto certificates (and the PDFs that print it), the reci
 text of reminders sent to them, the name copied onto compliance exports the person generated, and the
 name or email wherever history text quotes it (certificate audit details, other people's digests).
 
-The copies live in apps above agencies (certificates, compliance), so they are imported inside the
-function: this is the one place that lists where personal data is copied.
+The copies live in other apps (certificates, compliance, Wagtail, django-otp, django-axes): this module
+reaches into each of them on purpose, as the one place that lists where personal data is copied. None of
+them imports it back, so the imports are at the top.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp import devices_for_user
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+from wagtail.users.models import UserProfile
+
+from certificates.models import Certificate, CertificateEvent
+from compliance.models import ExportRecord, ReminderLog
 
 from .models import StaffMember
 
@@ -72,9 +80,6 @@ def _scrub(text: str, secrets: list[str], placeholder: str) -> str:
 def remove_personal_data(*, user: AbstractBaseUser, by: AbstractBaseUser) -> RemovalResult:
     """Anonymise ``user`` in place and record that ``by`` did it. Idempotent; refuses one's own account
     (an administrator must not lock themselves out by accident)."""
-    from certificates.models import Certificate, CertificateEvent
-    from compliance.models import ExportRecord, ReminderLog
-
     if user.pk == by.pk:
         raise RemovalRefused("You cannot remove your own personal data; ask another site administrator.")
     User = get_user_model()
@@ -123,8 +128,6 @@ def remove_personal_data(*, user: AbstractBaseUser, by: AbstractBaseUser) -> Rem
         user.groups.clear()
         user.user_permissions.clear()
 
-        from wagtail.log_actions import log
-
         log(
             instance=user,
             action=LOG_ACTION,
@@ -142,8 +145,6 @@ def remove_personal_data(*, user: AbstractBaseUser, by: AbstractBaseUser) -> Rem
 
 def _scrub_admin_log_labels(*, user: AbstractBaseUser, placeholder: str) -> None:
     """Wagtail's admin history copies str(object) into each entry's label: the user's and their staff records'."""
-    from wagtail.models import ModelLogEntry
-
     User = get_user_model()
     ModelLogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(
         label=placeholder
@@ -156,19 +157,12 @@ def _scrub_admin_log_labels(*, user: AbstractBaseUser, placeholder: str) -> None
 
 def _remove_sign_in_data(*, user: AbstractBaseUser, secrets: list[str], placeholder: str) -> None:
     """Avatar, two-factor devices, and the username kept in sign-in failure records."""
-    from wagtail.users.models import UserProfile
-
     for profile in UserProfile.objects.filter(user=user):
         if profile.avatar:
             profile.avatar.delete(save=False)
         profile.delete()
-    if apps.is_installed("django_otp"):
-        from django_otp import devices_for_user
-
-        for device in devices_for_user(user, confirmed=None):
-            device.delete()
-    if apps.is_installed("axes") and secrets:
-        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+    if secrets:
         for model in (AccessAttempt, AccessLog, AccessFailureLog):
             model.objects.filter(username__in=secrets).update(username=placeholder)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import demo_key_base32, enroll_demo_accounts
 from agencies.models import Agency, JobRole, ServiceCategory, StaffMember, TrainingCoordinator
+from certificates.services import issue_certificate
 from curricula.models import (
     Assignment,
     AssignmentState,
@@ -19,6 +21,7 @@ from curricula.models import (
     LessonProgress,
     Requirement,
 )
+from curricula.services import sync_assignments, waive_assignment
 
 DEMO_PASSWORD = "cmtp-demo-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -81,8 +84,6 @@ SITE_ADMIN = ("admin@cmtp.demo", "Site", "Administrator")
 
 def coordinator_group() -> Group:
     """Coordinators author quizzes and manage mandates, people and certificates in the Wagtail admin."""
-    from django.contrib.auth.models import Permission
-
     group, _ = Group.objects.get_or_create(name="Training coordinators")
     perms = Permission.objects.filter(
         content_type__app_label__in=["assessments", "agencies", "curricula", "certificates", "compliance"]
@@ -93,8 +94,6 @@ def coordinator_group() -> Group:
 
 def agency_admin_group() -> Group:
     """Agency administrators may open the Wagtail admin to see and edit their own agency's staff."""
-    from django.contrib.auth.models import Permission
-
     group, _ = Group.objects.get_or_create(name="Agency administrators")
     wanted = [
         ("wagtailadmin", "access_admin"),
@@ -113,9 +112,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        from certificates.services import issue_certificate
-        from curricula.services import sync_assignments, waive_assignment
-
         User = get_user_model()
         today = timezone.localdate()
         categories = {c.code: c for c in ServiceCategory.objects.all()}
@@ -210,8 +206,6 @@ class Command(BaseCommand):
             )
 
         # ---- two-factor (accounts app): the demo accounts that must use it get the published demo key ----
-        from accounts.demo import demo_key_base32, enroll_demo_accounts
-
         enroll_demo_accounts(users=User.objects.filter(username__endswith=".demo").order_by("pk"))
         # ---- end two-factor ----
 
