@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from certificates.access import visible_certificates
 from curricula.models import Assignment, AssignmentState
+from curricula.rules import AssignmentStatus, assignment_status
 from curricula.services import assign_curriculum, waive_assignment
 
 from . import invitations as invites
@@ -172,9 +173,8 @@ def staff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _assignment_status(assignment: Assignment, today) -> tuple[str, str]:
-    if assignment.state == AssignmentState.OPEN:
-        return ("overdue", "Overdue") if assignment.due_on < today else ("due", "Open")
-    return assignment.state, assignment.get_state_display()
+    status = assignment_status(state=assignment.state, due_on=assignment.due_on, today=today)
+    return status, AssignmentStatus(status).label
 
 
 @login_required

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from curricula.completion import complete_if_done
+
 from .models import Attempt, Question, Quiz, Response, attach_options
 
 
@@ -171,7 +173,5 @@ def submit_attempt(*, attempt: Attempt, raw_answers: dict[int, Any]) -> Attempt:
         locked.passed = percent >= locked.quiz.pass_mark
         Attempt.objects.filter(pk=locked.pk).update(score=locked.score, passed=locked.passed)
     if locked.passed and locked.quiz.curriculum_id:
-        from curricula.services import complete_if_done
-
         complete_if_done(user=locked.user, curriculum=locked.quiz.curriculum)
     return locked

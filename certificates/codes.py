@@ -1,6 +1,16 @@
-"""Verification codes: random, unguessable, unambiguous aloud or typed, grouped with hyphens."""
+"""Verification codes: random, unguessable, unambiguous aloud or typed, grouped with hyphens; and the one
+loop that stores a row under a freshly drawn unique code (certificates here, exports in compliance)."""
+
+from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+T = TypeVar("T")
 
 # No 0/O, 1/I/L: nothing a reader can confuse.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -23,13 +33,33 @@ def normalise_code(raw: str) -> str | None:
 
 def verification_url(code: str) -> str:
     """The public page a QR code or a reader lands on; absolute, because it is printed on paper."""
-    from django.conf import settings
-
     return f"{settings.SITE_URL}/verify/{code}/"
 
 
 def badge_url(code: str) -> str:
     """The Open Badges credential's own id: absolute and resolvable, so a wallet can fetch it again."""
-    from django.conf import settings
-
     return f"{settings.SITE_URL}/certificates/{code}/badge.json"
+
+
+def _always(exc: IntegrityError) -> bool:
+    return True
+
+
+def create_with_unique_code(
+    create: Callable[[str], T],
+    *,
+    draw: Callable[[], str] = new_code,
+    what: str = "verification code",
+    is_collision: Callable[[IntegrityError], bool] = _always,
+    attempts: int = 5,
+) -> T:
+    """`create(code)` with a freshly drawn code, drawing again on a collision (astronomically rare with
+    79 bits). `is_collision` tells a code clash from another unique key, which is re-raised."""
+    for _ in range(attempts):
+        try:
+            with transaction.atomic():
+                return create(draw())
+        except IntegrityError as exc:
+            if not is_collision(exc):
+                raise
+    raise RuntimeError(f"Could not draw a unique {what}.")

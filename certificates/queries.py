@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from curricula.services import RENEWAL_NOTICE_DAYS
+from curricula.rules import RENEWAL_NOTICE_DAYS
 
 from .models import Certificate, CertificateEvent, CertificateStatus
 

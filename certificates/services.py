@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from curricula.models import CurriculumCompletion
+from curricula.rules import renewal_date
 from outbox.services import enqueue
 
-from .codes import new_code
+from . import rendering
+from .codes import create_with_unique_code
 from .models import Certificate, CertificateEvent, VerificationVisit
 
 
-def expiry_for(completed_on: date, months: int) -> date | None:
-    return completed_on + relativedelta(months=months) if months else None
-
-
-def _create_with_unique_code(**fields) -> Certificate:
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                return Certificate.objects.create(code=new_code(), **fields)
-        except IntegrityError as exc:
-            if "completion" in str(exc).lower():
-                raise
-            continue  # a code collision (astronomically rare): draw again
-    raise RuntimeError("Could not draw a unique verification code.")
+def _create_with_unique_code(**fields: Any) -> Certificate:
+    """A clash on the completion key is a concurrent issue for the same completion: re-raised."""
+    return create_with_unique_code(
+        lambda code: Certificate.objects.create(code=code, **fields),
+        is_collision=lambda exc: "completion" not in str(exc).lower(),
+    )
 
 
 def _assign_serial(certificate: Certificate) -> None:
@@ -60,7 +54,7 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
             credit_hours=completion.credit_hours,
             competencies=list(curriculum.competencies or []),
             completed_on=completed_on,
-            expires_on=expiry_for(completed_on, curriculum.recertification_months),
+            expires_on=renewal_date(completed_on=completed_on, months=curriculum.recertification_months),
             issued_at=timezone.now(),
         )
     except IntegrityError:
@@ -84,9 +78,6 @@ def send_issued_email(*, certificate_id: int) -> bool:
     one transaction: a second delivery of the task waits on the row lock and then finds it sent, and a worker
     killed mid-send leaves the claim rolled back, so the redelivered task sends it (at least once, never lost).
     """
-    from django.conf import settings
-    from django.core.mail import send_mail
-
     certificate = Certificate.objects.select_for_update().filter(pk=certificate_id, emailed_at__isnull=True).first()
     if certificate is None or not certificate.user.email:
         return False
@@ -200,9 +191,7 @@ def ensure_rendered(*, certificate: Certificate) -> Certificate:
             return certificate
         Certificate.objects.filter(pk=certificate.pk).update(rendered_at=None)
         certificate.rendered_at = None
-    from .rendering import render_and_store
-
-    return render_and_store(certificate)
+    return rendering.render_and_store(certificate)
 
 
 def client_fingerprint(ip: str | None) -> str:

@@ -6,6 +6,7 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # why: the patches import Wagtail admin modules, which need the app registry ready.
         from config import wagtail_patches
 
         wagtail_patches.apply()

@@ -1,11 +1,13 @@
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from agencies.access import is_coordinator, is_manager, is_supervisor
+
+from .models import StandardPage
+
 
 def navigation(request: HttpRequest) -> dict:
     """The main menu: cached, so it costs no query on most requests."""
-    from .models import StandardPage
-
     menu = cache.get("main-menu")
     if menu is None:
         menu = [
@@ -30,20 +32,14 @@ class _LazyRoles:
 
     @property
     def manager(self) -> bool:
-        from agencies.access import is_manager
-
         return self._get("manager", is_manager)
 
     @property
     def supervisor(self) -> bool:
-        from agencies.access import is_supervisor
-
         return self._get("supervisor", is_supervisor)
 
     @property
     def coordinator(self) -> bool:
-        from agencies.access import is_coordinator
-
         return self._get("coordinator", is_coordinator)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from agencies.models import ServiceCategory
 from assessments.loader import load_quizzes
@@ -41,8 +41,6 @@ SERVICE_CATEGORIES = {
 def ensure_wagtail_base() -> None:
     """Wagtail's data migrations create a locale and a root page; a flushed database (e.g. after a
     transactional test) has neither, so recreate them the same way."""
-    from wagtail.models import Locale
-
     if not Locale.objects.exists():
         Locale.objects.create(language_code="en")
     if not Page.get_root_nodes().exists():

@@ -1,14 +1,19 @@
-"""Curricula as Wagtail pages, mandates (requirements), assignments, lesson progress and completions."""
+"""Curricula as Wagtail pages, mandates (requirements), assignments, lesson progress and completions.
+
+Models hold fields and the rules of their own rows; they never import a view, a query or a service. How a
+curriculum or lesson page is served lives in the page layer (`curricula/pages.py`), which plugs in through
+named Wagtail hooks (`curricula_curriculum_context`, `curricula_serve_lesson`)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest
 from modelcluster.fields import ParentalManyToManyField
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -17,6 +22,8 @@ from wagtail.search import index
 from agencies.models import JobRole, ServiceCategory, StaffMember
 from content.blocks import lesson_body_blocks
 from content.models import SourceTracked, references_field
+
+from .rules import AssignmentState, assignment_status
 
 
 class CatalogPage(SourceTracked, Page):
@@ -67,19 +74,10 @@ class CurriculumPage(SourceTracked, Page):
         return [labels.get(role, role) for role in self.audience_roles]
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from assessments.models import Quiz
-
-        from .queries import curriculum_progress
-        from .views import _outline
-
+        """The outline, quizzes and the reader's progress come from the page layer (`curricula.pages`)."""
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = _outline(self)
-        context["quizzes"] = {q.module_id: q for q in Quiz.objects.filter(curriculum=self, active=True)}
-        if request.user.is_authenticated:
-            progress = curriculum_progress(user=request.user, curriculum=self)
-            context["progress"] = progress
-            if progress.last_lesson_id:
-                context["resume_lesson"] = LessonPage.objects.filter(pk=progress.last_lesson_id).live().first()
+        for contribute in hooks.get_hooks("curricula_curriculum_context"):
+            context.update(contribute(request=request, curriculum=self))
         return context
 
     def lessons(self, *, live_only: bool = True) -> models.QuerySet[LessonPage]:
@@ -126,8 +124,8 @@ class LessonPage(SourceTracked, Page):
     subpage_types: list[str] = []
 
     def serve(self, request: HttpRequest, *args, **kwargs):
-        from .views import serve_lesson
-
+        """Served by the page layer (`curricula.pages.serve_lesson`, the one `curricula_serve_lesson` hook)."""
+        (serve_lesson,) = hooks.get_hooks("curricula_serve_lesson")
         return serve_lesson(request, self)
 
     def serve_preview(self, request: HttpRequest, mode_name: str):
@@ -163,17 +161,8 @@ class Requirement(models.Model):
         return f"{self.curriculum.code} for {roles}"
 
     def due_date_for(self, staff: StaffMember) -> date:
-        from datetime import timedelta
-
         start = max(staff.hire_date, self.starts_on)
         return start + timedelta(days=self.due_days_after_hire)
-
-
-class AssignmentState(models.TextChoices):
-    OPEN = "open", "Open"
-    COMPLETED = "completed", "Completed"
-    WAIVED = "waived", "Waived"
-    WITHDRAWN = "withdrawn", "No longer required"
 
 
 class AssignmentSource(models.TextChoices):
@@ -221,12 +210,8 @@ class Assignment(models.Model):
         return f"{self.curriculum.code} for {self.staff} due {self.due_on}"
 
     def status(self, *, today: date, started: bool = False) -> str:
-        """not_started / in_progress / overdue / completed / waived / withdrawn."""
-        if self.state != AssignmentState.OPEN:
-            return self.state
-        if self.due_on < today:
-            return "overdue"
-        return "in_progress" if started else "not_started"
+        """not_started / in_progress / overdue / completed / waived / withdrawn (`rules.assignment_status`)."""
+        return assignment_status(state=self.state, due_on=self.due_on, today=today, started=started)
 
 
 class LessonProgress(models.Model):

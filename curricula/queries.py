@@ -11,6 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from assessments.models import Attempt, Quiz
+
 from .models import (
     Assignment,
     AssignmentState,
@@ -19,6 +21,7 @@ from .models import (
     LessonPage,
     LessonProgress,
 )
+from .rules import AssignmentStatus, assignment_status
 
 
 @dataclass
@@ -83,8 +86,6 @@ def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage
 
 def progress_for_curricula(*, user: AbstractBaseUser, curricula: list[CurriculumPage]) -> dict[int, CurriculumProgress]:
     """Progress of one learner through many curricula in six queries, whatever their size."""
-    from assessments.models import Attempt, Quiz
-
     result = {c.pk: CurriculumProgress(curriculum=c) for c in curricula}
     if not curricula:
         return result
@@ -169,18 +170,9 @@ def dashboard_rows(*, user: AbstractBaseUser, today: date | None = None, due_soo
     for assignment in assignments:
         p = progress[assignment.curriculum_id]
         days_left = (assignment.due_on - today).days
-        if assignment.state == AssignmentState.COMPLETED:
-            urgency = "completed"
-        elif assignment.state == AssignmentState.WAIVED:
-            urgency = "waived"
-        elif days_left < 0:
-            urgency = "overdue"
-        elif days_left <= due_soon_days:
-            urgency = "due_soon"
-        elif p.started:
-            urgency = "in_progress"
-        else:
-            urgency = "not_started"
+        urgency = assignment_status(state=assignment.state, due_on=assignment.due_on, today=today, started=p.started)
+        if urgency in (AssignmentStatus.NOT_STARTED, AssignmentStatus.IN_PROGRESS) and days_left <= due_soon_days:
+            urgency = "due_soon"  # the dashboard's own grouping of open, not yet overdue work
         rows.append(DashboardRow(assignment=assignment, progress=p, urgency=urgency, days_left=days_left))
     order = {name: i for i, name in enumerate([*URGENCY_ORDER, "waived"])}
     rows.sort(key=lambda r: (order[r.urgency], r.assignment.due_on))

@@ -1,4 +1,6 @@
-"""Writes about curricula: deriving assignments from mandates, recording progress, completing curricula."""
+"""Writes about curricula: deriving assignments from mandates, assigning and waiving, recording lesson views.
+
+Completing a curriculum has its own home, `curricula/completion.py`."""
 
 from __future__ import annotations
 
@@ -6,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import StaffMember
+from certificates.models import Certificate
 
 from .models import (
     Assignment,
@@ -21,9 +24,7 @@ from .models import (
     LessonProgress,
     Requirement,
 )
-from .queries import curriculum_progress
-
-RENEWAL_NOTICE_DAYS = 90
+from .rules import RENEWAL_NOTICE_DAYS, renewal_date
 
 
 @dataclass
@@ -66,8 +67,6 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
     - an open mandated assignment that no mandate targets any more (role change, leaving, mandate ended) is
       withdrawn; completed history is never touched.
     """
-    from certificates.models import Certificate
-
     today = today or timezone.localdate()
     # Related rows are selected with subqueries of `chosen`, not lists of ids: a whole program is more ids
     # than SQLite accepts as parameters in one statement.
@@ -173,9 +172,9 @@ def _completion_dates(ids: list[int]) -> dict[int, date]:
 def _renewal_due(assignment: Assignment, requirement: Requirement, completed_on: dict[int, date]) -> date | None:
     """Without a certificate expiry, a mandate's own renewal period decides when it is due again."""
     completed = completed_on.get(assignment.completion_id) if assignment.completion_id else None
-    if not requirement.renew_every_months or completed is None:
+    if completed is None:
         return None
-    return completed + timedelta(days=round(requirement.renew_every_months * 30.44))
+    return renewal_date(completed_on=completed, months=requirement.renew_every_months)
 
 
 @transaction.atomic
@@ -225,10 +224,6 @@ def waive_assignment(*, assignment: Assignment, reason: str, by: AbstractBaseUse
     return assignment
 
 
-def last_completion(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumCompletion | None:
-    return CurriculumCompletion.objects.filter(user=user, curriculum=curriculum).order_by("-cycle").first()
-
-
 @transaction.atomic
 def record_lesson_view(*, user: AbstractBaseUser, lesson: LessonPage) -> LessonProgress:
     now = timezone.now()
@@ -238,57 +233,3 @@ def record_lesson_view(*, user: AbstractBaseUser, lesson: LessonPage) -> LessonP
     if not created:
         LessonProgress.objects.filter(pk=progress.pk).update(last_viewed_at=now)
     return progress
-
-
-def record_lesson_completion(*, user: AbstractBaseUser, lesson: LessonPage) -> CurriculumCompletion | None:
-    """Mark a live lesson done (idempotent within a cycle), then complete the curriculum if that finished it."""
-    if not lesson.live:
-        raise ValueError("Progress can only be recorded on a published lesson.")
-    curriculum = lesson.get_curriculum()
-    with transaction.atomic():
-        now = timezone.now()
-        progress, created = LessonProgress.objects.get_or_create(
-            user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now, "completed_at": now}
-        )
-        if not created:
-            previous = last_completion(user=user, curriculum=curriculum)
-            stale = progress.completed_at is None or (
-                previous is not None and progress.completed_at <= previous.completed_at
-            )
-            if stale:
-                progress.completed_at = now
-                progress.last_viewed_at = now
-                progress.save(update_fields=["completed_at", "last_viewed_at"])
-    return complete_if_done(user=user, curriculum=curriculum)
-
-
-def complete_if_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumCompletion | None:
-    """The one place a completion is created. Exactly one per cycle, even when two requests race:
-    the unique (user, curriculum, cycle) constraint lets only one insert win."""
-    progress = curriculum_progress(user=user, curriculum=curriculum)
-    if not progress.is_complete:
-        return None
-    cycle = progress.cycle
-    try:
-        with transaction.atomic():
-            completion = CurriculumCompletion.objects.create(
-                user=user,
-                curriculum=curriculum,
-                cycle=cycle,
-                completed_at=timezone.now(),
-                curriculum_code=curriculum.code,
-                curriculum_title=curriculum.title,
-                credit_hours=curriculum.credit_hours,
-            )
-            Assignment.objects.filter(staff__user=user, curriculum=curriculum, state=AssignmentState.OPEN).update(
-                state=AssignmentState.COMPLETED,
-                completion=completion,
-                closed_on=timezone.localdate(),
-                updated_at=timezone.now(),
-            )
-            from certificates.services import issue_certificate
-
-            issue_certificate(completion=completion)
-    except IntegrityError:
-        return None  # another request completed this cycle first
-    return completion

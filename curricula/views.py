@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments.models import Quiz
+from certificates.models import Certificate
 
-from .models import CurriculumCompletion, CurriculumPage, LessonPage, ModulePage
-from .queries import curriculum_progress, dashboard_rows
-from .services import record_lesson_completion, record_lesson_view
+from .completion import record_lesson_completion
+from .models import CurriculumCompletion, LessonPage
+from .pages import lesson_position
+from .queries import dashboard_rows
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    from certificates.models import Certificate
-
     today = timezone.localdate()
     rows = dashboard_rows(user=request.user, today=today)
     continue_row = next(
@@ -71,75 +68,6 @@ def transcript(request: HttpRequest) -> HttpResponse:
     )
     total = completions.aggregate(hours=Sum("credit_hours"))["hours"] or 0
     return render(request, "curricula/transcript.html", {"completions": completions, "total_hours": total})
-
-
-def _outline(curriculum: CurriculumPage) -> list[tuple[ModulePage, list[LessonPage]]]:
-    modules = list(ModulePage.objects.child_of(curriculum).live().order_by("path"))
-    lessons = list(curriculum.lessons().defer_streamfields())  # titles and links only: not every lesson body
-    return [(m, [lesson for lesson in lessons if lesson.path.startswith(m.path)]) for m in modules]
-
-
-@dataclass
-class LessonPosition:
-    """Where a lesson sits in its curriculum: what comes before and after it, and its module."""
-
-    curriculum: CurriculumPage
-    outline: list[tuple[ModulePage, list[LessonPage]]]
-    module: ModulePage | None
-    previous: LessonPage | None
-    next: LessonPage | None
-
-    @property
-    def next_in_module(self) -> LessonPage | None:
-        if self.next is not None and self.module is not None and self.next.path.startswith(self.module.path):
-            return self.next
-        return None
-
-
-def lesson_position(lesson: LessonPage) -> LessonPosition:
-    curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
-    outline = _outline(curriculum)
-    ordered = [item for _, lessons in outline for item in lessons]
-    index = next((i for i, item in enumerate(ordered) if item.pk == lesson.pk), None)
-    module = next((m for m, lessons in outline if any(x.pk == lesson.pk for x in lessons)), None)
-    return LessonPosition(
-        curriculum=curriculum,
-        outline=outline,
-        module=module,
-        previous=ordered[index - 1] if index else None,
-        next=ordered[index + 1] if index is not None and index + 1 < len(ordered) else None,
-    )
-
-
-def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
-    """Lessons are for signed-in learners: reading one records that it was started."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    position = lesson_position(lesson)
-    if request.method == "GET" and not getattr(request, "is_preview", False):
-        record_lesson_view(user=request.user, lesson=lesson)
-    progress = curriculum_progress(user=request.user, curriculum=position.curriculum)
-    quizzes = {
-        q.module_id: q for q in Quiz.objects.filter(curriculum=position.curriculum, active=True, module__isnull=False)
-    }
-    is_last_in_module = position.module is not None and position.next_in_module is None
-    return TemplateResponse(
-        request,
-        "curricula/lesson_page.html",
-        {
-            "page": lesson,
-            "self": lesson,
-            "curriculum": position.curriculum,
-            "module": position.module,
-            "outline": position.outline,
-            "progress": progress,
-            "previous_lesson": position.previous,
-            "next_lesson": position.next,
-            "module_quiz": quizzes.get(position.module.pk) if is_last_in_module else None,
-            "module_quizzes": quizzes,
-            "is_done": lesson.pk in progress.done_lesson_ids,
-        },
-    )
 
 
 @login_required

@@ -14,8 +14,9 @@ from assessments.models import Attempt, Option, Quiz, Response, SingleChoiceQues
 from assessments.services import start_attempt, submit_attempt
 from certificates.models import Certificate
 from compliance.models import ReminderLog
+from curricula.completion import record_lesson_completion
 from curricula.models import CurriculumCompletion, LessonPage, LessonProgress
-from curricula.services import record_lesson_completion, record_lesson_view
+from curricula.services import record_lesson_view
 from tests.assessments.builders import full_quiz
 from tests.factories import StaffFactory, UserFactory, make_curriculum
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from assessments.models import Attempt, Response
 from assessments.services import AttemptRefused, start_attempt, submit_attempt
 from certificates.models import Certificate
+from curricula.completion import record_lesson_completion
 from curricula.models import CurriculumCompletion
-from curricula.services import record_lesson_completion
 from tests.assessments.builders import full_quiz
 from tests.factories import UserFactory
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.services import issue_certificate
+from curricula.completion import complete_if_done
 from curricula.models import CurriculumCompletion, LessonProgress
-from curricula.services import complete_if_done
 from tests.certificates.conftest import complete
 from tests.factories import UserFactory, make_curriculum
 

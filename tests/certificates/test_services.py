@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from certificates.models import Certificate, CertificateEvent, CertificateStatus
 from certificates.services import issue_certificate, reissue_certificate, revoke_certificate
+from curricula.completion import record_lesson_completion
 from curricula.models import CurriculumCompletion
-from curricula.services import record_lesson_completion
 from tests.certificates.conftest import complete
 from tests.factories import UserFactory, make_coordinator, make_curriculum
 
@@ -156,7 +156,7 @@ def test_issue_renders_the_pdf_after_commit(learner, curriculum, django_capture_
 
 def test_learner_is_emailed_a_link_once_when_a_certificate_is_issued(mailoutbox, django_capture_on_commit_callbacks):
     from certificates.services import send_issued_email
-    from curricula.services import record_lesson_completion
+    from curricula.completion import record_lesson_completion
     from tests.factories import UserFactory, make_curriculum
 
     user = UserFactory()

@@ -7,9 +7,11 @@ from django.utils import timezone
 from certificates import rendering
 from certificates.models import Certificate, CertificateEvent
 from certificates.queries import MAX_SWEEP_FAILURES
-from certificates.tasks import render_certificate_pdf, render_pending, schedule_recertification
+from certificates.tasks import render_certificate_pdf, render_pending
+from curricula.completion import record_lesson_completion
 from curricula.models import Assignment, AssignmentSource, AssignmentState
-from curricula.services import record_lesson_completion, sync_assignments
+from curricula.services import sync_assignments
+from curricula.tasks import sync_all_assignments
 from tests.factories import UserFactory, category, make_requirement
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +85,7 @@ def test_render_pending_queues_only_old_unrendered_certificates(learner, issue):
     assert Certificate.objects.get(pk=stale.pk).pdf
 
 
-def test_schedule_recertification_creates_an_assignment_due_at_expiry(learner, curriculum, agency):
+def test_the_nightly_sync_creates_a_recertification_assignment_due_at_expiry(learner, curriculum, agency):
     mcm = category("MCM")
     agency.categories.set([mcm])
     make_requirement(curriculum, categories=[mcm], roles=["mcm"])
@@ -93,11 +95,11 @@ def test_schedule_recertification_creates_an_assignment_due_at_expiry(learner, c
     certificate = Certificate.objects.get(user=learner)
     assert Assignment.objects.get(staff__user=learner).state == AssignmentState.COMPLETED
 
-    assert schedule_recertification.apply().get() == 0  # a year left: nothing due yet
+    assert sync_all_assignments.apply().get()["created"] == 0  # a year left: nothing due yet
     expiry = timezone.localdate() + timedelta(days=30)
     Certificate.objects.filter(pk=certificate.pk).update(expires_on=expiry)
-    assert schedule_recertification.apply().get() == 1
+    assert sync_all_assignments.apply().get()["created"] == 1
     renewal = Assignment.objects.get(staff__user=learner, state=AssignmentState.OPEN)
     assert renewal.source == AssignmentSource.RECERTIFICATION
     assert renewal.due_on == expiry
-    assert schedule_recertification.apply().get() == 0  # safe to re-run
+    assert sync_all_assignments.apply().get()["created"] == 0  # safe to re-run

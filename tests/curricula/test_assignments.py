@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import JobRole
+from curricula.completion import record_lesson_completion
 from curricula.models import Assignment, AssignmentSource, AssignmentState
-from curricula.services import assign_curriculum, record_lesson_completion, sync_assignments, waive_assignment
+from curricula.services import assign_curriculum, sync_assignments, waive_assignment
 from tests.factories import AgencyFactory, StaffFactory, UserFactory, category, make_curriculum, make_requirement
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
 from certificates.models import Certificate
+from curricula.completion import complete_if_done, record_lesson_completion
 from curricula.models import CurriculumCompletion, LessonPage, LessonProgress, ModulePage
 from curricula.queries import curriculum_progress
-from curricula.services import complete_if_done, record_lesson_completion
 from tests.factories import UserFactory, make_curriculum
 
 pytestmark = pytest.mark.django_db

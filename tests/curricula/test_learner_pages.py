@@ -91,7 +91,7 @@ def test_dashboard_query_count_is_bounded_with_20_curricula_and_200_lessons(clie
     staff = StaffFactory()
     curricula = _many_curricula_with_assignments(staff)
     for lesson in list(curricula[3].lessons())[:4]:
-        from curricula.services import record_lesson_completion
+        from curricula.completion import record_lesson_completion
 
         record_lesson_completion(user=staff.user, lesson=lesson)
     client.force_login(staff.user)
@@ -118,7 +118,7 @@ def test_lesson_page_query_count_is_bounded(client, django_assert_max_num_querie
 
 
 def test_transcript_lists_completions_with_hours(client):
-    from curricula.services import record_lesson_completion
+    from curricula.completion import record_lesson_completion
 
     user = UserFactory()
     curriculum = make_curriculum()
@@ -138,8 +138,8 @@ def test_catalogue_lists_every_curriculum(client):
 
 
 def test_publishing_a_lesson_edit_keeps_learner_progress():
+    from curricula.completion import record_lesson_completion
     from curricula.queries import curriculum_progress
-    from curricula.services import record_lesson_completion
 
     user = UserFactory()
     curriculum = make_curriculum(lessons_per_module=2)

@@ -56,7 +56,7 @@ def _learner_one_lesson_from_done(email: str) -> tuple[Client, object]:
 
 
 def _quiz_taker_one_submit_from_done(email: str) -> tuple[Client, Attempt, dict]:
-    from curricula.services import record_lesson_completion
+    from curricula.completion import record_lesson_completion
 
     user = UserFactory(email=email)
     quiz, parts = full_quiz()

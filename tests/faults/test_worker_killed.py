@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from certificates.models import Certificate
-from curricula.services import record_lesson_completion
+from curricula.completion import record_lesson_completion
 from tests.factories import UserFactory, make_curriculum
 
 from .conftest import wait_for
