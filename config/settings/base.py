@@ -206,12 +206,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # delivered twice; every task is idempotent, so a duplicate costs work, not correctness.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800"))}
 CELERY_TIMEZONE = TIME_ZONE
+# One nightly assignment sync: it also creates recertification assignments (no separate task for those).
 CELERY_BEAT_SCHEDULE = {
     "sync-assignments-nightly": {"task": "curricula.tasks.sync_all_assignments", "schedule": crontab(hour=2, minute=0)},
-    "recertification-daily": {
-        "task": "certificates.tasks.schedule_recertification",
-        "schedule": crontab(hour=2, minute=30),
-    },
     "reminders-daily": {"task": "compliance.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=0)},
     "digest-weekly": {
         "task": "compliance.tasks.send_weekly_digests",
