@@ -3,12 +3,12 @@ unique key, so a retry sends only what failed before."""
 
 from celery import shared_task
 
+from . import services
+
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
 def send_daily_reminders(self) -> int:
-    from .services import send_daily_reminders as send
-
-    run = send()
+    run = services.send_daily_reminders()
     if run.failed:
         raise self.retry()
     return len(run.sent)
@@ -16,9 +16,7 @@ def send_daily_reminders(self) -> int:
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
 def send_weekly_digests(self) -> int:
-    from .services import send_weekly_digests as send
-
-    run = send()
+    run = services.send_weekly_digests()
     if run.failed:
         raise self.retry()
     return len(run.sent)

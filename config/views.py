@@ -11,6 +11,8 @@ from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from config.celery import app
+
 logger = logging.getLogger("cmtp.health")
 
 BROKER_CONNECT_TIMEOUT = 2  # seconds: a load balancer polls often and must get an answer quickly
@@ -33,8 +35,6 @@ def _check_broker() -> str:
     url = settings.CELERY_BROKER_URL
     if not url:
         return "eager (no broker configured)"
-    from config.celery import app
-
     try:
         with app.connection_for_write(url=url, connect_timeout=BROKER_CONNECT_TIMEOUT) as conn:
             conn.ensure_connection(max_retries=0, timeout=BROKER_CONNECT_TIMEOUT)

@@ -11,6 +11,7 @@ from .csvutil import safe_cell
 
 
 def apply() -> None:
+    # why: Wagtail's admin modules import models, so they load only once the apps are ready (ready() calls this)
     from wagtail.admin.forms import choosers
     from wagtail.admin.views.generic.chooser import CreationFormMixin
     from wagtail.admin.views.mixins import SpreadsheetExportMixin

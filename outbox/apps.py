@@ -7,4 +7,5 @@ class OutboxConfig(AppConfig):
     verbose_name = "Pending side effects"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the Celery signal handlers
+        # why: importing the module connects the Celery signal handlers, and ready() is when apps may do that
+        from . import signals  # noqa: F401

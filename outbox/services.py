@@ -10,9 +10,12 @@ from datetime import timedelta
 from functools import partial
 from importlib import import_module
 
+from celery import Task
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from config.celery import app
 
 from .models import PendingTask
 
@@ -58,11 +61,9 @@ def enqueue_many(*, task: str, args_list: Sequence[Sequence]) -> list[PendingTas
     return rows
 
 
-def _task(name: str):
+def _task(name: str) -> Task:
     """The task on the project's Celery app (not Celery's "current" app, which a test worker or another
     library may have switched)."""
-    from config.celery import app
-
     if name not in app.tasks:
         import_module(name.rsplit(".", 1)[0])  # registers the shared task
     return app.tasks[name]
@@ -120,7 +121,7 @@ def mark_done(*, pending_id: int) -> None:
 def record_error(*, pending_id: int, error: BaseException | str, retrying: bool) -> None:
     """A retry restarts the grace clock (the task is queued again, with a countdown); a final failure keeps
     the row pending for the sweep."""
-    fields = {"last_error": str(error)[:1000]}
+    fields: dict[str, object] = {"last_error": str(error)[:1000]}
     if retrying:
         fields["queued_at"] = timezone.now()
     PendingTask.objects.filter(pk=pending_id, done_at__isnull=True).update(**fields)
