@@ -20,6 +20,35 @@ class ItemStats:
     facility: float | None = None  # mean score, 0..1
     discrimination: float | None = None  # correlation of item score with the rest of the test
     option_counts: list[tuple[str, int, bool]] = field(default_factory=list)  # (label, times chosen, correct)
+    flags: list[str] = field(default_factory=list)  # why the item looks weak, once it has enough responses
+
+
+# Thresholds for flagging an item (the usual classical test theory rules of thumb).
+MIN_RESPONSES = 30
+FACILITY_RANGE = (0.2, 0.9)
+MIN_DISCRIMINATION = 0.2
+
+
+def weak_item_flags(item: ItemStats) -> list[str]:
+    """Plain-language reasons an item needs an author's look; none below MIN_RESPONSES (too few to tell)."""
+    if item.responses < MIN_RESPONSES:
+        return []
+    flags = []
+    low, high = FACILITY_RANGE
+    if item.facility is not None and item.facility < low:
+        flags.append(f"Too hard: facility {item.facility:.2f} is below {low} (check the key and the wording).")
+    if item.facility is not None and item.facility > high:
+        flags.append(f"Too easy: facility {item.facility:.2f} is above {high}.")
+    if item.discrimination is None or item.discrimination < MIN_DISCRIMINATION:
+        shown = "not measurable" if item.discrimination is None else f"{item.discrimination:.2f}"
+        flags.append(
+            f"Weak discrimination ({shown}, under {MIN_DISCRIMINATION}): it does not separate stronger from "
+            "weaker learners."
+        )
+    unused = [label for label, count, correct in item.option_counts if not correct and count == 0]
+    if unused:
+        flags.append("A distractor nobody picks: " + "; ".join(unused) + ".")
+    return flags
 
 
 def _pearson(pairs: list[tuple[float, float]]) -> float | None:
@@ -91,5 +120,6 @@ def _analyse(quiz: Quiz) -> tuple[int, list[ItemStats]]:
             ]
         elif question.option_list() and not question.option_list()[0].category:
             item.option_counts = [(o.text, counts[o.pk], o.is_correct) for o in question.option_list()]
+        item.flags = weak_item_flags(item)
         stats.append(item)
     return len(per_attempt), stats

@@ -6,11 +6,12 @@ import csv
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from wagtail.admin.admin_url_finder import AdminURLFinder
 
 from agencies.access import require_coordinator
 from config.csvutil import Echo, safe_cell
 
-from .analysis import item_analysis
+from .analysis import MIN_RESPONSES, item_analysis
 from .models import Quiz
 
 
@@ -18,7 +19,13 @@ def item_analysis_page(request: HttpRequest, key: str) -> HttpResponse:
     require_coordinator(request.user)
     quiz = get_object_or_404(Quiz, key=key)
     attempts, stats = item_analysis(quiz)
-    return render(request, "assessments/analysis.html", {"quiz": quiz, "attempts": attempts, "stats": stats})
+    finder = AdminURLFinder(request.user)
+    items = [{"stats": item, "edit_url": finder.get_edit_url(item.question)} for item in stats]
+    return render(
+        request,
+        "assessments/analysis.html",
+        {"quiz": quiz, "attempts": attempts, "items": items, "min_responses": MIN_RESPONSES},
+    )
 
 
 def item_analysis_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
@@ -39,6 +46,7 @@ def item_analysis_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
                 "option",
                 "times_chosen",
                 "correct",
+                "flags",
             ]
         )
         for item in stats:
@@ -50,10 +58,12 @@ def item_analysis_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
                 "" if item.facility is None else f"{item.facility:.3f}",
                 "" if item.discrimination is None else f"{item.discrimination:.3f}",
             ]
+            flags = " ".join(item.flags)
             if not item.option_counts:
-                yield writer.writerow([safe_cell(v) for v in [*base, "", "", ""]])
+                yield writer.writerow([safe_cell(v) for v in [*base, "", "", "", flags]])
             for label, count, correct in item.option_counts:
-                yield writer.writerow([safe_cell(v) for v in [*base, label, count, "yes" if correct else "no"]])
+                row = [*base, label, count, "yes" if correct else "no", flags]
+                yield writer.writerow([safe_cell(v) for v in row])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="item-analysis-{quiz.key}.csv"'

@@ -11,6 +11,9 @@ from content.source_files import SOURCE_DIR, SourceError, citation_text, read_ya
 from curricula.models import CurriculumPage, ModulePage
 
 from .models import (
+    REVIEW_MOMENTS,
+    REVIEW_VALUES,
+    SAFE_REVIEW,
     MatchingQuestion,
     MultipleChoiceQuestion,
     Option,
@@ -52,6 +55,9 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
     module = ModulePage.objects.child_of(curriculum).filter(slug=spec.get("module")).first()
     if spec.get("module") and module is None:
         raise SourceError(f"{path}: curriculum {code} has no module {spec['module']!r}")
+    review = parse_review(spec.get("review"), path)
+    revisit = parse_revisit(spec.get("revisit"), curriculum, path)
+    check_bank(data["questions"], list(curriculum.competencies or []), int(spec.get("draw", 0)), path)
     digest = _digest(data)
     quiz, created = Quiz.objects.get_or_create(
         key=code.lower(), defaults={"title": spec["title"], "curriculum": curriculum}
@@ -68,6 +74,9 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
     quiz.pass_mark = int(spec.get("pass_mark", 80))
     quiz.max_attempts = int(spec.get("max_attempts", 0))
     quiz.wait_minutes = int(spec.get("wait_minutes", 0))
+    quiz.wait_after_failures = int(spec.get("wait_after_failures", 1))
+    quiz.review_failed, quiz.review_last, quiz.review_passed = review["failed"], review["last"], review["passed"]
+    quiz.revisit_lessons = revisit
     quiz.shuffle_options = bool(spec.get("shuffle_options", True))
     quiz.draw_count = int(spec.get("draw", 0))
     quiz.source_hash = digest
@@ -79,6 +88,75 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
         load_question(quiz, qspec, order, references, path)
     report.note("created" if created else "updated", label)
     return quiz
+
+
+def parse_review(raw: Any, path) -> dict[str, list[str]]:
+    """`review:` maps failed / last / passed to what the learner sees then. A moment left out takes the
+    safe default (after a failure: score and competencies to revisit, never the key)."""
+    if raw is None:
+        return {moment: list(values) for moment, values in SAFE_REVIEW.items()}
+    if not isinstance(raw, dict):
+        raise SourceError(f"{path}: review must be a mapping of {', '.join(REVIEW_MOMENTS)} to lists of settings")
+    unknown = sorted(set(raw) - set(REVIEW_MOMENTS))
+    if unknown:
+        raise SourceError(
+            f"{path}: review has unknown moment(s) {', '.join(map(str, unknown))}; use {', '.join(REVIEW_MOMENTS)}"
+        )
+    review = {}
+    for moment in REVIEW_MOMENTS:
+        values = raw.get(moment, SAFE_REVIEW[moment])
+        if not isinstance(values, list):
+            raise SourceError(f"{path}: review {moment} must be a list, e.g. [score, competencies]")
+        bad = [str(v) for v in values if v not in REVIEW_VALUES]
+        if bad:
+            raise SourceError(
+                f"{path}: review {moment}: unknown setting(s) {', '.join(bad)}; allowed: {', '.join(REVIEW_VALUES)}"
+            )
+        review[moment] = list(dict.fromkeys(values))
+    return review
+
+
+def parse_revisit(raw: Any, curriculum: CurriculumPage, path) -> dict[str, list[str]]:
+    """`revisit:` maps a competency to the slugs of the lessons a learner should reread for it."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SourceError(f"{path}: revisit must map a competency to a list of lesson slugs")
+    competencies = set(curriculum.competencies or [])
+    lessons = set(curriculum.lessons(live_only=False).values_list("slug", flat=True))
+    for competency, slugs in raw.items():
+        if competency not in competencies:
+            raise SourceError(f"{path}: revisit: {competency!r} is not one of the curriculum's competencies")
+        if not isinstance(slugs, list) or not slugs:
+            raise SourceError(f"{path}: revisit: {competency!r} needs a list of lesson slugs")
+        missing = [s for s in slugs if s not in lessons]
+        if missing:
+            raise SourceError(f"{path}: revisit: curriculum {curriculum.code} has no lesson {', '.join(missing)}")
+    return {competency: list(slugs) for competency, slugs in raw.items()}
+
+
+def check_bank(questions: list[dict], competencies: list[str], draw: int, path) -> None:
+    """Every attempt must assess every competency the curriculum claims: each item names one of them,
+    the bank holds at least one item of each, and a draw is large enough to include one of each."""
+    if not competencies:
+        return
+    for spec in questions:
+        if spec.get("competency") not in competencies:
+            raise SourceError(
+                f"{path}: question {spec.get('key')}: competency {spec.get('competency')!r} is not one of "
+                "the curriculum's competencies (copy it exactly from curriculum.yaml)"
+            )
+    if not draw:
+        return  # every item is shown in every attempt; the coverage rule is for drawn quizzes (see the guide)
+    covered = {spec["competency"] for spec in questions}
+    uncovered = [c for c in competencies if c not in covered]
+    if uncovered:
+        raise SourceError(f"{path}: the bank has no question for competency: {'; '.join(uncovered)}")
+    if draw < len(competencies):
+        raise SourceError(
+            f"{path}: draw {draw} is smaller than the curriculum's {len(competencies)} competencies; "
+            "every attempt must include one question of each"
+        )
 
 
 def load_question(quiz: Quiz, spec: dict, order: int, references: dict, path) -> Question:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +16,55 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from polymorphic.models import PolymorphicModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+
+# What a learner may see after an attempt (Moodle's "review options"). Each is a separate switch.
+REVIEW_CHOICES = [
+    ("score", "Score"),
+    ("competencies", "Competencies to revisit, with links to their lessons"),
+    ("questions", "Which questions were right or wrong"),
+    ("responses", "The learner's own answers"),
+    ("feedback", "Per-option feedback"),
+    ("answers", "The correct answers and explanations"),
+]
+REVIEW_VALUES = [value for value, _ in REVIEW_CHOICES]
+# The safe default for a certificate-bearing quiz: a failed attempt never shows the key.
+SAFE_REVIEW = {
+    "failed": ["score", "competencies"],
+    "last": ["score", "competencies"],
+    "passed": ["score", "questions", "responses", "feedback", "answers"],
+}
+REVIEW_MOMENTS = ["failed", "last", "passed"]
+
+
+class ReviewSetField(models.JSONField):
+    """A list of review values, edited as checkboxes in the admin rather than as free JSON."""
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        return forms.MultipleChoiceField(
+            choices=REVIEW_CHOICES,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            label=self.verbose_name.capitalize(),
+            help_text=self.help_text,
+        )
+
+    def validate(self, value: Any, model_instance: Any) -> None:
+        super().validate(value, model_instance)
+        unknown = [v for v in value or [] if v not in REVIEW_VALUES]
+        if unknown:
+            raise ValidationError(f"Unknown review setting: {', '.join(map(str, unknown))}.")
+
+
+def _safe_failed() -> list[str]:
+    return list(SAFE_REVIEW["failed"])
+
+
+def _safe_last() -> list[str]:
+    return list(SAFE_REVIEW["last"])
+
+
+def _safe_passed() -> list[str]:
+    return list(SAFE_REVIEW["passed"])
 
 
 class Quiz(ClusterableModel):
@@ -35,7 +85,35 @@ class Quiz(ClusterableModel):
     required = models.BooleanField(default=True, help_text="Passing it is needed to complete the curriculum.")
     pass_mark = models.PositiveSmallIntegerField(default=80, help_text="Percent.")
     max_attempts = models.PositiveSmallIntegerField(default=0, help_text="0 = unlimited.")
-    wait_minutes = models.PositiveIntegerField(default=0, help_text="Minimum wait between attempts.")
+    wait_minutes = models.PositiveIntegerField(
+        default=0, help_text="Minimum wait before the next attempt, once the wait applies (see below)."
+    )
+    wait_after_failures = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="The wait applies once the learner has failed this many attempts "
+        "(1 = after every failure; 2 = retry at once after the first failure, wait after the second).",
+    )
+    review_failed = ReviewSetField(
+        "after a failed attempt",
+        default=_safe_failed,
+        blank=True,
+        help_text="What the learner sees after failing when attempts remain.",
+    )
+    review_last = ReviewSetField(
+        "after the last allowed attempt",
+        default=_safe_last,
+        blank=True,
+        help_text="What the learner sees after failing the last allowed attempt.",
+    )
+    review_passed = ReviewSetField(
+        "after passing", default=_safe_passed, blank=True, help_text="What the learner sees after passing."
+    )
+    revisit_lessons = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Lessons to revisit per competency: {competency text: [lesson slug, ...]}. "
+        "A competency without lessons links to the curriculum outline.",
+    )
     shuffle_options = models.BooleanField(default=True)
     draw_count = models.PositiveSmallIntegerField(
         default=0, help_text="0 = every question, in order. N = N questions drawn at random for each attempt."
@@ -53,11 +131,21 @@ class Quiz(ClusterableModel):
                 FieldPanel("pass_mark"),
                 FieldPanel("max_attempts"),
                 FieldPanel("wait_minutes"),
+                FieldPanel("wait_after_failures"),
                 FieldPanel("shuffle_options"),
                 FieldPanel("draw_count"),
                 FieldPanel("active"),
             ],
             heading="Rules",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("review_failed"),
+                FieldPanel("review_last"),
+                FieldPanel("review_passed"),
+                FieldPanel("revisit_lessons"),
+            ],
+            heading="Review: what the learner sees after an attempt",
         ),
     ]
 
@@ -67,6 +155,20 @@ class Quiz(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def policy(self) -> dict[str, Any]:
+        """The rules an attempt starts under; copied onto the attempt so a later edit cannot change them."""
+        return {
+            "pass_mark": self.pass_mark,
+            "max_attempts": self.max_attempts,
+            "wait_minutes": self.wait_minutes,
+            "wait_after_failures": self.wait_after_failures,
+            "review": {
+                "failed": list(self.review_failed or []),
+                "last": list(self.review_last or []),
+                "passed": list(self.review_passed or []),
+            },
+        }
 
 
 class Question(ClusterableModel, PolymorphicModel):
@@ -404,6 +506,12 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent.")
     passed = models.BooleanField(default=False)
+    policy = models.JSONField(
+        default=dict, blank=True, help_text="The quiz rules this attempt started under (pass mark, limits, review)."
+    )
+    was_last = models.BooleanField(
+        default=False, help_text="Failed and no attempt was left under its policy: the 'last attempt' review applies."
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -421,6 +529,10 @@ class Attempt(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    def rules(self) -> dict[str, Any]:
+        """The policy this attempt is governed by: its snapshot, or the quiz's for attempts older than snapshots."""
+        return self.policy or self.quiz.policy()
 
 
 class Response(models.Model):

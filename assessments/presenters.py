@@ -6,6 +6,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import bleach
+from django.utils.safestring import SafeString, mark_safe
+from wagtail.models import Page
+
 from content.sanitize import render_markdown
 
 from .models import (
@@ -36,6 +40,18 @@ def attempt_questions(attempt: Attempt) -> list[Question]:
     return attach_options([by_id[pk] for pk in attempt.question_ids if pk in by_id])
 
 
+# Phrasing content only: an option's text sits inside a <label>, where a <p> or a list is invalid HTML.
+_INLINE_TAGS = {"a", "abbr", "b", "br", "code", "em", "i", "strong", "sub", "sup"}
+
+
+def render_inline(text: str) -> SafeString:
+    """Option markdown rendered without block elements (paragraphs become line breaks)."""
+    html = str(render_markdown(text)).strip()
+    html = html.replace("</p>\n<p>", "<br>").replace("</li>\n<li>", "<br>")
+    clean = bleach.clean(html, tags=_INLINE_TAGS, attributes={"a": ["href", "title"], "abbr": ["title"]}, strip=True)
+    return mark_safe(clean.strip())  # noqa: S308 - sanitised twice by bleach, inline tags only
+
+
 def _ordered_options(attempt: Attempt, question: Question) -> list[dict[str, Any]]:
     options = question.option_list()
     order = attempt.option_orders.get(str(question.pk))
@@ -46,7 +62,7 @@ def _ordered_options(attempt: Attempt, question: Question) -> list[dict[str, Any
     elif order:
         position = {pk: i for i, pk in enumerate(order)}
         options = sorted(options, key=lambda o: position.get(o.pk, len(position)))
-    return [{"id": o.pk, "html": render_markdown(o.text)} for o in options]
+    return [{"id": o.pk, "html": render_inline(o.text)} for o in options]
 
 
 def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> list[dict[str, Any]]:
@@ -69,7 +85,7 @@ def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> l
                 {
                     "key": part.key,
                     "text_html": render_markdown(part.text),
-                    "options": [{"id": o.pk, "html": render_markdown(o.text)} for o in part.option_list()],
+                    "options": [{"id": o.pk, "html": render_inline(o.text)} for o in part.option_list()],
                     "chosen": chosen,
                 }
                 for part, chosen in question.path(answer or {})
@@ -89,8 +105,106 @@ def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> l
     return items
 
 
-def review_for_attempt(attempt: Attempt) -> list[dict[str, Any]]:
-    """After submission only: the learner's answer, right answer, feedback, explanation and source."""
+def review_moment(attempt: Attempt) -> str:
+    """Which review setting applies: after passing, after the last allowed attempt, or after a failure."""
+    if attempt.passed:
+        return "passed"
+    return "last" if attempt.was_last else "failed"
+
+
+def review_settings(attempt: Attempt) -> set[str]:
+    """What this attempt's learner may see, from the policy the attempt started under."""
+    return set(attempt.rules()["review"].get(review_moment(attempt), []))
+
+
+def _row(label: str, right: bool | None = None, feedback: str = "") -> dict[str, Any]:
+    return {"label": label, "right": right, "feedback_html": render_markdown(feedback)}
+
+
+def _choice_rows(question: Question, answer: Any, show: set[str]) -> list[dict[str, Any]]:
+    chosen = set(answer or [])
+    rows = []
+    for option in question.option_list():
+        picked = option.pk in chosen
+        key = "answers" in show
+        feedback = option.feedback if "feedback" in show and (picked or (key and option.is_correct)) else ""
+        if picked and "responses" in show:
+            mark = (" (correct)" if option.is_correct else " (not correct)") if key else ""
+            rows.append(_row(f"You chose: {option.text}{mark}", option.is_correct if key else None, feedback))
+        elif key and option.is_correct:
+            rows.append(_row(f"Correct answer: {option.text}", True, feedback))
+        elif feedback:
+            rows.append(_row("Feedback on your answer:", None, feedback))
+    if "responses" in show and not chosen:
+        rows.insert(0, _row("You gave no answer."))
+    return rows
+
+
+def _truefalse_rows(question: TrueFalseQuestion, answer: Any, show: set[str]) -> list[dict[str, Any]]:
+    rows = []
+    if "responses" in show:
+        given = "True" if answer is True else "False" if answer is False else "no answer"
+        rows.append(_row(f"Your answer: {given}."))
+    if "answers" in show:
+        rows.append(_row(f"Correct answer: {'True' if question.correct_answer else 'False'}.", True))
+    if "feedback" in show and answer is not None:
+        rows.append(_row("Feedback:", None, question.feedback_true if answer else question.feedback_false))
+    return rows
+
+
+def _ordering_rows(question: OrderingQuestion, answer: Any, show: set[str]) -> list[dict[str, Any]]:
+    by_id = {o.pk: o for o in question.option_list()}
+    rows = []
+    if "responses" in show:
+        given = [by_id[pk].text for pk in (answer or []) if pk in by_id]
+        rows.append(_row("Your order: " + (" → ".join(given) if given else "no answer")))
+    if "answers" in show:
+        rows.append(_row("Correct order: " + " → ".join(o.text for o in question.option_list()), True))
+    return rows
+
+
+def _matching_rows(question: MatchingQuestion, answer: Any, show: set[str]) -> list[dict[str, Any]]:
+    rows = []
+    for option in question.option_list():
+        placed = (answer or {}).get(str(option.pk))
+        parts = [option.text]
+        if "responses" in show:
+            parts.append(f"you chose {placed or 'nothing'}")
+        if "answers" in show:
+            parts.append(f"correct: {option.category}")
+        feedback = option.feedback if "feedback" in show else ""
+        if len(parts) > 1 or feedback:
+            right = placed == option.category if "answers" in show else None
+            rows.append(_row("; ".join(parts), right, feedback))
+    return rows
+
+
+def _scenario_rows(question: ScenarioQuestion, answer: Any, show: set[str]) -> list[dict[str, Any]]:
+    rows = []
+    for part, chosen in question.path(answer or {}):
+        options = part.option_list()
+        picked = next((o for o in options if o.pk == chosen), None)
+        better = next((o for o in options if o.is_correct), None)
+        label = part.text.strip()[:140]
+        if "responses" in show:
+            label += f" — you chose: {picked.text if picked else 'nothing'}"
+        if "answers" in show and not (picked is not None and picked.is_correct):
+            label += f"; a better choice: {better.text if better else ''}"
+        right = (picked is not None and picked.is_correct) if "answers" in show else None
+        feedback = picked.feedback if "feedback" in show and picked else ""
+        if show & {"responses", "answers"} or feedback:
+            rows.append(_row(label, right, feedback))
+    return rows
+
+
+def review_for_attempt(attempt: Attempt, show: set[str] | None = None) -> list[dict[str, Any]]:
+    """After submission only, and only what the review setting in force allows: which questions were right
+    or wrong ("questions"), the learner's answers ("responses"), per-option feedback ("feedback"), the
+    correct answers with explanations and sources ("answers"). Nothing else reaches the template, so a
+    page can never show the key before the policy allows it."""
+    show = review_settings(attempt) if show is None else show
+    if not show & {"questions", "responses", "feedback", "answers"}:
+        return []
     responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
     items = []
     for number, question in enumerate(attempt_questions(attempt), start=1):
@@ -99,90 +213,59 @@ def review_for_attempt(attempt: Attempt) -> list[dict[str, Any]]:
         score = response.score if response and response.score is not None else 0.0
         item: dict[str, Any] = {
             "number": number,
-            "kind": KINDS[type(question)],
             "type_label": question.type_label,
             "text_html": render_markdown(question.text),
+            "marked": "questions" in show,
             "score_percent": round(score * 100),
             "correct": score >= 0.999,
-            "explanation_html": render_markdown(question.explanation),
-            "source": question.source,
+            "explanation_html": render_markdown(question.explanation) if "answers" in show else "",
+            "source": question.source if "answers" in show else "",
             "competency": question.competency,
-            "rows": [],
         }
-        if isinstance(question, TrueFalseQuestion):
-            given = "True" if answer is True else "False" if answer is False else "No answer"
-            feedback = question.feedback_true if answer is True else question.feedback_false if answer is False else ""
-            item["rows"].append(
-                {
-                    "label": f"Your answer: {given}. Correct answer: {'True' if question.correct_answer else 'False'}.",
-                    "right": answer == question.correct_answer,
-                    "feedback_html": render_markdown(feedback),
-                }
-            )
-        elif isinstance(question, SingleChoiceQuestion | MultipleChoiceQuestion):
-            chosen = set(answer or [])
-            for option in question.option_list():
-                picked = option.pk in chosen
-                if picked or option.is_correct:
-                    item["rows"].append(
-                        {
-                            "label": ("You chose: " if picked else "Not chosen: ")
-                            + option.text
-                            + (" (correct)" if option.is_correct else " (not correct)"),
-                            "right": picked == option.is_correct,
-                            "feedback_html": render_markdown(option.feedback) if picked or option.is_correct else "",
-                        }
-                    )
+        if isinstance(question, ScenarioQuestion):
+            item["vignette_html"] = render_markdown(question.vignette)
+            item["rows"] = _scenario_rows(question, answer, show)
+            item["rule"] = "Scored on the parts of the path you took: the share answered with a good choice."
+        elif isinstance(question, TrueFalseQuestion):
+            item["rows"] = _truefalse_rows(question, answer, show)
+        elif isinstance(question, OrderingQuestion):
+            item["rows"] = _ordering_rows(question, answer, show)
+        elif isinstance(question, MatchingQuestion):
+            item["rows"] = _matching_rows(question, answer, show)
+        else:
+            item["rows"] = _choice_rows(question, answer, show)
             if isinstance(question, MultipleChoiceQuestion):
                 item["rule"] = (
                     "Partial credit: right options chosen minus wrong options chosen, "
                     "divided by the number of right options (never below zero)."
                 )
-        elif isinstance(question, OrderingQuestion):
-            by_id = {o.pk: o for o in question.option_list()}
-            given = [by_id[pk].text for pk in (answer or []) if pk in by_id]
-            item["rows"].append(
-                {
-                    "label": "Your order: " + (" → ".join(given) if given else "no answer"),
-                    "right": item["correct"],
-                    "feedback_html": "",
-                }
-            )
-            item["rows"].append(
-                {
-                    "label": "Correct order: " + " → ".join(o.text for o in question.option_list()),
-                    "right": True,
-                    "feedback_html": "",
-                }
-            )
-        elif isinstance(question, MatchingQuestion):
-            for option in question.option_list():
-                placed = (answer or {}).get(str(option.pk))
-                item["rows"].append(
-                    {
-                        "label": f"{option.text}: you chose {placed or 'nothing'}; correct: {option.category}",
-                        "right": placed == option.category,
-                        "feedback_html": render_markdown(option.feedback),
-                    }
-                )
-        elif isinstance(question, ScenarioQuestion):
-            item["vignette_html"] = render_markdown(question.vignette)
-            for part, chosen in question.path(answer or {}):
-                options = part.option_list()
-                picked = next((o for o in options if o.pk == chosen), None)
-                right = next((o for o in options if o.is_correct), None)
-                item["rows"].append(
-                    {
-                        "label": f"{part.text.strip()[:140]} — you chose: {picked.text if picked else 'nothing'}"
-                        + (
-                            ""
-                            if picked is not None and picked.is_correct
-                            else f"; a better choice: {right.text if right else ''}"
-                        ),
-                        "right": picked is not None and picked.is_correct,
-                        "feedback_html": render_markdown(picked.feedback if picked else ""),
-                    }
-                )
-            item["rule"] = "Scored on the parts of the path you took: the share answered with a good choice."
         items.append(item)
     return items
+
+
+def competencies_to_revisit(attempt: Attempt) -> list[dict[str, Any]]:
+    """The competencies of the questions not fully right, in the curriculum's order, each with links to
+    the lessons to reread (the quiz's `revisit_lessons`, else the curriculum's outline). Never says which
+    question or answer was wrong."""
+    scores = dict(Response.objects.filter(attempt=attempt).values_list("question_id", "score"))
+    weak: set[str] = set()
+    for question in Question.objects.filter(pk__in=attempt.question_ids).non_polymorphic().only("competency"):
+        if (scores.get(question.pk) or 0.0) < 0.999 and question.competency:
+            weak.add(question.competency)
+    if not weak:
+        return []
+    quiz = attempt.quiz
+    curriculum = quiz.curriculum
+    order = {c: i for i, c in enumerate(curriculum.competencies or [])} if curriculum else {}
+    wanted = {slug for c in weak for slug in (quiz.revisit_lessons or {}).get(c, [])}
+    lessons = {}
+    if curriculum is not None and wanted:
+        for page in Page.objects.descendant_of(curriculum).live().filter(slug__in=wanted):
+            lessons[page.slug] = page
+    fallback = [{"title": f"{curriculum.title}: the outline", "url": curriculum.url}] if curriculum else []
+    result = []
+    for competency in sorted(weak, key=lambda c: (order.get(c, len(order)), c)):
+        slugs = (quiz.revisit_lessons or {}).get(competency, [])
+        links = [{"title": lessons[s].title, "url": lessons[s].url} for s in slugs if s in lessons]
+        result.append({"competency": competency, "lessons": links or fallback})
+    return result

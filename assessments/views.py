@@ -1,4 +1,4 @@
-"""Quiz pages. Thin: the rules live in services and the question models."""
+"""Quiz pages. Thin: the rules live in services and the question models, what is shown in presenters."""
 
 from __future__ import annotations
 
@@ -10,10 +10,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+# The pass page links to the certificate the pass issued; views sit above every app's models.
+from certificates.models import Certificate
+
 from .forms import parse_answers
 from .models import Attempt, Quiz, Response
-from .presenters import questions_for_attempt, review_for_attempt
-from .services import AttemptRefused, eligibility, save_answers, start_attempt, submit_attempt
+from .presenters import competencies_to_revisit, questions_for_attempt, review_for_attempt, review_settings
+from .services import (
+    CLOSED_MESSAGE,
+    AttemptRefused,
+    eligibility,
+    quiz_is_open,
+    save_answers,
+    start_attempt,
+    submit_attempt,
+    unanswered_numbers,
+)
 
 
 def _live_quiz(key: str) -> Quiz:
@@ -61,6 +73,23 @@ def quiz_start(request: HttpRequest, key: str) -> HttpResponse:
     return redirect("assessments:attempt", attempt_id=attempt.pk)
 
 
+def _attempt_page(request: HttpRequest, attempt: Attempt, error: str | None = None) -> HttpResponse:
+    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
+    quiz = attempt.quiz
+    return render(
+        request,
+        "assessments/attempt.html",
+        {
+            "attempt": attempt,
+            "quiz": quiz,
+            "questions": questions_for_attempt(attempt, responses),
+            "error": error,
+            "eligibility": eligibility(user=request.user, quiz=quiz),
+        },
+        status=400 if error else 200,
+    )
+
+
 @login_required
 def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
@@ -68,35 +97,30 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
         if request.method == "POST":
             messages.error(request, "This attempt was already submitted. Your score was recorded once.")
         return redirect("assessments:result", attempt_id=attempt.pk)
-    error = None
-    if request.method == "POST":
-        try:
-            answers = parse_answers(request.POST)
-            if request.POST.get("action") == "submit":
-                submitted = submit_attempt(attempt=attempt, raw_answers=answers)
-                return redirect("assessments:result", attempt_id=submitted.pk)
-            save_answers(attempt=attempt, raw_answers=answers)
-            messages.success(request, "Your answers are saved.")
-            return redirect(
-                f"{request.path}#q-{request.POST.get('focus', '')}" if request.POST.get("focus") else request.path
-            )
-        except AttemptRefused as exc:
-            messages.error(request, str(exc))
-            return redirect("assessments:result", attempt_id=attempt.pk)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
-    return render(
-        request,
-        "assessments/attempt.html",
-        {
-            "attempt": attempt,
-            "quiz": attempt.quiz,
-            "questions": questions_for_attempt(attempt, responses),
-            "error": error,
-        },
-        status=400 if error else 200,
-    )
+    if not quiz_is_open(attempt.quiz):
+        return render(request, "assessments/closed.html", {"attempt": attempt, "message": CLOSED_MESSAGE})
+    if request.method != "POST":
+        return _attempt_page(request, attempt)
+    try:
+        answers = parse_answers(request.POST)
+        if request.POST.get("action") == "submit":
+            if request.POST.get("confirmed") != "yes":
+                missing = unanswered_numbers(attempt=attempt, raw_answers=answers)
+                if missing:
+                    # Nothing is spent: the answers are kept and the learner decides.
+                    save_answers(attempt=attempt, raw_answers=answers)
+                    return render(request, "assessments/confirm.html", {"attempt": attempt, "missing": missing})
+            submitted = submit_attempt(attempt=attempt, raw_answers=answers)
+            return redirect("assessments:result", attempt_id=submitted.pk)
+        save_answers(attempt=attempt, raw_answers=answers)
+        messages.success(request, "Your answers are saved.")
+        focus = request.POST.get("focus", "")
+        return redirect(f"{request.path}#q-{focus}" if focus.isdigit() else request.path)
+    except AttemptRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("assessments:result", attempt_id=attempt.pk)
+    except ValidationError as exc:
+        return _attempt_page(request, attempt, error=" ".join(exc.messages))
 
 
 @login_required
@@ -104,17 +128,32 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.submitted_at is None:
         return redirect("assessments:attempt", attempt_id=attempt.pk)
-    best = Attempt.objects.filter(user=request.user, quiz=attempt.quiz, submitted_at__isnull=False).aggregate(
+    quiz = attempt.quiz
+    best = Attempt.objects.filter(user=request.user, quiz=quiz, submitted_at__isnull=False).aggregate(
         best=Max("score")
     )["best"]
+    show = review_settings(attempt)
+    certificate = None
+    if attempt.passed and quiz.curriculum_id:
+        certificate = (
+            Certificate.objects.filter(
+                user=request.user, curriculum_id=quiz.curriculum_id, issued_at__gte=attempt.started_at
+            )
+            .order_by("-issued_at")
+            .first()
+        )
     return render(
         request,
         "assessments/result.html",
         {
             "attempt": attempt,
-            "quiz": attempt.quiz,
-            "review": review_for_attempt(attempt),
+            "quiz": quiz,
+            "show": show,
+            "review": review_for_attempt(attempt, show),
+            "revisit": competencies_to_revisit(attempt) if "competencies" in show else [],
             "best": best,
-            "eligibility": eligibility(user=request.user, quiz=attempt.quiz),
+            "eligibility": eligibility(user=request.user, quiz=quiz),
+            "certificate": certificate,
+            "quiz_open": quiz_is_open(quiz),
         },
     )

@@ -42,15 +42,47 @@ def test_coordinator_edits_a_quiz_pass_mark_in_the_admin(coordinator_client):
         "required": "on",
         "pass_mark": 70,
         "max_attempts": 3,
-        "wait_minutes": 0,
+        "wait_minutes": 1440,
+        "wait_after_failures": 2,
         "shuffle_options": "on",
-        "draw_count": 0,
+        "draw_count": quiz.draw_count,
         "active": "on",
+        "review_failed": ["score"],
+        "review_last": ["score", "competencies", "answers"],
+        "review_passed": ["score", "questions"],
+        "revisit_lessons": "{}",
     }
     response = coordinator_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     quiz.refresh_from_db()
     assert quiz.pass_mark == 70 and quiz.max_attempts == 3
+    assert (quiz.wait_minutes, quiz.wait_after_failures) == (1440, 2)
+    assert quiz.review_failed == ["score"] and quiz.review_last == ["score", "competencies", "answers"]
+    assert quiz.review_passed == ["score", "questions"]
+    # the review settings are checkboxes, not free JSON
+    form = coordinator_client.get(url).content.decode()
+    assert 'type="checkbox" name="review_failed" value="answers"' in form
+
+
+def test_an_unknown_review_setting_is_refused_in_the_admin(coordinator_client):
+    quiz = Quiz.objects.get(key="cmtp-101")
+    url = f"/admin/snippets/assessments/quiz/edit/{quiz.pk}/"
+    data = {
+        "key": quiz.key,
+        "title": quiz.title,
+        "curriculum": quiz.curriculum_id,
+        "pass_mark": 80,
+        "max_attempts": 3,
+        "wait_minutes": 0,
+        "wait_after_failures": 1,
+        "draw_count": 0,
+        "review_failed": ["score", "everything"],
+        "revisit_lessons": "{}",
+    }
+    response = coordinator_client.post(url, data)
+    assert response.status_code == 200
+    quiz.refresh_from_db()
+    assert quiz.review_failed != ["score", "everything"]
 
 
 def test_question_markdown_is_sanitised_on_the_attempt_page(client):
