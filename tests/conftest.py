@@ -2,6 +2,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from content.loader import load_all
+from content.models import HomePage
+
+from . import dbtemplate
+
+
+def pytest_configure(config):
+    # Before pytest-django creates the test database: on SQLite it is restored from a saved template.
+    dbtemplate.install()
 
 
 @pytest.fixture(autouse=True)
@@ -13,8 +25,6 @@ def _media_root(settings, tmp_path: Path):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()
@@ -23,11 +33,11 @@ def _clear_cache():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real program content once per test session: every test sees the same published pages,
-    curricula and quiz banks a fresh install has, inside its own rolled-back transaction."""
-    from content.loader import load_all
-
+    curricula and quiz banks a fresh install has, inside its own rolled-back transaction. On SQLite the
+    template database already holds it (tests/dbtemplate.py)."""
     with django_db_blocker.unblock():
-        load_all()
+        if not HomePage.objects.exists():
+            load_all()
 
 
 @pytest.fixture(autouse=True)
@@ -39,10 +49,10 @@ def _content_present(request, django_db_blocker):
     )
     if uses_db:
         request.getfixturevalue("django_db_setup")
-        from content.loader import load_all
-        from content.models import HomePage
-
         with django_db_blocker.unblock():
             if not HomePage.objects.exists():
-                load_all()
+                if dbtemplate.in_memory_sqlite() and not connection.in_atomic_block:
+                    dbtemplate.restore(dbtemplate.template_path())
+                else:
+                    load_all()
     yield
