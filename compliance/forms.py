@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -63,8 +64,10 @@ class MatrixFilterForm(forms.Form):
         **kwargs,
     ) -> None:
         super().__init__(data, **kwargs)
-        self.fields["supervisor"].choices = [("", "Anyone's team")] + [(s.pk, s.display_name) for s in supervisors]
-        self.fields["curriculum"].choices = [("", "All mandated curricula")] + [
+        cast(forms.ChoiceField, self.fields["supervisor"]).choices = [("", "Anyone's team")] + [
+            (s.pk, s.display_name) for s in supervisors
+        ]
+        cast(forms.ChoiceField, self.fields["curriculum"]).choices = [("", "All mandated curricula")] + [
             (c.pk, f"{c.code} {c.title}") for c in curricula
         ]
         if not show_supervisor:
@@ -85,10 +88,12 @@ class MatrixFilterForm(forms.Form):
     def describe(self) -> dict[str, str]:
         """The filters in words, as printed on an export and kept on its record."""
         filters = self.filters()
-        described = {}
+        described: dict[str, str] = {}
         for name, value in filters.items():
-            label = dict(self.fields[name].choices).get(value, value)
-            described[self.fields[name].label or name.title()] = str(label)
+            field = self.fields[name]
+            choices = cast("list[tuple[Any, str]]", cast(forms.ChoiceField, field).choices)
+            label = dict(choices).get(value, value)
+            described[str(field.label or name.title())] = str(label)
         return described
 
 

@@ -61,7 +61,7 @@ class ExportRecord(models.Model):
     @property
     def covers(self) -> str:
         """What the export is of, in words: the agency's name, or the scope of a program-wide export."""
-        if self.agency_id is not None:
+        if self.agency is not None:
             return self.agency.name
         return self.scope or "Program-wide"
 
