@@ -16,6 +16,14 @@ def pytest_configure(config):
     dbtemplate.install()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`-n 2 --dist loadgroup`), the tests that stop and restart a redis-server of their
+    own run on one worker, one after another: a port freed by one restart is never taken by a neighbour."""
+    for item in items:
+        if item.get_closest_marker("redis_fault"):
+            item.add_marker(pytest.mark.xdist_group("redis_fault"))
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path: Path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,17 +1,46 @@
-"""factory_boy factories and page builders shared by the tests."""
+"""factory_boy factories and page builders shared by the tests.
+
+One factory per model a test builds, with defaults that make a valid, unremarkable row: a test names only
+the fields its assertions depend on. Pages are built with `make_curriculum` (Wagtail's tree needs
+`add_child`, not a factory)."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from wagtail.models import Page, Site
 
-from agencies.models import Agency, JobRole, ServiceCategory, StaffMember, TrainingCoordinator
+from agencies.models import (
+    Agency,
+    JobRole,
+    RoleChange,
+    ServiceCategory,
+    StaffInvitation,
+    StaffMember,
+    TrainingCoordinator,
+)
+from assessments.models import Attempt, Quiz
+from certificates.codes import new_code
+from certificates.models import Certificate
+from compliance.models import ReminderKind, ReminderLog
 from content.models import HomePage
-from curricula.models import CatalogPage, CurriculumPage, LessonPage, ModulePage, Requirement
+from curricula.models import (
+    Assignment,
+    AssignmentSource,
+    AssignmentState,
+    CatalogPage,
+    CurriculumCompletion,
+    CurriculumPage,
+    LessonPage,
+    LessonProgress,
+    ModulePage,
+    Requirement,
+)
+from outbox.models import PendingTask
 
 User = get_user_model()
 _seq = itertools.count(1)
@@ -62,10 +91,47 @@ class StaffFactory(factory.django.DjangoModelFactory):
     hire_date = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
 
 
+class TrainingCoordinatorFactory(factory.django.DjangoModelFactory):
+    """A coordinator of every agency; `all_agencies=False, agencies=[...]` for one limited to those."""
+
+    class Meta:
+        model = TrainingCoordinator
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    all_agencies = True
+
+    @factory.post_generation
+    def agencies(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.agencies.set(extracted)
+
+
 def make_coordinator(**kwargs) -> User:
     user = UserFactory(**kwargs)
-    TrainingCoordinator.objects.create(user=user, all_agencies=True)
+    TrainingCoordinatorFactory(user=user)
     return user
+
+
+class RoleChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleChange
+
+    staff = factory.SubFactory(StaffFactory)
+    role = JobRole.NMCM
+
+
+class StaffInvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffInvitation
+
+    agency = factory.SubFactory(AgencyFactory)
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.user.email)
+    first_name = factory.LazyAttribute(lambda o: o.user.first_name)
+    last_name = factory.LazyAttribute(lambda o: o.user.last_name)
+    role = JobRole.MCM
+    hire_date = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
 
 
 def category(code: str) -> ServiceCategory:
@@ -118,18 +184,54 @@ def make_curriculum(
             live=live,
         )
     )
-    for m in range(modules):
-        module = curriculum.add_child(instance=ModulePage(title=f"Module {m + 1}", slug=f"module-{m + 1}"))
-        for lesson_index in range(lessons_per_module):
-            module.add_child(
-                instance=LessonPage(
-                    title=f"Lesson {m + 1}.{lesson_index + 1}",
-                    slug=f"lesson-{m + 1}-{lesson_index + 1}",
-                    summary="A lesson.",
-                    body=[("markdown", f"Body of lesson {m + 1}.{lesson_index + 1}.")],
-                )
-            )
+    add_modules(curriculum, modules=modules, lessons_per_module=lessons_per_module)
     return curriculum
+
+
+def add_modules(curriculum: CurriculumPage, *, modules: int, lessons_per_module: int) -> list[ModulePage]:
+    """Append modules of lessons after the curriculum's existing ones (to grow it in a query-count test)."""
+    first = ModulePage.objects.child_of(curriculum).count()
+    added = []
+    for m in range(first, first + modules):
+        module = curriculum.add_child(instance=ModulePage(title=f"Module {m + 1}", slug=f"module-{m + 1}"))
+        add_lessons(module, count=lessons_per_module)
+        added.append(module)
+    return added
+
+
+def add_lessons(module: ModulePage, *, count: int) -> list[LessonPage]:
+    """Append lessons after the module's existing ones, numbered on from them."""
+    m = module.slug.removeprefix("module-")
+    first = LessonPage.objects.child_of(module).count()
+    return [
+        module.add_child(
+            instance=LessonPage(
+                title=f"Lesson {m}.{n + 1}",
+                slug=f"lesson-{m}-{n + 1}",
+                summary="A lesson.",
+                body=[("markdown", f"Body of lesson {m}.{n + 1}.")],
+            )
+        )
+        for n in range(first, first + count)
+    ]
+
+
+class RequirementFactory(factory.django.DjangoModelFactory):
+    """A mandate: `curriculum=` is required (pages are built with make_curriculum)."""
+
+    class Meta:
+        model = Requirement
+        skip_postgeneration_save = True
+
+    roles = factory.LazyFunction(lambda: [JobRole.MCM])
+    due_days_after_hire = 90
+    starts_on = date(2020, 1, 1)
+    renew_every_months = 12
+
+    @factory.post_generation
+    def categories(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.categories.set(extracted)
 
 
 def make_requirement(
@@ -141,12 +243,112 @@ def make_requirement(
     starts_on: date | None = None,
     renew_every_months: int = 12,
 ) -> Requirement:
-    requirement = Requirement.objects.create(
+    return RequirementFactory(
         curriculum=curriculum,
+        categories=categories,
         roles=roles,
         due_days_after_hire=due_days,
         starts_on=starts_on or date(2020, 1, 1),
         renew_every_months=renew_every_months,
     )
-    requirement.categories.set(categories)
-    return requirement
+
+
+def at_noon(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """An open assignment made by hand, required since 2024-01-01 and due in 2030 (not overdue); pass
+    `curriculum=` (pages are built with make_curriculum) and the dates or state the test is about."""
+
+    class Meta:
+        model = Assignment
+
+    staff = factory.SubFactory(StaffFactory)
+    source = AssignmentSource.MANUAL
+    required_from = date(2024, 1, 1)
+    due_on = date(2030, 1, 1)
+    state = AssignmentState.OPEN
+
+
+class CurriculumCompletionFactory(factory.django.DjangoModelFactory):
+    """A completion as curricula.completion writes it: the curriculum's code, title and hours copied."""
+
+    class Meta:
+        model = CurriculumCompletion
+
+    user = factory.SubFactory(UserFactory)
+    cycle = 1
+    completed_at = factory.LazyFunction(timezone.now)
+    curriculum_code = factory.LazyAttribute(lambda o: o.curriculum.code)
+    curriculum_title = factory.LazyAttribute(lambda o: o.curriculum.title)
+    credit_hours = factory.LazyAttribute(lambda o: o.curriculum.credit_hours)
+
+
+class LessonProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LessonProgress
+
+    user = factory.SubFactory(UserFactory)
+    started_at = factory.LazyFunction(timezone.now)
+    last_viewed_at = factory.LazyAttribute(lambda o: o.started_at)
+    completed_at = None
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    """An issued certificate with exact dates (the issuing service is tested in tests/certificates)."""
+
+    class Meta:
+        model = Certificate
+
+    user = factory.SubFactory(UserFactory)
+    learner_name = factory.LazyAttribute(lambda o: o.user.get_full_name() or o.user.username)
+    curriculum_code = factory.LazyAttribute(lambda o: o.curriculum.code)
+    curriculum_title = factory.LazyAttribute(lambda o: o.curriculum.title)
+    credit_hours = 2
+    completed_on = factory.LazyFunction(timezone.localdate)
+    serial = factory.Sequence(lambda n: f"CMTP-T-{n:06d}")
+    code = factory.LazyFunction(new_code)
+    issued_at = factory.LazyAttribute(lambda o: at_noon(o.completed_on))
+
+
+class ReminderLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderLog
+
+    key = factory.Sequence(lambda n: f"test:{n}")
+    kind = ReminderKind.DUE_30
+    recipient = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.recipient.email)
+    subject = "Reminder"
+    body = "A reminder."
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class PendingTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PendingTask
+
+    task = "outbox.tests.noop"
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    """A quiz without questions (tests/assessments/builders.py adds one of every type); pass `curriculum=`."""
+
+    class Meta:
+        model = Quiz
+
+    key = factory.Sequence(lambda n: f"quiz-{n}")
+    title = "A quiz"
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    """A started, unsubmitted attempt; pass `quiz=` and, for a submitted one, `submitted_at`, `score`, `passed`."""
+
+    class Meta:
+        model = Attempt
+
+    user = factory.SubFactory(UserFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    started_at = factory.LazyFunction(timezone.now)
