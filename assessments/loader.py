@@ -146,13 +146,11 @@ def check_bank(questions: list[dict], competencies: list[str], draw: int, path) 
                 f"{path}: question {spec.get('key')}: competency {spec.get('competency')!r} is not one of "
                 "the curriculum's competencies (copy it exactly from curriculum.yaml)"
             )
-    if not draw:
-        return  # every item is shown in every attempt; the coverage rule is for drawn quizzes (see the guide)
     covered = {spec["competency"] for spec in questions}
     uncovered = [c for c in competencies if c not in covered]
     if uncovered:
         raise SourceError(f"{path}: the bank has no question for competency: {'; '.join(uncovered)}")
-    if draw < len(competencies):
+    if draw and draw < len(competencies):
         raise SourceError(
             f"{path}: draw {draw} is smaller than the curriculum's {len(competencies)} competencies; "
             "every attempt must include one question of each"

@@ -83,3 +83,68 @@ def test_item_analysis_is_for_coordinators_only(client):
     client.force_login(UserFactory())
     assert client.get(f"/quiz/analysis/{quiz.key}/").status_code == 403
     assert client.get(f"/quiz/analysis/{quiz.key}/items.csv").status_code == 403
+
+
+def _uniform_attempts(quiz, parts, count, *, single_right):
+    """`count` attempts in which everyone answers the single-choice item the same way."""
+    users = UserFactory.create_batch(3)
+    single_q, right, wrong = parts["single"]
+    tf = parts["truefalse"]
+    now = timezone.now()
+    attempts = Attempt.objects.bulk_create(
+        Attempt(
+            user=users[i % 3],
+            quiz=quiz,
+            number=i // 3 + 1,
+            question_ids=[single_q.pk, tf.pk],
+            started_at=now,
+            submitted_at=now,
+            score=0,
+            passed=False,
+        )
+        for i in range(count)
+    )
+    responses = []
+    for i, attempt in enumerate(attempts):
+        chosen = right if single_right else wrong
+        responses.append(
+            Response(attempt=attempt, question=single_q, answer=[chosen.pk], score=1.0 if single_right else 0.0)
+        )
+        responses.append(Response(attempt=attempt, question=tf, answer=i % 2 == 0, score=float(i % 2 == 0)))
+    Response.objects.bulk_create(responses)
+
+
+def test_weak_items_are_flagged_once_they_have_30_responses_with_a_link_to_edit_them(client):
+    quiz, parts = full_quiz()
+    _uniform_attempts(quiz, parts, 29, single_right=True)
+    _, stats = item_analysis(quiz)
+    assert next(s for s in stats if s.question.key == "single").flags == []  # 29 responses: too few to judge
+    _uniform_attempts(quiz, parts, 1, single_right=True)
+    _, stats = item_analysis(quiz)
+    single = next(s for s in stats if s.question.key == "single")
+    text = " ".join(single.flags)
+    assert single.responses == 30
+    assert "Too easy: facility 1.00" in text
+    assert "Weak discrimination" in text
+    assert "A distractor nobody picks: Individual Service Plan" in text
+    client.force_login(make_coordinator())
+    html = client.get(f"/quiz/analysis/{quiz.key}/").content.decode()
+    assert "Needs review" in html and "A distractor nobody picks" in html
+    edit = f"/admin/snippets/assessments/singlechoicequestion/edit/{parts['single'][0].pk}/"
+    assert f'href="{edit}"' in html
+    body = b"".join(client.get(f"/quiz/analysis/{quiz.key}/items.csv").streaming_content).decode()
+    assert "Too easy" in body
+
+
+def test_a_hard_item_is_flagged_and_a_good_one_is_not():
+    quiz, parts = full_quiz()
+    _uniform_attempts(quiz, parts, 40, single_right=False)
+    _, stats = item_analysis(quiz)
+    single = next(s for s in stats if s.question.key == "single")
+    assert any(flag.startswith("Too hard: facility 0.00") for flag in single.flags)
+    assert not any("nobody picks" in flag for flag in single.flags)  # an unpicked key is not a distractor
+
+    good_quiz, good_parts = full_quiz(key="good")
+    _bulk_attempts(good_quiz, good_parts, 60)  # half right, strong learners right: a good item
+    _, stats = item_analysis(good_quiz)
+    assert next(s for s in stats if s.question.key == "single").flags == []
