@@ -34,7 +34,7 @@ MAX_ATTEMPTS = 10
 HEADER = "outbox_id"
 
 
-def enqueue(*, task: str, args: Sequence = (), key: str | None = None) -> PendingTask:
+def enqueue(*, task: str, args: Sequence[object] = (), key: str | None = None) -> PendingTask:
     """Record a side effect of the current transaction; after commit, hand it to the broker.
     Call it inside the transaction that makes the change: if that rolls back, nothing is sent."""
     if key is not None:
@@ -47,7 +47,7 @@ def enqueue(*, task: str, args: Sequence = (), key: str | None = None) -> Pendin
     return row
 
 
-def enqueue_many(*, task: str, args_list: Sequence[Sequence]) -> list[PendingTask]:
+def enqueue_many(*, task: str, args_list: Sequence[Sequence[object]]) -> list[PendingTask]:
     """`enqueue` for many runs of one task (e.g. one per batch of emails), in one INSERT, so a bulk change
     keeps a query count that does not grow with its size."""
     rows = PendingTask.objects.bulk_create([PendingTask(task=task, args=list(args)) for args in args_list])

@@ -204,8 +204,8 @@ def check_saves(rel: str, tree: ast.AST, lines: list[str]) -> list[Violation]:
                     if isinstance(node, ast.For | ast.AsyncFor)
                     else [item.optional_vars for item in node.items if item.optional_vars]
                 )
-                for target in bound:
-                    for name in ast.walk(target):
+                for bound_target in bound:
+                    for name in ast.walk(bound_target):
                         if isinstance(name, ast.Name):
                             fresh.discard(name.id)
                 continue
