@@ -43,7 +43,9 @@ MARK_SAFE_ALLOWED = {
 
 # The learning core's write paths: many requests write these rows at once.
 HOT_PATH_APPS = ("curricula", "assessments", "certificates", "agencies", "compliance", "completion")
-HOT_PATH_NAMES = ("services", "flows", "invitations", "roster_import")
+# services and flows (completion, the receivers that join completion and certificates), and agencies' split
+# services (invitations, roster import).
+HOT_PATH_NAMES = ("services", "flows", "completion", "receivers", "invitations", "roster_import")
 
 # Python code held to the import rule: the apps, config and these tools (tests and bench are scripts).
 NOT_APP_DIRS = {"tests", "bench", "site", "docs", "templates", "requirements", "node_modules"}
