@@ -1,0 +1,6 @@
+from typing import Any
+
+from django.db import models
+
+class ParentalKey(models.ForeignKey[Any, Any]): ...
+class ParentalManyToManyField(models.ManyToManyField[Any, Any]): ...
