@@ -8,6 +8,8 @@ screens).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db import transaction
 from django.db.models import QuerySet
@@ -60,7 +62,7 @@ class RequirementForm(WagtailAdminModelForm):
         return categories
 
 
-def mandate_fields(form: forms.Form) -> dict:
+def mandate_fields(form: forms.Form) -> dict[str, Any]:
     """The form's answers as the mandate services' keyword arguments."""
     data = form.cleaned_data
     names = ("curriculum", "categories", "roles", "due_days_after_hire", "starts_on", "renew_every_months", "active")
