@@ -18,7 +18,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from config.csvutil import FORMULA_PREFIXES  # OWASP CSV injection: = + - @ tab CR
+from config.csvutil import is_formula, safe_cell  # OWASP CSV injection: = + - @ tab CR, also behind spaces
 
 from .models import JobRole
 
@@ -121,10 +121,6 @@ def date_from_text(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
-
-
-def is_formula(cell: str) -> bool:
-    return cell.startswith(FORMULA_PREFIXES) or cell.lstrip(" ").startswith(FORMULA_PREFIXES)
 
 
 _WHITESPACE_CONTROLS = {"\t", "\n", "\r"}  # whitespace: collapsed in names, refused by every other format
@@ -427,12 +423,6 @@ def _size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:.0f} KB"
     return f"{n} bytes"
-
-
-def safe_cell(value: str) -> str:
-    """Neutralise a would-be formula (OWASP) with an apostrophe; unlike ``config.csvutil.safe_cell`` this
-    also catches one behind leading spaces, which some spreadsheets strip before evaluating."""
-    return f"'{value}" if is_formula(value) else value
 
 
 def write_roster(rows: Iterable[Iterable[str]], out: io.TextIOBase | None = None) -> str:

@@ -21,8 +21,14 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import landscape, letter
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from agencies.models import Agency, StaffMember
+from config.csvutil import safe_cell
 from curricula.models import CurriculumPage
 
 from .codes import CODE_RE, normalise_export_code
@@ -30,7 +36,6 @@ from .models import ExportKind, ExportRecord
 from .queries import Matrix, Status, employed_between, load_compliance, mandated_curricula
 from .services import finish_export
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 200
 PROGRAM_BATCH_AGENCIES = 10  # agencies loaded at a time by a program-wide export
 
@@ -44,12 +49,6 @@ LONG_HEADER = [
 def verify_url() -> str:
     """Absolute, because the export is printed or mailed and read far from the site."""
     return f"{settings.SITE_URL}{reverse('compliance:verify_export')}"
-
-
-def safe_cell(value: object) -> str:
-    """A spreadsheet must never run a cell as a formula: prefix ' to anything that starts like one."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _iso(value) -> str:
@@ -201,12 +200,6 @@ def pdf_export(*, record: ExportRecord, matrix: Matrix) -> bytes:
 def build_pdf(*, record: ExportRecord, matrix: Matrix) -> tuple[bytes, int]:
     """A landscape audit report: who, when, as of which date, totals, then every applicable status with its
     certificate serial. The code is in every page footer and in the document metadata."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import landscape, letter
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buffer = io.BytesIO()

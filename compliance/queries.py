@@ -41,6 +41,8 @@ from .status import (
     Totals,
     breakpoints,
     describe,
+    employed_on,
+    employed_q,
     evaluate,
 )
 
@@ -175,10 +177,6 @@ class TrendPoint:
         return None if self.rate is None else round(self.rate * 100)
 
 
-def employed_on(member: StaffMember | Person, day: date) -> bool:
-    return member.hire_date <= day and (member.left_on is None or member.left_on > day)
-
-
 @dataclass
 class ComplianceRecords:
     """Everything needed to evaluate compliance for a set of staff on any date in [start, end]."""
@@ -241,7 +239,8 @@ class ComplianceRecords:
             if not employed_on(member, as_of):
                 continue
             for column, assignments, certificates in self.obligations.get(member.pk, ()):
-                status, governing = evaluate(assignments, certificates, as_of)[:2]
+                found = evaluate(assignments, certificates, as_of)
+                status, governing = found.status, found.governing
                 if governing is not None:
                     yield member, column, status, governing
 
@@ -323,7 +322,7 @@ class ComplianceRecords:
                 ends = [*sorted({bisect_left(days, point) for point in inside}), stop] if inside else (stop,)
                 start = first
                 for end in ends:
-                    status = evaluate(assignments, certificates, days[start])[0]
+                    status = evaluate(assignments, certificates, days[start]).status
                     if status in counted:
                         applicable[start] += 1
                         applicable[end] -= 1
@@ -353,7 +352,7 @@ def month_ends(as_of: date, months: int = 12) -> list[date]:
 
 def employed_between(staff: QuerySet[StaffMember], start: date, end: date) -> QuerySet[StaffMember]:
     """The people who worked there on at least one day of [start, end]."""
-    return staff.filter(hire_date__lte=end).filter(Q(left_on__isnull=True) | Q(left_on__gt=start))
+    return staff.filter(employed_q(start=start, end=end))
 
 
 def local_date(name: str) -> ExpressionWrapper:

@@ -20,11 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, StaffMember
+from certificates.codes import create_with_unique_code
 from certificates.models import Certificate
 from curricula.models import Assignment, AssignmentState
 
 from .codes import new_export_code
 from .models import ExportRecord, ReminderKind, ReminderLog
+from .status import employed_q
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +55,14 @@ def start_export(
     email = getattr(user, "email", "")
     if email and email != name:
         name = f"{name} <{email}>"
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                return ExportRecord.objects.create(
-                    code=new_export_code(), kind=kind, agency=agency, scope=scope, as_of=as_of, filters=filters,
-                    generated_by=user, generated_by_name=name, generated_at=timezone.now(),
-                )  # fmt: skip
-        except IntegrityError:
-            continue  # a code collision: astronomically rare, draw again
-    raise RuntimeError("Could not draw a unique export code.")
+    return create_with_unique_code(
+        lambda code: ExportRecord.objects.create(
+            code=code, kind=kind, agency=agency, scope=scope, as_of=as_of, filters=filters,
+            generated_by=user, generated_by_name=name, generated_at=timezone.now(),
+        ),
+        draw=new_export_code,
+        what="export code",
+    )  # fmt: skip
 
 
 def finish_export(*, record: ExportRecord, sha256: str, size: int, rows: int) -> ExportRecord:
@@ -86,9 +86,7 @@ class ReminderRun:
 
 def employed_filter(today: date) -> Q:
     """Staff who work at an active agency today: only they are reminded or reported on."""
-    return Q(staff__active=True, staff__agency__active=True, staff__hire_date__lte=today) & (
-        Q(staff__left_on__isnull=True) | Q(staff__left_on__gt=today)
-    )
+    return Q(staff__active=True, staff__agency__active=True) & employed_q(start=today, end=today, prefix="staff__")
 
 
 def assignment_reminder_kind(*, due_on: date, today: date) -> str | None:
@@ -210,7 +208,7 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
         )  # fmt: skip
 
     employed_users = StaffMember.objects.filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=today), active=True, agency__active=True, hire_date__lte=today
+        employed_q(start=today, end=today), active=True, agency__active=True
     ).values("user_id")
     certificates = (
         Certificate.objects.filter(
@@ -261,7 +259,7 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
         return run
     agency_ids = {a.staff.agency_id for a in items}
     supervisor_ids = {a.staff.supervisor_id for a in items if a.staff.supervisor_id}
-    current = Q(active=True, hire_date__lte=today) & (Q(left_on__isnull=True) | Q(left_on__gt=today))
+    current = Q(active=True) & employed_q(start=today, end=today)
     admins = StaffMember.objects.filter(current, is_agency_admin=True, agency_id__in=agency_ids).select_related("user")
     supervisors = {s.pk: s for s in StaffMember.objects.filter(current, pk__in=supervisor_ids).select_related("user")}
 

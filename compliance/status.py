@@ -1,7 +1,9 @@
 """The status rules: what one person's records say about one mandated curriculum on one day.
 
 `evaluate` is the only place the rules live; everything else (dashboards, program view, exports, trend)
-counts or describes its answers. Inputs are plain facts loaded by queries.load_compliance."""
+counts or describes its answers. Inputs are plain facts loaded by queries.load_compliance. When an open
+obligation is overdue is the assignment rule (`curricula.rules.is_overdue`), the one every page uses; who
+was employed on a day (`employed_on`, `employed_q`) is defined here once, for Python and for SQL."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple, Protocol
 
 from django.db import models
+from django.db.models import Q
 
-from curricula.models import AssignmentState
+from curricula.rules import AssignmentState, is_overdue
 
 
 class Status(models.TextChoices):
@@ -79,10 +83,39 @@ class Cell:
 NOT_APPLICABLE = Cell(status=Status.NOT_APPLICABLE)
 
 
-def evaluate(
-    assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date
-) -> tuple[str, AssignmentFact | None, CertificateFact | None, CertificateFact | None, CertificateFact | None]:
-    """(status, governing assignment, valid certificate, expired certificate, revoked certificate) on `day`.
+class Employment(Protocol):
+    hire_date: date
+    left_on: date | None
+
+
+def employed_on(member: Employment, day: date) -> bool:
+    """The one "employed on" rule: hired by that day and not yet left (the leaving day is not worked)."""
+    return member.hire_date <= day and (member.left_on is None or member.left_on > day)
+
+
+def employed_q(*, start: date, end: date, prefix: str = "") -> Q:
+    """`employed_on` as a filter: employed on at least one day of [start, end]. `prefix` reaches the staff
+    member through a relation, e.g. "staff__" from an assignment."""
+    return Q(**{f"{prefix}hire_date__lte": end}) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": start})
+    )
+
+
+class Evaluation(NamedTuple):
+    """What `evaluate` found on a day: the status and the records it rests on."""
+
+    status: str
+    governing: AssignmentFact | None = None
+    valid: CertificateFact | None = None
+    expired: CertificateFact | None = None
+    revoked: CertificateFact | None = None
+
+
+NO_OBLIGATION = Evaluation(Status.NOT_APPLICABLE)
+
+
+def evaluate(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date) -> Evaluation:
+    """The status on `day`, with the governing assignment and the valid, expired and revoked certificates.
 
     Inputs are sorted oldest first. The governing assignment is the latest obligation that had begun and had
     not been withdrawn that day. Every date compared here must also be listed by `breakpoints`."""
@@ -94,7 +127,7 @@ def evaluate(
         if not (assignment.state == WITHDRAWN and closed is not None and closed <= day):
             governing = assignment
     if governing is None:
-        return Status.NOT_APPLICABLE, None, None, None, None
+        return NO_OBLIGATION
     valid = expired = revoked = None
     for cert in certificates:
         if cert.issued_on > day:
@@ -108,14 +141,14 @@ def evaluate(
         else:
             valid = cert
     if valid is not None:
-        return Status.COMPLIANT, governing, valid, expired, revoked
+        return Evaluation(Status.COMPLIANT, governing, valid, expired, revoked)
     if governing.state == WAIVED and governing.closed_on is not None and governing.closed_on <= day:
-        return Status.WAIVED, governing, None, expired, revoked
+        return Evaluation(Status.WAIVED, governing, None, expired, revoked)
     if expired is not None and (revoked is None or expired.issued_on >= revoked.issued_on):
-        return Status.EXPIRED, governing, None, expired, revoked
-    if day > governing.due_on:
-        return Status.OVERDUE, governing, None, expired, revoked
-    return Status.DUE, governing, None, expired, revoked
+        return Evaluation(Status.EXPIRED, governing, None, expired, revoked)
+    if is_overdue(due_on=governing.due_on, day=day):
+        return Evaluation(Status.OVERDUE, governing, None, expired, revoked)
+    return Evaluation(Status.DUE, governing, None, expired, revoked)
 
 
 def breakpoints(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact]) -> list[date]:
@@ -136,27 +169,28 @@ def breakpoints(assignments: Sequence[AssignmentFact], certificates: Sequence[Ce
 
 
 def describe(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date) -> Cell:
-    status, governing, valid, expired, revoked = evaluate(assignments, certificates, day)
+    found = evaluate(assignments, certificates, day)
+    status, governing = found.status, found.governing
     if governing is None:
         return NOT_APPLICABLE
     notes = []
-    cert = valid
+    cert = found.valid
     if status == Status.COMPLIANT:
-        assert valid is not None
-        if valid.revoked_on is not None:
-            notes.append(f"Certificate revoked later on {valid.revoked_on.isoformat()}")
-        if valid.expires_on is not None:
-            notes.append(f"Valid until {valid.expires_on.isoformat()}")
+        assert found.valid is not None
+        if found.valid.revoked_on is not None:
+            notes.append(f"Certificate revoked later on {found.valid.revoked_on.isoformat()}")
+        if found.valid.expires_on is not None:
+            notes.append(f"Valid until {found.valid.expires_on.isoformat()}")
     elif status == Status.WAIVED:
         notes.append(f"Waived on {governing.closed_on.isoformat()}: {governing.waived_reason}".rstrip(": "))
     elif status == Status.EXPIRED:
-        assert expired is not None
-        cert = expired
-        notes.append(f"Certificate expired on {expired.expires_on.isoformat()}")
+        assert found.expired is not None
+        cert = found.expired
+        notes.append(f"Certificate expired on {found.expired.expires_on.isoformat()}")
     else:
-        if revoked is not None:
-            cert = revoked
-            notes.append(f"Certificate revoked on {revoked.revoked_on.isoformat()}")
+        if found.revoked is not None:
+            cert = found.revoked
+            notes.append(f"Certificate revoked on {found.revoked.revoked_on.isoformat()}")
         if governing.state == AssignmentState.COMPLETED and governing.closed_on and governing.closed_on <= day:
             notes.append("Marked completed but no valid certificate")
     completed_on = cert.completed_on if cert is not None else None
