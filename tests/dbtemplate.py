@@ -27,9 +27,13 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.sqlite3.creation import DatabaseCreation
 
 CACHE_DIR = Path(settings.BASE_DIR) / ".test-db-cache"
-KEEP = 3  # newest templates kept; older ones are removed when a new one is saved
-SKIP_DIRS = {"__pycache__", "templates", "static"}
-SKIP_FILES = {"views.py", "urls.py", "forms.py"}
+KEEP = 6  # newest templates kept; older ones are removed when a new one is saved
+# Code that only answers requests never runs while the content loads: editing it keeps the template.
+SKIP_DIRS = {"__pycache__", "templates", "static", "templatetags"}
+SKIP_FILES = {
+    "views.py", "urls.py", "forms.py", "queries.py", "presenters.py", "exports.py", "middleware.py",
+    "context_processors.py", "admin_viewsets.py", "wagtail_hooks.py", "http.py", "throttle.py", "two_factor.py",
+}  # fmt: skip
 _original_create_test_db = DatabaseCreation.create_test_db
 
 
@@ -45,8 +49,7 @@ def _project_dirs() -> list[Path]:
 
 def template_key() -> str:
     """A hash of every input of the template: third-party migrations, the project's apps (models,
-    migrations, loaders, signals, content source) and settings, and the framework versions. Views, URLs,
-    forms and templates cannot change what is loaded, so editing them keeps the template."""
+    migrations, loaders, signals, services, content source) and settings, and the framework versions."""
     sha = hashlib.sha256(f"{django.__version__} {wagtail.__version__}".encode())
     files: list[Path] = []
     for directory in _project_dirs():
@@ -85,7 +88,8 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
 def restore(path: Path, *, using=connection) -> None:
     """Replace the whole test database with the template (also after a transactional test's flush)."""
     using.ensure_connection()
-    source = sqlite3.connect(path)
+    # Read-only: a template another process has just removed raises instead of reading as an empty database.
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         _copy(source, using.connection)
     finally:
@@ -124,13 +128,13 @@ def _create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb
         return _original_create_test_db(self, verbosity, autoclobber, serialize, keepdb)
     path = template_path()
     with _locked(path):
-        if path.exists():
-            name = self._get_test_db_name()
-            self.connection.close()
-            settings.DATABASES[self.connection.alias]["NAME"] = name
-            self.connection.settings_dict["NAME"] = name
+        name = self._get_test_db_name()
+        self.connection.close()
+        settings.DATABASES[self.connection.alias]["NAME"] = name
+        self.connection.settings_dict["NAME"] = name
+        try:
             restore(path, using=self.connection)
-        else:
+        except sqlite3.OperationalError:  # no template for these inputs yet
             name = _original_create_test_db(self, verbosity, autoclobber, False, keepdb)
             load_all()
             _save(path, using=self.connection)

@@ -19,7 +19,14 @@ from agencies.models import JobRole, RoleChange, StaffInvitation, StaffMember
 from agencies.roster import parse_roster, write_roster
 from curricula.models import Assignment, AssignmentSource, AssignmentState
 from tests.agencies.conftest import csv_bytes
-from tests.factories import StaffFactory, UserFactory, make_coordinator, make_curriculum, make_requirement
+from tests.factories import (
+    AssignmentFactory,
+    StaffFactory,
+    UserFactory,
+    make_coordinator,
+    make_curriculum,
+    make_requirement,
+)
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -52,11 +59,10 @@ def mandates(mcm):
 def test_update_staff_role_change_adds_and_withdraws_the_right_assignments(agency, agency_admin, mandates):
     _mcm_course, _nmcm_course, done_course = mandates
     member = StaffFactory(agency=agency, role=JobRole.MCM)
-    Assignment.objects.create(
+    AssignmentFactory(
         staff=member,
         curriculum=done_course,
         source=AssignmentSource.REQUIREMENT,
-        required_from=date(2024, 1, 1),
         due_on=date(2024, 3, 1),
         state=AssignmentState.COMPLETED,
         closed_on=date(2024, 2, 1),
@@ -153,11 +159,10 @@ def test_update_staff_leaving_needs_a_date_and_supervisor_from_same_agency(agenc
 def test_move_staff_keeps_history_at_the_old_agency(agency, other_agency, agency_admin, mandates):
     mcm_course, _nmcm, done_course = mandates
     member = StaffFactory(agency=agency, role=JobRole.MCM)
-    Assignment.objects.create(
+    AssignmentFactory(
         staff=member,
         curriculum=done_course,
         source=AssignmentSource.REQUIREMENT,
-        required_from=date(2024, 1, 1),
         due_on=date(2024, 3, 1),
         state=AssignmentState.COMPLETED,
         closed_on=date(2024, 2, 1),
@@ -499,14 +504,8 @@ def test_roster_rows_counts_open_assignments_in_one_query(agency, django_assert_
     for i in range(5):
         member = StaffFactory(agency=agency)
         for state in ["open", "completed"] if i % 2 else ["completed"]:
-            Assignment.objects.create(
-                staff=member,
-                curriculum=curriculum,
-                source="manual",
-                required_from=date(2024, 1, 1),
-                due_on=date(2024, 2, 1) + timedelta(days=i),
-                state=state,
-            )
+            due_on = date(2024, 2, 1) + timedelta(days=i)
+            AssignmentFactory(staff=member, curriculum=curriculum, due_on=due_on, state=state)
     with django_assert_num_queries(1):
         rows = list(queries.roster_rows(agency))
     assert sorted(r.open_assignments for r in rows) == [0, 0, 0, 1, 1]

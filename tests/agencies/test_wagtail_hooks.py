@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from agencies.models import JobRole, RoleChange, StaffMember
-from curricula.models import Assignment, AssignmentSource, Requirement
-from tests.factories import StaffFactory, UserFactory, make_curriculum, make_requirement
+from curricula.models import Assignment, Requirement
+from tests.factories import AssignmentFactory, StaffFactory, UserFactory, make_curriculum, make_requirement
 
 pytestmark = pytest.mark.django_db
 
@@ -86,13 +84,7 @@ def test_agency_listing_and_edit_are_scoped(wagtail_admin_client, agency, other_
 
 def test_assignment_listing_is_scoped_and_read_only(wagtail_admin_client, agency, other_agency):
     curriculum = make_curriculum()
-    mine, theirs = (
-        Assignment.objects.create(
-            staff=StaffFactory(agency=a), curriculum=curriculum, source=AssignmentSource.MANUAL,
-            required_from=date(2024, 1, 1), due_on=date(2030, 1, 1),
-        )
-        for a in (agency, other_agency)
-    )  # fmt: skip
+    mine, theirs = (AssignmentFactory(staff__agency=a, curriculum=curriculum) for a in (agency, other_agency))
     response = wagtail_admin_client.get(reverse("training-assignments:index"))
     assert list(response.context["object_list"]) == [mine]
     assert wagtail_admin_client.get(reverse("training-assignments:inspect", args=[mine.pk])).status_code == 200
