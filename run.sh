@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CMTP Learn: one script for the two README commands.
 #   ./run.sh serve   set up (venv, install, migrate, content, demo data) and serve on http://127.0.0.1:8000
-#   ./run.sh test    set up and run the whole test suite (lint + pytest)
+#   ./run.sh test    set up and run the checks (ruff, import contracts and cycles, house rules, mypy) and the
+#                    test suite
 #   ./run.sh bench   seed a realistic program and measure it, on SQLite and then PostgreSQL (bench/run.py)
 #   ./run.sh bench-http   load-test the learner pages over HTTP with wrk (after ./run.sh bench)
 set -euo pipefail
@@ -10,23 +11,24 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 
+# Dependencies come from the lock files (requirements/base.txt for serve, requirements/test.txt for the test
+# tools; pinned with hashes by pip-compile, see the README), then the project itself without resolving again.
+# A stamp per lock file reinstalls when the lock or pyproject.toml changes.
 setup_venv() {
   local extras=$1
+  local lock="requirements/$extras.txt"
   if [ ! -x "$VENV/bin/python" ]; then
     echo "Creating a virtual environment in $VENV"
     "$PYTHON" -m venv "$VENV"
   fi
   local stamp="$VENV/.installed-$extras"
   local want
-  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "Installing dependencies ($extras)"
+    echo "Installing dependencies from $lock"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    if [ "$extras" = "base" ]; then
-      "$VENV/bin/python" -m pip install -q -e .
-    else
-      "$VENV/bin/python" -m pip install -q -e ".[$extras]"
-    fi
+    "$VENV/bin/python" -m pip install -q -r "$lock"
+    "$VENV/bin/python" -m pip install -q --no-deps -e .
     echo "$want" > "$stamp"
   fi
 }
@@ -50,6 +52,10 @@ case "${1:-}" in
   test)
     setup_venv test
     "$VENV/bin/ruff" check .
+    "$VENV/bin/lint-imports" .importlinter
+    "$VENV/bin/python" tools/import_cycles.py
+    "$VENV/bin/python" tools/house_rules.py
+    "$VENV/bin/mypy"
     shift || true
     exec "$VENV/bin/python" -m pytest -q -m "not e2e" "$@"
     ;;

@@ -11,7 +11,7 @@ missed would still refuse (as an error), never cascade. What counts as a depende
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -51,7 +51,8 @@ def _advice(objects: list, request: HttpRequest) -> tuple[str, list[tuple[str, s
             links.append(("Unpublish it instead", reverse("wagtailadmin_pages:unpublish", args=[first.pk])))
         return "Unpublish it instead: learners no longer see it, and the history stays.", links
     if isinstance(first, Quiz):
-        links = [("Edit the quiz", reverse(first.snippet_viewset.get_url_name("edit"), args=[first.pk]))]
+        viewset = cast(Any, first).snippet_viewset  # set on the model by Wagtail's register_snippet
+        links = [("Edit the quiz", reverse(viewset.get_url_name("edit"), args=[first.pk]))]
         return "Make the quiz inactive instead (untick “Active”): learners can no longer start it.", links
     if isinstance(first, Question | Option):
         return (
