@@ -11,7 +11,7 @@ for the page's rows only, so the cost of the details does not grow with the agen
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +39,7 @@ from .status import (
     CertificateFact,
     Status,
     Totals,
-    breakpoints,
+    breakpoints_between,
     describe,
     employed_on,
     employed_q,
@@ -317,8 +317,7 @@ class ComplianceRecords:
             after, until = days[first], days[stop - 1]
             for column, assignments, certificates in work:
                 # Only breakpoints after the first day employed and up to the last one start a new run.
-                points = breakpoints(assignments, certificates)
-                inside = points[bisect_right(points, after) : bisect_right(points, until)]
+                inside = breakpoints_between(assignments, certificates, after, until) if after < until else ()
                 ends = [*sorted({bisect_left(days, point) for point in inside}), stop] if inside else (stop,)
                 start = first
                 for end in ends:

@@ -168,6 +168,28 @@ def breakpoints(assignments: Sequence[AssignmentFact], certificates: Sequence[Ce
     return sorted(points)
 
 
+def breakpoints_between(
+    assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], after: date, until: date
+) -> set[date]:
+    """The `breakpoints` in (after, until], unsorted: what a trend over days in [after, until] needs. The
+    same dates, without building and sorting a person's whole history (a quarter of the trend's time)."""
+    points = set()
+    for a in assignments:
+        day = a.required_from
+        if after < day <= until:
+            points.add(day)
+        if after <= a.due_on < until:  # due_on + 1 day in (after, until]
+            points.add(a.due_on + ONE_DAY)
+        day = a.closed_on
+        if day is not None and after < day <= until:
+            points.add(day)
+    for c in certificates:
+        for day in (c.issued_on, c.revoked_on, c.superseded_on, c.expires_on):
+            if day is not None and after < day <= until:
+                points.add(day)
+    return points
+
+
 def describe(assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], day: date) -> Cell:
     found = evaluate(assignments, certificates, day)
     status, governing = found.status, found.governing

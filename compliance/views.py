@@ -38,6 +38,7 @@ from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
 from .queries import Matrix, Status, load_compliance, month_ends, program_overview, supervisors_of
 from .services import start_export
+from .timelines import dashboard_overview, describe_page
 
 PAGE_SIZE = 100
 EXPORT_KINDS = {"csv-wide": ExportKind.CSV_WIDE, "csv-long": ExportKind.CSV_LONG, "pdf": ExportKind.PDF}
@@ -106,14 +107,15 @@ def _dashboard(request: HttpRequest, *, staff: QuerySet[StaffMember], show_super
 def _summarise(request: HttpRequest, *, staff: QuerySet[StaffMember], as_of: date, show_supervisor: bool) -> dict:
     """Everything the dashboard shows, holding nothing per person but the page's rows."""
     days = month_ends(as_of)
-    records = load_compliance(staff=staff, start=days[0], end=as_of, details=False)
-    everyone, trend = records.overview(days)
+    everyone, trend, records = dashboard_overview(staff=staff, days=days)
     shown, form = _filtered_matrix(
         request, everyone, show_supervisor=show_supervisor, supervisors=supervisors_of(everyone.rows)
     )
     # Filters apply before paging; totals count every person the filters keep, not only this page.
     page = Paginator(range(len(shown.rows)), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = records.describe_rows(shown, [shown.rows[i] for i in page.object_list])
+    page.object_list = describe_page(
+        staff=staff, matrix=shown, rows=[shown.rows[i] for i in page.object_list], start=days[0], records=records
+    )
     return {
         "form": form,
         "matrix": Matrix(as_of=shown.as_of, curricula=shown.curricula, rows=page.object_list),
