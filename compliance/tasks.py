@@ -1,9 +1,11 @@
-"""Celery beat jobs for reminders. Each calls one service; re-running is safe because every reminder has a
-unique key, so a retry sends only what failed before."""
+"""Celery beat jobs for reminders and for the dashboards' cache. Each calls one service; re-running is safe:
+every reminder has a unique key, so a retry sends only what failed before, and warming only fills a cache."""
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
-from . import services
+from . import services, timelines
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
@@ -20,3 +22,9 @@ def send_weekly_digests(self) -> int:
     if run.failed:
         raise self.retry()
     return len(run.sent)
+
+
+@shared_task
+def warm_dashboards() -> int:
+    """Nightly, after the assignment sync: large agencies' dashboards open warm on the first view of the day."""
+    return timelines.warm_dashboards(min_staff=settings.COMPLIANCE_WARM_MIN_STAFF, today=timezone.localdate())

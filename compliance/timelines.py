@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from agencies.models import RoleChange, StaffMember
 from certificates.models import Certificate
@@ -46,6 +46,7 @@ from .queries import (
     employed_between,
     load_compliance,
     mandated_curricula,
+    month_ends,
 )
 from .status import COMPLIANT, COUNTED, NOT_APPLICABLE, AssignmentFact, CertificateFact, breakpoints, evaluate
 
@@ -279,3 +280,23 @@ def describe_page(
             details=False,
         )
     return records.describe_rows(matrix, rows)
+
+
+def warm_dashboards(*, min_staff: int, today: date) -> int:
+    """Compute the timelines of every agency with at least `min_staff` current staff, so the first
+    dashboard view of the day finds them (run nightly after the assignment sync). Returns how many agencies."""
+    if not supported():
+        return 0
+    days = month_ends(today)
+    agencies = (
+        StaffMember.objects.filter(active=True)
+        .values("agency_id")
+        .annotate(people=Count("pk"))
+        .filter(people__gte=min_staff)
+        .values_list("agency_id", flat=True)
+    )
+    warmed = 0
+    for agency_id in agencies:
+        dashboard_overview(staff=StaffMember.objects.filter(agency_id=agency_id), days=days)
+        warmed += 1
+    return warmed

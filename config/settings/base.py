@@ -208,8 +208,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800"))}
 CELERY_TIMEZONE = TIME_ZONE
 # One nightly assignment sync: it also creates recertification assignments (no separate task for those).
+# Agencies with at least this many current staff get their dashboard timelines computed nightly
+# (compliance.timelines.warm_dashboards), so the first view of the day is as quick as the next.
+COMPLIANCE_WARM_MIN_STAFF = int(os.environ.get("COMPLIANCE_WARM_MIN_STAFF", "1000"))
 CELERY_BEAT_SCHEDULE = {
     "sync-assignments-nightly": {"task": "curricula.tasks.sync_all_assignments", "schedule": crontab(hour=2, minute=0)},
+    "warm-dashboards-nightly": {"task": "compliance.tasks.warm_dashboards", "schedule": crontab(hour=3, minute=0)},
     "reminders-daily": {"task": "compliance.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=0)},
     "digest-weekly": {
         "task": "compliance.tasks.send_weekly_digests",

@@ -178,3 +178,21 @@ def test_cache_entries_follow_a_person_into_the_dashboard_after_a_move(agency):
     cached, fresh = _both(other, agency["today"])
     assert cached == fresh
     assert [pk for pk, _, _ in cached[0]] == [mover.pk]
+
+
+@postgres_only
+def test_the_nightly_warm_up_leaves_large_agencies_ready(agency, client, settings):
+    """After the nightly job, the first view of the day reads only the page's people's records."""
+    from compliance.tasks import warm_dashboards
+
+    settings.COMPLIANCE_WARM_MIN_STAFF = 30
+    small = AgencyFactory(categories=list(agency["agency"].categories.all()))
+    seed_agency(small, agency["curricula"], staff=3, today=agency["today"])
+    cache.clear()
+    assert warm_dashboards.delay().get() == 1  # the 41-person agency, not the 3-person one
+    client.force_login(agency["admin"])
+    url = reverse("compliance:agency", args=[agency["agency"].slug])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    record_reads = [q["sql"] for q in queries.captured_queries if '"curricula_assignment"."due_on"' in q["sql"]]
+    assert len(record_reads) == 1 and "IN (" in record_reads[0]
