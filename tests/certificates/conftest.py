@@ -11,21 +11,13 @@ from django.utils import timezone
 from certificates.models import Certificate
 from certificates.services import issue_certificate
 from curricula.models import CurriculumCompletion, CurriculumPage
-from tests.factories import AgencyFactory, StaffFactory, UserFactory, make_curriculum
+from tests.factories import AgencyFactory, CurriculumCompletionFactory, StaffFactory, UserFactory, make_curriculum
 
 
 def complete(user, curriculum: CurriculumPage, *, at: datetime | None = None) -> CurriculumCompletion:
     """A completion row as curricula.services.complete_if_done would write it (next cycle)."""
     cycle = CurriculumCompletion.objects.filter(user=user, curriculum=curriculum).count() + 1
-    return CurriculumCompletion.objects.create(
-        user=user,
-        curriculum=curriculum,
-        cycle=cycle,
-        completed_at=at or timezone.now(),
-        curriculum_code=curriculum.code,
-        curriculum_title=curriculum.title,
-        credit_hours=curriculum.credit_hours,
-    )
+    return CurriculumCompletionFactory(user=user, curriculum=curriculum, cycle=cycle, completed_at=at or timezone.now())
 
 
 @pytest.fixture

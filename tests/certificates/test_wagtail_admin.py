@@ -2,9 +2,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from agencies.models import TrainingCoordinator
 from certificates.models import Certificate
-from tests.factories import AgencyFactory, StaffFactory, UserFactory
+from tests.factories import AgencyFactory, StaffFactory, TrainingCoordinatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,7 @@ def test_admin_register_is_scoped_to_the_coordinators_agencies(certificate, lear
     outsider_certificate = issue(StaffFactory(agency=elsewhere).user)
     coordinator = UserFactory()
     coordinator.user_permissions.add(access_admin)
-    TrainingCoordinator.objects.create(user=coordinator, all_agencies=False).agencies.set([elsewhere])
+    TrainingCoordinatorFactory(user=coordinator, all_agencies=False, agencies=[elsewhere])
     client = admin_client(coordinator)
     html = client.get("/admin/certificates/").content.decode()
     assert outsider_certificate.serial in html
