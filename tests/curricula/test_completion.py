@@ -3,12 +3,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt
 from certificates.models import Certificate
 from curricula.completion import complete_if_done, record_lesson_completion
 from curricula.models import CurriculumCompletion, LessonPage, LessonProgress, ModulePage
 from curricula.queries import curriculum_progress
-from tests.factories import UserFactory, make_curriculum
+from tests.factories import AssignmentFactory, AttemptFactory, QuizFactory, UserFactory, make_curriculum
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +22,7 @@ def _finish_lessons(user, curriculum):
 
 def _passed_attempt(user, quiz):
     number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
-    return Attempt.objects.create(
-        user=user,
-        quiz=quiz,
-        number=number,
-        started_at=timezone.now(),
-        submitted_at=timezone.now(),
-        score=100,
-        passed=True,
-    )
+    return AttemptFactory(user=user, quiz=quiz, number=number, submitted_at=timezone.now(), score=100, passed=True)
 
 
 def test_finishing_every_lesson_completes_a_curriculum_without_quizzes():
@@ -48,11 +40,9 @@ def test_finishing_every_lesson_completes_a_curriculum_without_quizzes():
 def test_required_quiz_must_be_passed_before_completion():
     user = UserFactory()
     curriculum = make_curriculum()
-    quiz = Quiz.objects.create(key="q-required", title="Check", curriculum=curriculum, required=True)
+    quiz = QuizFactory(key="q-required", title="Check", curriculum=curriculum, required=True)
     assert _finish_lessons(user, curriculum) is None
-    Attempt.objects.create(
-        user=user, quiz=quiz, number=1, started_at=timezone.now(), submitted_at=timezone.now(), score=50, passed=False
-    )
+    AttemptFactory(user=user, quiz=quiz, number=1, submitted_at=timezone.now(), score=50, passed=False)
     assert complete_if_done(user=user, curriculum=curriculum) is None
     _passed_attempt(user, quiz)
     assert complete_if_done(user=user, curriculum=curriculum) is not None
@@ -61,7 +51,7 @@ def test_required_quiz_must_be_passed_before_completion():
 def test_optional_quiz_and_optional_lesson_do_not_block_completion():
     user = UserFactory()
     curriculum = make_curriculum(lessons_per_module=2)
-    Quiz.objects.create(key="q-optional", title="Practice", curriculum=curriculum, required=False)
+    QuizFactory(key="q-optional", title="Practice", curriculum=curriculum, required=False)
     optional = list(curriculum.lessons())[-1]
     LessonPage.objects.filter(pk=optional.pk).update(required=False)
     first = list(curriculum.lessons())[0]
@@ -109,7 +99,7 @@ def test_completion_happens_once_even_when_called_again():
 
 def test_recertification_cycle_needs_lessons_redone_and_keeps_history():
     from agencies.models import JobRole
-    from curricula.models import Assignment, AssignmentSource
+    from curricula.models import AssignmentSource
     from tests.factories import StaffFactory
 
     staff = StaffFactory(role=JobRole.MCM)
@@ -118,7 +108,7 @@ def test_recertification_cycle_needs_lessons_redone_and_keeps_history():
     first = _finish_lessons(user, curriculum)
     CurriculumCompletion.objects.filter(pk=first.pk).update(completed_at=timezone.now() - timedelta(days=400))
     LessonProgress.objects.filter(user=user).update(completed_at=timezone.now() - timedelta(days=401))
-    Assignment.objects.create(
+    AssignmentFactory(
         staff=staff,
         curriculum=curriculum,
         source=AssignmentSource.RECERTIFICATION,
