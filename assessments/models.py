@@ -506,11 +506,14 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent.")
     passed = models.BooleanField(default=False)
+    # Null for attempts started before policies were copied (and rows bulk-inserted without one).
     policy = models.JSONField(
-        default=dict, blank=True, help_text="The quiz rules this attempt started under (pass mark, limits, review)."
+        null=True, blank=True, help_text="The quiz rules this attempt started under (pass mark, limits, review)."
     )
     was_last = models.BooleanField(
-        default=False, help_text="Failed and no attempt was left under its policy: the 'last attempt' review applies."
+        default=False,
+        db_default=False,
+        help_text="Failed and no attempt was left under its policy: the 'last attempt' review applies.",
     )
 
     class Meta:

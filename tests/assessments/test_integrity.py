@@ -381,11 +381,30 @@ def test_each_question_is_described_by_its_text_and_option_labels_hold_no_paragr
     assert "Comprehensive <em>Treatment</em> Plan<br>with a second paragraph" in html
 
 
-def test_enter_cannot_submit_the_form_without_javascript(learner):
-    """Implicit submission uses the form's first submit button; it is a disabled one (browser test too)."""
+def test_enter_cannot_submit_the_attempt_even_without_javascript(learner):
+    """Implicit submission uses the form's first submit button: a hidden "save" one, so without the script
+    (which stops Enter in a choice: the browser test) Enter saves and never submits the attempt."""
     quiz, _ = full_quiz()
     attempt = start_attempt(user=learner.user, quiz=quiz)
     html = learner.get(f"/quiz/attempts/{attempt.pk}/").content.decode()
+    assert 'src="/static/js/quiz-form.js"' in html
     form = html[html.index('<form method="post" class="quiz-form"') :]
     first_button = re.search(r"<button[^>]*>", form).group(0)
-    assert "disabled" in first_button
+    assert 'value="save"' in first_button and "hidden" in first_button
+
+
+def test_the_real_quizzes_use_the_rules_and_link_each_competency_to_its_lessons(learner):
+    for quiz in Quiz.objects.select_related("curriculum"):
+        assert (quiz.max_attempts, quiz.wait_minutes, quiz.wait_after_failures) == (3, 1440, 2), quiz.key
+        assert [quiz.review_failed, quiz.review_last, quiz.review_passed] == [
+            SAFE_REVIEW["failed"],
+            SAFE_REVIEW["last"],
+            SAFE_REVIEW["passed"],
+        ], quiz.key
+        assert set(quiz.revisit_lessons) == set(quiz.curriculum.competencies), quiz.key
+    quiz = Quiz.objects.get(key="cmtp-101")
+    attempt = submit_attempt(attempt=start_attempt(user=learner.user, quiz=quiz), raw_answers={})
+    html = result_html(learner, attempt)
+    lesson = quiz.curriculum.lessons().get(slug="medical-case-management-essentials")
+    assert f'<a href="{lesson.url}">{lesson.title}</a>' in html
+    assert "Why:" not in html
