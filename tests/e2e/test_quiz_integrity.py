@@ -108,7 +108,8 @@ def test_enter_confirmation_review_and_certificate(demo_site, journey):
         assert _plain(question.explanation)[:80] not in text, question.key
         if isinstance(question, SingleChoiceQuestion):
             right = next(o for o in question.option_list() if o.is_correct)
-            assert _plain(right.text) not in text and _plain(right.feedback)[:80] not in text, question.key
+            # (the option text itself may match a lesson title among the links to revisit; its feedback may not)
+            assert _plain(right.feedback)[:80] not in text, question.key
 
     # The retry draws other questions; passing it issues the certificate, linked from the pass page.
     for lesson in quiz.curriculum.lessons():
