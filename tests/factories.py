@@ -7,12 +7,17 @@ the fields its assertions depend on. Pages are built with `make_curriculum` (Wag
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save
 from django.utils import timezone
+from modelsearch.signal_handlers import post_save_signal_handler as index_page
 from wagtail.models import Page, Site
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from agencies.models import (
     Agency,
@@ -167,40 +172,71 @@ def make_curriculum(
     lessons_per_module: int = 2,
     recertification_months: int = 12,
     live: bool = True,
+    indexed: bool = False,
 ) -> CurriculumPage:
-    """A published curriculum with modules and lessons; returns the curriculum (lessons via .lessons())."""
+    """A published curriculum with modules and lessons; returns the curriculum (lessons via .lessons()).
+
+    Unless `indexed`, its pages are left out of the search and reference indexes, which take more than a
+    third of the time of building a page: the real content is indexed when it loads and the search tests
+    search it."""
     n = next(_seq)
     code = code or f"TEST-{n}"
-    curriculum = catalog_page().add_child(
-        instance=CurriculumPage(
-            title=f"Curriculum {code}",
-            slug=code.lower(),
-            code=code,
-            summary="A test curriculum.",
-            credit_hours=2,
-            estimated_minutes=60,
-            recertification_months=recertification_months,
-            competencies=["Explain the test"],
-            live=live,
+    with _unindexed(skip=indexed):
+        curriculum = catalog_page().add_child(
+            instance=CurriculumPage(
+                title=f"Curriculum {code}",
+                slug=code.lower(),
+                code=code,
+                summary="A test curriculum.",
+                credit_hours=2,
+                estimated_minutes=60,
+                recertification_months=recertification_months,
+                competencies=["Explain the test"],
+                live=live,
+            )
         )
-    )
-    add_modules(curriculum, modules=modules, lessons_per_module=lessons_per_module)
+        _add_modules(curriculum, modules=modules, lessons_per_module=lessons_per_module)
     return curriculum
 
 
 def add_modules(curriculum: CurriculumPage, *, modules: int, lessons_per_module: int) -> list[ModulePage]:
     """Append modules of lessons after the curriculum's existing ones (to grow it in a query-count test)."""
-    first = ModulePage.objects.child_of(curriculum).count()
-    added = []
-    for m in range(first, first + modules):
-        module = curriculum.add_child(instance=ModulePage(title=f"Module {m + 1}", slug=f"module-{m + 1}"))
-        add_lessons(module, count=lessons_per_module)
-        added.append(module)
-    return added
+    with _unindexed():
+        return _add_modules(curriculum, modules=modules, lessons_per_module=lessons_per_module)
 
 
 def add_lessons(module: ModulePage, *, count: int) -> list[LessonPage]:
     """Append lessons after the module's existing ones, numbered on from them."""
+    with _unindexed():
+        return _add_lessons(module, count=count)
+
+
+@contextmanager
+def _unindexed(*, skip: bool = False) -> Iterator[None]:
+    """Build test pages without updating Wagtail's search index and reference index."""
+    if skip:
+        yield
+        return
+    paused = [model for model in (CurriculumPage, ModulePage, LessonPage) if post_save.disconnect(index_page, model)]
+    try:
+        with disable_reference_index_auto_update():
+            yield
+    finally:
+        for model in paused:
+            post_save.connect(index_page, sender=model)
+
+
+def _add_modules(curriculum: CurriculumPage, *, modules: int, lessons_per_module: int) -> list[ModulePage]:
+    first = ModulePage.objects.child_of(curriculum).count()
+    added = []
+    for m in range(first, first + modules):
+        module = curriculum.add_child(instance=ModulePage(title=f"Module {m + 1}", slug=f"module-{m + 1}"))
+        _add_lessons(module, count=lessons_per_module)
+        added.append(module)
+    return added
+
+
+def _add_lessons(module: ModulePage, *, count: int) -> list[LessonPage]:
     m = module.slug.removeprefix("module-")
     first = LessonPage.objects.child_of(module).count()
     return [
