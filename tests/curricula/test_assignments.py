@@ -196,7 +196,7 @@ def test_renewal_without_a_certificate_follows_the_mandate_period_in_bounded_que
     assert Assignment.objects.filter(state=AssignmentState.OPEN).count() == 2
     renewal = Assignment.objects.get(staff=few[0], state=AssignmentState.OPEN)
     assert renewal.source == AssignmentSource.RECERTIFICATION
-    assert renewal.due_on == date(2025, 3, 1) + timedelta(days=round(12 * 30.44))
+    assert renewal.due_on == date(2026, 3, 1)  # 12 calendar months (curricula.rules.renewal_date)
 
     Assignment.objects.filter(state=AssignmentState.OPEN).delete()
     _completed_without_certificate(setup, 30, date(2025, 3, 1))
