@@ -19,6 +19,7 @@ from .completion import record_lesson_completion
 from .models import CurriculumCompletion, LessonPage
 from .pages import lesson_position
 from .queries import dashboard_rows
+from .rules import RENEWAL_NOTICE_DAYS
 
 
 @login_required
@@ -37,7 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             revoked_at__isnull=True,
             superseded_at__isnull=True,
             expires_on__isnull=False,
-            expires_on__lte=today + timedelta(days=90),
+            expires_on__lte=today + timedelta(days=RENEWAL_NOTICE_DAYS),
         ).order_by("expires_on")
     )
     groups = [
