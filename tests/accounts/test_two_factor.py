@@ -14,8 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
 from agencies.access import requires_two_factor
-from agencies.models import JobRole, TrainingCoordinator
-from tests.factories import AgencyFactory, StaffFactory, UserFactory, make_coordinator
+from agencies.models import JobRole
+from tests.factories import AgencyFactory, StaffFactory, TrainingCoordinatorFactory, UserFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_who_must_use_two_factor():
     editor = UserFactory()
     editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
     limited = UserFactory()
-    TrainingCoordinator.objects.create(user=limited, all_agencies=False)
+    TrainingCoordinatorFactory(user=limited, all_agencies=False)
     assert requires_two_factor(make_coordinator())
     assert requires_two_factor(limited), "a coordinator of a listed subset too"
     assert requires_two_factor(UserFactory(is_superuser=True))

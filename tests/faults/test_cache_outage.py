@@ -15,8 +15,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 from certificates.services import issue_certificate
-from curricula.models import CurriculumCompletion
-from tests.factories import UserFactory, make_curriculum
+from tests.factories import CurriculumCompletionFactory, UserFactory, make_curriculum
 
 pytestmark = [pytest.mark.redis_fault, pytest.mark.django_db]
 
@@ -47,15 +46,7 @@ def _certificate_code() -> str:
 
     user = UserFactory()
     curriculum = make_curriculum()
-    completion = CurriculumCompletion.objects.create(
-        user=user,
-        curriculum=curriculum,
-        cycle=1,
-        completed_at=timezone.now(),
-        curriculum_code=curriculum.code,
-        curriculum_title=curriculum.title,
-        credit_hours=curriculum.credit_hours,
-    )
+    completion = CurriculumCompletionFactory(user=user, curriculum=curriculum, completed_at=timezone.now())
     return issue_certificate(completion=completion).code
 
 

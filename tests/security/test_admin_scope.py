@@ -11,7 +11,15 @@ from wagtail.log_actions import log
 from agencies.management.commands.seed_demo import agency_admin_group, coordinator_group
 from agencies.models import JobRole, TrainingCoordinator
 from curricula.models import Requirement
-from tests.factories import AgencyFactory, StaffFactory, UserFactory, category, make_curriculum, make_requirement
+from tests.factories import (
+    AgencyFactory,
+    StaffFactory,
+    TrainingCoordinatorFactory,
+    UserFactory,
+    category,
+    make_curriculum,
+    make_requirement,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +36,7 @@ def agencies():
 def scoped(agencies):
     harbor, _ = agencies
     user = UserFactory(email="scoped@cmtp.test", username="scoped@cmtp.test", is_staff=True)
-    record = TrainingCoordinator.objects.create(user=user, all_agencies=False)
-    record.agencies.set([harbor])
+    TrainingCoordinatorFactory(user=user, all_agencies=False, agencies=[harbor])
     user.groups.add(coordinator_group(), *Group.objects.filter(name__in=["Editors", "Moderators"]))
     return user
 
@@ -54,7 +61,7 @@ def test_a_scoped_coordinator_cannot_make_themselves_all_agency(scoped, scoped_c
 
 def test_a_scoped_coordinator_cannot_create_or_delete_coordinators(scoped, scoped_client):
     stranger = UserFactory(email="stranger@example.org", username="stranger@example.org")
-    real = TrainingCoordinator.objects.create(user=UserFactory(), all_agencies=True)
+    real = TrainingCoordinatorFactory()
     scoped_client.post("/admin/people-coordinators/add/", {"user": stranger.pk, "all_agencies": "on"})
     assert not TrainingCoordinator.objects.filter(user=stranger).exists()
     scoped_client.post(f"/admin/people-coordinators/delete/{real.pk}/")

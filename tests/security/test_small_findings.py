@@ -13,9 +13,9 @@ from django.test import Client
 from wagtail.log_actions import log
 
 from agencies.management.commands.seed_demo import coordinator_group
-from agencies.models import JobRole, TrainingCoordinator
+from agencies.models import JobRole
 from curricula.models import LessonPage
-from tests.factories import AgencyFactory, StaffFactory, UserFactory, category
+from tests.factories import AgencyFactory, StaffFactory, TrainingCoordinatorFactory, UserFactory, category
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +50,7 @@ def test_search_still_finds_pages_by_their_words(client):
 def test_a_coordinator_previews_a_lesson(rf, scoped):
     harbor = AgencyFactory(categories=[category("MCM")])
     user = UserFactory(is_staff=True)
-    record = TrainingCoordinator.objects.create(user=user, all_agencies=not scoped)
-    record.agencies.set([harbor])
+    TrainingCoordinatorFactory(user=user, all_agencies=not scoped, agencies=[harbor])
     user.groups.add(coordinator_group(), *Group.objects.filter(name__in=["Editors", "Moderators"]))
     lesson = LessonPage.objects.live().order_by("path").first()
     lesson.title = "Preview of an edited title"

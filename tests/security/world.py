@@ -21,15 +21,22 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from agencies.management.commands.seed_demo import agency_admin_group, coordinator_group
-from agencies.models import Agency, JobRole, StaffMember, TrainingCoordinator
+from agencies.models import Agency, JobRole, StaffMember
 from assessments.models import Quiz
 from assessments.services import start_attempt, submit_attempt
 from certificates.services import issue_certificate
 from compliance.models import ExportKind
 from compliance.services import start_export
-from curricula.models import CurriculumCompletion, CurriculumPage, LessonPage, Requirement
+from curricula.models import CurriculumPage, LessonPage, Requirement
 from curricula.services import record_lesson_view, sync_assignments, waive_assignment
-from tests.factories import AgencyFactory, StaffFactory, UserFactory, category
+from tests.factories import (
+    AgencyFactory,
+    CurriculumCompletionFactory,
+    StaffFactory,
+    TrainingCoordinatorFactory,
+    UserFactory,
+    category,
+)
 
 FIRST_FOREIGN_ID = 90001
 ROLES = ("anonymous", "case_manager", "supervisor", "agency_admin", "scoped_coordinator")
@@ -93,14 +100,8 @@ def _history(person: Person, *, curriculum: CurriculumPage, quiz: Quiz, lesson: 
     record_lesson_view(user=person.user, lesson=lesson)
     attempt = start_attempt(user=person.user, quiz=quiz)
     submit_attempt(attempt=attempt, raw_answers={})
-    completion = CurriculumCompletion.objects.create(
-        user=person.user,
-        curriculum=curriculum,
-        cycle=1,
-        completed_at=timezone.now() - timedelta(days=30),
-        curriculum_code=curriculum.code,
-        curriculum_title=curriculum.title,
-        credit_hours=curriculum.credit_hours,
+    completion = CurriculumCompletionFactory(
+        user=person.user, curriculum=curriculum, completed_at=timezone.now() - timedelta(days=30)
     )
     certificate = issue_certificate(completion=completion)
     log(instance=person.staff, action="wagtail.edit", user=by)
@@ -124,8 +125,7 @@ def build_world() -> World:
     StaffFactory(user=case_manager, agency=home, role=JobRole.MCM, supervisor=sup_staff)
     StaffFactory(user=admin, agency=home, role=JobRole.OTHER, is_agency_admin=True)
     admin.groups.add(agency_admin_group())
-    scoped = TrainingCoordinator.objects.create(user=coordinator, all_agencies=False)
-    scoped.agencies.set([home])
+    TrainingCoordinatorFactory(user=coordinator, all_agencies=False, agencies=[home])
     coordinator.groups.add(coordinator_group(), *editors)
 
     bump_id_sequences()
@@ -152,8 +152,7 @@ def build_world() -> World:
     xander.user.is_staff = True
     xander.user.save(update_fields=["is_staff"])
     xander.user.groups.add(agency_admin_group())
-    other_coordinator = TrainingCoordinator.objects.create(user=wilma.user, all_agencies=False)
-    other_coordinator.agencies.set([foreign])
+    TrainingCoordinatorFactory(user=wilma.user, all_agencies=False, agencies=[foreign])
 
     quiz = Quiz.objects.filter(curriculum__isnull=False).select_related("curriculum").order_by("pk").first()
     curriculum = quiz.curriculum.specific
