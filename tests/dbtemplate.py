@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.sqlite3.creation import DatabaseCreation
 
+from content.loader import load_all
+
 CACHE_DIR = Path(settings.BASE_DIR) / ".test-db-cache"
 KEEP = 6  # newest templates kept; older ones are removed when a new one is saved
 # Code that only answers requests never runs while the content loads: editing it keeps the template.
@@ -122,8 +124,6 @@ def template_path() -> Path:
 def _create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=False):
     """DatabaseCreation.create_test_db for the in-memory SQLite test database: restore the template, or
     migrate, load the content and save it as the template."""
-    from content.loader import load_all  # after django.setup(): the loader imports models
-
     if self.connection.alias != DEFAULT_DB_ALIAS or not in_memory_sqlite(self.connection):
         return _original_create_test_db(self, verbosity, autoclobber, serialize, keepdb)
     path = template_path()
