@@ -7,7 +7,17 @@ from agencies.models import JobRole
 from curricula.completion import record_lesson_completion
 from curricula.models import Assignment, AssignmentSource, AssignmentState
 from curricula.services import assign_curriculum, sync_assignments, waive_assignment
-from tests.factories import AgencyFactory, StaffFactory, UserFactory, category, make_curriculum, make_requirement
+from tests.factories import (
+    AgencyFactory,
+    AssignmentFactory,
+    CurriculumCompletionFactory,
+    StaffFactory,
+    UserFactory,
+    at_noon,
+    category,
+    make_curriculum,
+    make_requirement,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,20 +176,15 @@ def test_nightly_task_runs_the_derivation(setup):
 def _completed_without_certificate(setup, count: int, completed_on: date) -> list:
     """People whose completion has no certificate (e.g. a curriculum that never expires), so the mandate's
     own renewal period decides when they are due again."""
-    from curricula.models import CurriculumCompletion
-
     curriculum = setup["curriculum"]
     people = StaffFactory.create_batch(count, agency=setup["mcm_agency"], role=JobRole.MCM, hire_date=date(2024, 1, 1))
     for member in people:
-        completion = CurriculumCompletion.objects.create(
-            user=member.user, curriculum=curriculum, cycle=1, completed_at=timezone.make_aware(
-                timezone.datetime(completed_on.year, completed_on.month, completed_on.day, 12)
-            ), curriculum_code=curriculum.code, curriculum_title=curriculum.title, credit_hours=1,
-        )  # fmt: skip
-        Assignment.objects.create(
+        completion = CurriculumCompletionFactory(
+            user=member.user, curriculum=curriculum, completed_at=at_noon(completed_on), credit_hours=1
+        )
+        AssignmentFactory(
             staff=member, curriculum=curriculum, source=AssignmentSource.REQUIREMENT, requirement=setup["requirement"],
-            required_from=date(2024, 1, 1), due_on=date(2024, 4, 1), state=AssignmentState.COMPLETED,
-            closed_on=completed_on, completion=completion,
+            due_on=date(2024, 4, 1), state=AssignmentState.COMPLETED, closed_on=completed_on, completion=completion,
         )  # fmt: skip
     return people
 
