@@ -23,6 +23,7 @@ import django
 import wagtail
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.sqlite3.creation import DatabaseCreation
 
@@ -96,6 +97,8 @@ def restore(path: Path, *, using=connection) -> None:
         _copy(source, using.connection)
     finally:
         source.close()
+    # A flush re-creates the content types, maybe under other ids, and this process may have cached them.
+    ContentType.objects.clear_cache()
 
 
 def _save(path: Path, *, using=connection) -> None:
