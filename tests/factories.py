@@ -24,7 +24,6 @@ from agencies.models import (
     JobRole,
     RoleChange,
     ServiceCategory,
-    StaffInvitation,
     StaffMember,
     TrainingCoordinator,
 )
@@ -41,7 +40,6 @@ from curricula.models import (
     CurriculumCompletion,
     CurriculumPage,
     LessonPage,
-    LessonProgress,
     ModulePage,
     Requirement,
 )
@@ -124,19 +122,6 @@ class RoleChangeFactory(factory.django.DjangoModelFactory):
 
     staff = factory.SubFactory(StaffFactory)
     role = JobRole.NMCM
-
-
-class StaffInvitationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = StaffInvitation
-
-    agency = factory.SubFactory(AgencyFactory)
-    user = factory.SubFactory(UserFactory)
-    email = factory.LazyAttribute(lambda o: o.user.email)
-    first_name = factory.LazyAttribute(lambda o: o.user.first_name)
-    last_name = factory.LazyAttribute(lambda o: o.user.last_name)
-    role = JobRole.MCM
-    hire_date = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
 
 
 def category(code: str) -> ServiceCategory:
@@ -319,16 +304,6 @@ class CurriculumCompletionFactory(factory.django.DjangoModelFactory):
     curriculum_code = factory.LazyAttribute(lambda o: o.curriculum.code)
     curriculum_title = factory.LazyAttribute(lambda o: o.curriculum.title)
     credit_hours = factory.LazyAttribute(lambda o: o.curriculum.credit_hours)
-
-
-class LessonProgressFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = LessonProgress
-
-    user = factory.SubFactory(UserFactory)
-    started_at = factory.LazyFunction(timezone.now)
-    last_viewed_at = factory.LazyAttribute(lambda o: o.started_at)
-    completed_at = None
 
 
 class CertificateFactory(factory.django.DjangoModelFactory):

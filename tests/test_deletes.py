@@ -18,7 +18,7 @@ from curricula.completion import record_lesson_completion
 from curricula.models import CurriculumCompletion, LessonPage, LessonProgress
 from curricula.services import record_lesson_view
 from tests.assessments.builders import full_quiz
-from tests.factories import StaffFactory, UserFactory, make_curriculum
+from tests.factories import ReminderLogFactory, StaffFactory, UserFactory, make_curriculum
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -228,13 +228,13 @@ def test_remove_personal_data_anonymises_the_person_and_keeps_the_history(superu
     certificate = Certificate.objects.get(user=learner)
     serial, code, completed_on = certificate.serial, certificate.code, certificate.completed_on
     assert certificate.learner_name == "Maria Okafor"
-    ReminderLog.objects.create(
-        key="due30:x", kind="due30", recipient=learner, email=learner.email, subject="Training due",
+    ReminderLogFactory(
+        key="due30:x", kind="due30", recipient=learner, subject="Training due",
         body="Hello Maria Okafor, your training is due.", sent_at=certificate.issued_at,
     )  # fmt: skip
     supervisor = UserFactory()
-    ReminderLog.objects.create(
-        key="digest:y", kind="digest", recipient=supervisor, email=supervisor.email, subject="Digest",
+    ReminderLogFactory(
+        key="digest:y", kind="digest", recipient=supervisor, subject="Digest",
         body="Overdue: Maria Okafor (maria@harbor.org)", sent_at=certificate.issued_at,
     )  # fmt: skip
 

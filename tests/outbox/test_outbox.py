@@ -14,7 +14,7 @@ from certificates.models import Certificate
 from outbox.models import PendingTask
 from outbox.services import GRACE, MAX_ATTEMPTS, SETTLE, dispatch_pending, enqueue
 from tests.certificates.conftest import complete
-from tests.factories import UserFactory, make_curriculum
+from tests.factories import PendingTaskFactory, UserFactory, make_curriculum
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +55,12 @@ def test_the_same_key_is_recorded_once(django_capture_on_commit_callbacks):
 
 def test_the_sweep_waits_for_the_request_and_for_a_running_task_before_sending_again():
     now = timezone.now()
-    never_taken = PendingTask.objects.create(task=SYNC, created_at=now - SETTLE - timedelta(seconds=5))
-    just_written = PendingTask.objects.create(task=SYNC, created_at=now)
-    lost = PendingTask.objects.create(task=SYNC, created_at=now - GRACE * 2, queued_at=now - GRACE - timedelta(1))
-    running = PendingTask.objects.create(task=SYNC, created_at=now - GRACE * 2, queued_at=now - timedelta(minutes=5))
-    done = PendingTask.objects.create(task=SYNC, created_at=now - GRACE * 2, done_at=now - GRACE)
-    given_up = PendingTask.objects.create(task=SYNC, created_at=now - GRACE * 2, attempts=MAX_ATTEMPTS)
+    never_taken = PendingTaskFactory(task=SYNC, created_at=now - SETTLE - timedelta(seconds=5))
+    just_written = PendingTaskFactory(task=SYNC, created_at=now)
+    lost = PendingTaskFactory(task=SYNC, created_at=now - GRACE * 2, queued_at=now - GRACE - timedelta(1))
+    running = PendingTaskFactory(task=SYNC, created_at=now - GRACE * 2, queued_at=now - timedelta(minutes=5))
+    done = PendingTaskFactory(task=SYNC, created_at=now - GRACE * 2, done_at=now - GRACE)
+    given_up = PendingTaskFactory(task=SYNC, created_at=now - GRACE * 2, attempts=MAX_ATTEMPTS)
 
     assert dispatch_pending() == 2
     for row in (never_taken, lost):
