@@ -307,6 +307,7 @@ def _history(
     from certificates.codes import new_code
     from certificates.models import Certificate
     from curricula.models import Assignment, CurriculumCompletion
+    from curricula.rules import renewal_date
 
     from .fastinsert import insert_rows, next_id
 
@@ -351,7 +352,7 @@ def _history(
                 assignments.append((assignment_id, *base, "completed", done_on, "", completion_id, now, now))
                 assignment_id += 1
                 completed_pairs.add(key)
-                expires = done_on + timedelta(days=round(mandate.months * 30.44)) if mandate.months else None
+                expires = renewal_date(completed_on=done_on, months=mandate.months)
                 revoked = noon(done_on + timedelta(days=30)) if rng.random() < 0.003 else None
                 certificates.append([
                     certificate_id, completion_id, m.user_id, curriculum.pk, f"Person{m.user_id}", curriculum.code,
