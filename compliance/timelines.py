@@ -202,10 +202,9 @@ def _overview(*, staff: QuerySet[StaffMember], days: list[date]) -> tuple[Matrix
         for p in people:
             if p.pk in fresh:
                 key = CACHE_PREFIX + str(p.agency_id)
-                entries = updated.get(key)
-                if entries is None:
-                    entries = updated[key] = dict(stored.get(key, {}))
-                entries[p.pk] = fresh[p.pk]
+                if key not in updated:
+                    updated[key] = dict(stored.get(key, {}))
+                updated[key][p.pk] = fresh[p.pk]
         cache.set_many(updated, CACHE_SECONDS)
     matrix, trend = _count(people, timelines, columns, days)
     return matrix, trend, None
