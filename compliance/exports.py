@@ -33,7 +33,7 @@ from curricula.models import CurriculumPage
 
 from .codes import CODE_RE, normalise_export_code
 from .models import ExportKind, ExportRecord
-from .queries import Matrix, Status, employed_between, load_compliance, mandated_curricula
+from .queries import HEADLINE_RULE, Matrix, Status, Totals, employed_between, load_compliance, mandated_curricula
 from .services import finish_export
 
 ROWS_PER_CHUNK = 200
@@ -165,9 +165,15 @@ class _Line:
         return value
 
 
-def stream_csv(*, record: ExportRecord, rows: Iterable[list[str]]) -> Iterator[bytes]:
+def headline_cells(headline: Totals) -> list[str]:
+    """The dashboard's headline as "label: value" cells, with its rule, for the exports."""
+    return [*(f"{label}: {value}" for label, value in headline.headline()), HEADLINE_RULE]
+
+
+def stream_csv(*, record: ExportRecord, rows: Iterable[list[str]], headline: Totals | None = None) -> Iterator[bytes]:
     """Yield the CSV in chunks, hashing as it goes; the hash is saved only after the last byte was taken,
-    so an interrupted download never yields a verifiable record. The first row is the header."""
+    so an interrupted download never yields a verifiable record. The first row is the header; the last
+    row is the footer, followed by the headline (the same numbers and rule as the dashboard) if given."""
     writer = csv.writer(_Line())
     digest = hashlib.sha256()
     size = 0
@@ -182,7 +188,8 @@ def stream_csv(*, record: ExportRecord, rows: Iterable[list[str]]) -> Iterator[b
             digest.update(chunk)
             size += len(chunk)
             yield chunk
-    buffer.append(writer.writerow([safe_cell(v) for v in footer_cells(record)]))
+    footer = footer_cells(record) + (headline_cells(headline) if headline is not None else [])
+    buffer.append(writer.writerow([safe_cell(v) for v in footer]))
     chunk = "".join(buffer).encode("utf-8")
     digest.update(chunk)
     size += len(chunk)
@@ -190,14 +197,16 @@ def stream_csv(*, record: ExportRecord, rows: Iterable[list[str]]) -> Iterator[b
     finish_export(record=record, sha256=digest.hexdigest(), size=size, rows=max(count, 0))
 
 
-def pdf_export(*, record: ExportRecord, matrix: Matrix) -> bytes:
+def pdf_export(*, record: ExportRecord, matrix: Matrix, headline: Totals | None = None) -> bytes:
     """Build the PDF, then stamp its hash, size and row count on the record."""
-    data, rows = build_pdf(record=record, matrix=matrix)
+    if headline is None:
+        headline = matrix.overall()
+    data, rows = build_pdf(record=record, matrix=matrix, headline=headline)
     finish_export(record=record, sha256=hashlib.sha256(data).hexdigest(), size=len(data), rows=rows)
     return data
 
 
-def build_pdf(*, record: ExportRecord, matrix: Matrix) -> tuple[bytes, int]:
+def build_pdf(*, record: ExportRecord, matrix: Matrix, headline: Totals) -> tuple[bytes, int]:
     """A landscape audit report: who, when, as of which date, totals, then every applicable status with its
     certificate serial. The code is in every page footer and in the document metadata."""
     styles = getSampleStyleSheet()
@@ -232,8 +241,14 @@ def build_pdf(*, record: ExportRecord, matrix: Matrix) -> tuple[bytes, int]:
         story.append(Paragraph(f"<b>Limited to:</b> {escape(shown)}", styles["BodyText"]))
     story.append(
         Paragraph(
+            "  ·  ".join(f"<b>{escape(label)}:</b> {escape(value)}" for label, value in headline.headline()),
+            styles["BodyText"],
+        )
+    )
+    story.append(
+        Paragraph(
             "Status is computed from assignments and certificates as they stood on the as-of date. "
-            "Compliance rate = compliant / (compliant + due + overdue + expired).",
+            + escape(HEADLINE_RULE),
             small,
         )
     )
@@ -265,7 +280,9 @@ def build_pdf(*, record: ExportRecord, matrix: Matrix) -> tuple[bytes, int]:
             if cell.status == Status.NOT_APPLICABLE:
                 continue
             rows.append(
-                [Paragraph(escape(row.staff.display_name), small), row.role_label, curriculum.code, cell.label,
+                # names and roles wrap inside their column (a plain string runs into the next one)
+                [Paragraph(escape(row.staff.display_name), small), Paragraph(escape(row.role_label), small),
+                 curriculum.code, cell.label,
                  _iso(cell.due_on), cell.certificate.serial if cell.certificate else "", _iso(cell.completed_on),
                  Paragraph(escape(cell.note), small) if cell.note else ""]
             )  # fmt: skip

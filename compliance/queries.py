@@ -32,6 +32,7 @@ from curricula.models import Assignment, AssignmentSource, AssignmentState, Curr
 from .status import (
     COMPLIANT,
     COUNTED,
+    HEADLINE_RULE,
     NOT_APPLICABLE,
     STATUS_LABELS,
     AssignmentFact,
@@ -47,7 +48,8 @@ from .status import (
 )
 
 __all__ = [
-    "STATUS_LABELS", "Cell", "Matrix", "Status", "Totals", "compliance_matrix", "load_compliance", "supervisors_of",
+    "HEADLINE_RULE", "STATUS_LABELS", "Cell", "Matrix", "Status", "Totals", "compliance_matrix", "load_compliance",
+    "supervisors_of",
 ]  # fmt: skip
 
 MANDATED_SOURCES = (AssignmentSource.REQUIREMENT, AssignmentSource.RECERTIFICATION)
@@ -120,6 +122,13 @@ class Matrix:
 
     def overall(self) -> Totals:
         return _count(self.rows)
+
+    def headline(
+        self, *, role: str | None = None, supervisor_id: int | None = None, curriculum_id: int | None = None
+    ) -> Totals:
+        """The headline counts of the people and curricula these filters keep, whatever the status filter:
+        narrowing the table to "Overdue" must not make the agency look better or worse than it is."""
+        return self.filtered(role=role, supervisor_id=supervisor_id, curriculum_id=curriculum_id).overall()
 
     def totals_by_curriculum(self) -> list[tuple[CurriculumPage, Totals]]:
         columns = zip(*(row.cells for row in self.rows), strict=True) if self.rows else [()] * len(self.curricula)

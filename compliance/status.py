@@ -33,6 +33,12 @@ STATUS_LABELS = dict(Status.choices)
 # obligations that do not (or no longer) exist, so they count neither for nor against an agency.
 COUNTED = (Status.COMPLIANT, Status.DUE, Status.OVERDUE, Status.EXPIRED)
 BEHIND = (Status.OVERDUE, Status.EXPIRED)
+# The one sentence printed beside the headline rate, on the dashboards and in both exports.
+HEADLINE_RULE = (
+    "Compliance rate = compliant obligations divided by all that apply (compliant, on track, overdue or "
+    "expired), so on-track people who are due but not yet late lower it; waived and not applicable count "
+    "neither way, and the status filter does not change it."
+)
 COMPLIANT = Status.COMPLIANT.value
 WITHDRAWN = AssignmentState.WITHDRAWN.value
 WAIVED = AssignmentState.WAIVED.value
@@ -258,6 +264,30 @@ class Totals:
     def percent(self) -> int | None:
         rate = self.rate
         return None if rate is None else round(rate * 100)
+
+    @property
+    def on_track(self) -> int:
+        """Due but not yet late: counted in the rate's denominator, so said separately beside it."""
+        return self.counts[Status.DUE]
+
+    @property
+    def overdue(self) -> int:
+        return self.counts[Status.OVERDUE]
+
+    @property
+    def expired(self) -> int:
+        return self.counts[Status.EXPIRED]
+
+    def headline(self) -> list[tuple[str, str]]:
+        """(label, value) of the headline, in the words the dashboard, the PDF and the CSV all print."""
+        percent = self.percent
+        return [
+            ("Compliance rate", "n/a" if percent is None else f"{percent}%"),
+            ("Compliant", f"{self.compliant} of {self.applicable} obligations"),
+            ("On track (due, not yet late)", str(self.on_track)),
+            ("Overdue", str(self.overdue)),
+            ("Expired", str(self.expired)),
+        ]
 
     def by_status(self) -> list[tuple[str, str, int]]:
         """(status, label, count) for every status, in a fixed order, for templates."""

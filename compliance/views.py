@@ -36,7 +36,16 @@ from .charts import trend_chart
 from .exports import check_export, describe_scope, long_rows, pdf_export, program_rows, stream_csv, wide_rows
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
-from .queries import Matrix, Status, load_compliance, month_ends, program_overview, supervisors_of
+from .queries import (
+    HEADLINE_RULE,
+    Matrix,
+    Status,
+    Totals,
+    load_compliance,
+    month_ends,
+    program_overview,
+    supervisors_of,
+)
 from .services import start_export
 from .timelines import dashboard_overview, describe_page
 
@@ -70,7 +79,8 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 def _filtered_matrix(
     request: HttpRequest, matrix: Matrix, *, show_supervisor: bool, supervisors: list[StaffMember] | None = None
-) -> tuple[Matrix, MatrixFilterForm]:
+) -> tuple[Matrix, Totals, MatrixFilterForm]:
+    """The table as filtered, and the headline (`Matrix.headline`: every filter but the status one)."""
     data = request.GET.copy()
     data["as_of"] = matrix.as_of.isoformat()
     if supervisors is None:
@@ -83,7 +93,10 @@ def _filtered_matrix(
         status=filters.get("status"),
         curriculum_id=filters.get("curriculum"),
     )
-    return shown, form
+    headline = matrix.headline(
+        role=filters.get("role"), supervisor_id=filters.get("supervisor"), curriculum_id=filters.get("curriculum")
+    )
+    return shown, headline, form
 
 
 def _dashboard(request: HttpRequest, *, staff: QuerySet[StaffMember], show_supervisor: bool) -> dict:
@@ -108,7 +121,7 @@ def _summarise(request: HttpRequest, *, staff: QuerySet[StaffMember], as_of: dat
     """Everything the dashboard shows, holding nothing per person but the page's rows."""
     days = month_ends(as_of)
     everyone, trend, records = dashboard_overview(staff=staff, days=days)
-    shown, form = _filtered_matrix(
+    shown, headline, form = _filtered_matrix(
         request, everyone, show_supervisor=show_supervisor, supervisors=supervisors_of(everyone.rows)
     )
     # Filters apply before paging; totals count every person the filters keep, not only this page.
@@ -124,6 +137,8 @@ def _summarise(request: HttpRequest, *, staff: QuerySet[StaffMember], as_of: dat
         "ellipsis": Paginator.ELLIPSIS,
         "people_total": len(everyone.rows),
         "overall": shown.overall(),
+        "headline": headline,
+        "headline_rule": HEADLINE_RULE,
         "by_curriculum": shown.totals_by_curriculum(),
         "by_role": shown.totals_by_role(),
         "trend": trend,
@@ -226,18 +241,20 @@ def export(request: HttpRequest, slug: str, kind: str) -> HttpResponseBase:
         raise Http404("No such export.")
     as_of, _ = parse_as_of(request.GET)
     records = load_compliance(staff=StaffMember.objects.filter(agency=agency), start=as_of, end=as_of)
-    shown, form = _filtered_matrix(request, records.matrix(as_of), show_supervisor=True)
+    shown, headline, form = _filtered_matrix(request, records.matrix(as_of), show_supervisor=True)
     record = start_export(kind=export_kind, agency=agency, as_of=as_of, filters=form.describe(), user=request.user)
-    filename = f"compliance-{agency.slug}-{as_of.isoformat()}-{kind}"
+    filename = f"compliance-{agency.slug}-{as_of.isoformat()}"
     if export_kind == ExportKind.PDF:
         response: HttpResponse | StreamingHttpResponse = HttpResponse(
-            pdf_export(record=record, matrix=shown), content_type="application/pdf"
+            pdf_export(record=record, matrix=shown, headline=headline), content_type="application/pdf"
         )
-        filename += ".pdf"
+        filename += ".pdf"  # not "-pdf.pdf": the extension says it
     else:
         rows = wide_rows(shown) if export_kind == ExportKind.CSV_WIDE else long_rows(shown)
-        response = StreamingHttpResponse(stream_csv(record=record, rows=rows), content_type="text/csv; charset=utf-8")
-        filename += ".csv"
+        response = StreamingHttpResponse(
+            stream_csv(record=record, rows=rows, headline=headline), content_type="text/csv; charset=utf-8"
+        )
+        filename += f"-{kind}.csv"
     return _as_export(response, record=record, filename=filename)
 
 

@@ -21,6 +21,7 @@ from compliance.exports import (
     PROGRAM_BATCH_AGENCIES,
     check_export,
     footer_cells,
+    headline_cells,
     long_rows,
     program_rows,
     safe_cell,
@@ -246,7 +247,7 @@ def test_agency_export_is_unchanged(client, program):
     record = ExportRecord.objects.get()
     assert record.agency == program["north"] and record.scope == ""
     matrix = compliance_matrix(staff=StaffMember.objects.filter(agency=program["north"]), as_of=AS_OF_DATE)
-    assert body == csv_bytes([*wide_rows(matrix), footer_cells(record)])
+    assert body == csv_bytes([*wide_rows(matrix), footer_cells(record) + headline_cells(matrix.overall())])
     assert parse(body)[0][-1] == "CT-201"  # South's CT-305 is not a column here
     assert parse(body)[-1][2] == "Agency: North Clinic"
     assert str(record) == f"{record.code} {record.get_kind_display()} North Clinic as of {AS_OF}"
