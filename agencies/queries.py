@@ -18,8 +18,11 @@ User = get_user_model()
 
 
 def agencies_with_counts(agencies: QuerySet[Agency]) -> QuerySet[Agency]:
-    """The agency list on the home page, with active staff counted in the same query."""
-    return agencies.annotate(active_staff=Count("staff", filter=Q(staff__active=True))).order_by("name")
+    """The agency list on the home page, with active staff counted in the same query. Counted over a fresh
+    queryset: `managed_agencies` of an agency admin joins staff (to find the admin), and an annotation on that
+    queryset would reuse the join and count only the admin's own row."""
+    fresh = Agency.objects.filter(pk__in=agencies.values("pk"))
+    return fresh.annotate(active_staff=Count("staff", filter=Q(staff__active=True))).order_by("name")
 
 
 def roster_rows(agency: Agency, *, role: str = "", status: str = "active", search: str = "") -> QuerySet[StaffMember]:

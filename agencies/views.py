@@ -244,7 +244,8 @@ def _parse(agency: Agency, content: bytes) -> ParsedRoster:
 @require_http_methods(["GET", "POST"])
 def import_roster(request: HttpRequest, slug: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
-    form = RosterUploadForm(_posted(request), request.FILES)
+    # unbound on GET: an empty request.FILES would bind it and show "This field is required" before any upload
+    form = RosterUploadForm(_posted(request), request.FILES if request.method == "POST" else None)
     parsed = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
