@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from assessments.models import Quiz
 
 from .models import CurriculumPage, LessonPage, ModulePage
-from .queries import curriculum_progress
+from .queries import curriculum_progress, items_ever_done
 from .services import record_lesson_view
 
 
@@ -69,7 +69,16 @@ def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> d
     if request.user.is_authenticated:
         progress = curriculum_progress(user=request.user, curriculum=curriculum)
         context["progress"] = progress
-        if progress.last_lesson_id:
+        context["done_lesson_ids"] = progress.done_lesson_ids
+        context["passed_quiz_ids"] = progress.passed_quiz_ids
+        if progress.completed_before and not progress.renewal_open:
+            # Complete: progress counts the cycle after the completion (nothing yet), so the page would say
+            # "0 of 3 required items" with every item to do; show the completion and what was done for it.
+            context["completion"] = progress.last_completion
+            context["done_lesson_ids"], context["passed_quiz_ids"] = items_ever_done(
+                user=request.user, curriculum=curriculum
+            )
+        elif progress.last_lesson_id:
             context["resume_lesson"] = LessonPage.objects.filter(pk=progress.last_lesson_id).live().first()
     return context
 

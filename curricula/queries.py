@@ -141,6 +141,23 @@ def curriculum_progress(*, user: AbstractBaseUser, curriculum: CurriculumPage) -
     return progress_for_curricula(user=user, curricula=[curriculum])[curriculum.pk]
 
 
+def items_ever_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> tuple[set[int], set[int]]:
+    """(lesson ids completed, quiz ids passed) in any cycle: what a curriculum page marks done once the
+    curriculum is complete (`curriculum_progress` counts only the cycle after the last completion). Two
+    queries."""
+    lessons = set(
+        LessonProgress.objects.filter(
+            user=user, lesson__path__startswith=curriculum.path, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    quizzes = set(
+        Attempt.objects.filter(
+            user=user, quiz__curriculum=curriculum, passed=True, submitted_at__isnull=False
+        ).values_list("quiz_id", flat=True)
+    )
+    return lessons, quizzes
+
+
 URGENCY_ORDER = ["overdue", "due_soon", "in_progress", "not_started", "expiring", "completed"]
 
 
