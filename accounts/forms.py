@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import password_validators_help_texts
 
 from .throttle import normalize_login
 
@@ -21,6 +22,30 @@ class SetOrResetPasswordForm(auth_forms.PasswordResetForm):
         for user in User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True}):
             if normalize_login(getattr(user, email_field)) == wanted:
                 yield user
+
+
+def password_rules() -> str:
+    """The configured validators' rules as plain sentences: shown under "New password" before the first try
+    (Django's own help text is an HTML list that the site's field template would put inside a paragraph)."""
+    return " ".join(password_validators_help_texts())
+
+
+class RulesFirstMixin:
+    """Puts `password_rules` on the new-password field of Django's set and change password forms."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.fields["new_password1"].help_text = password_rules()
+
+
+class SetPasswordForm(RulesFirstMixin, auth_forms.SetPasswordForm):
+    """Choosing a first password (from the roster's email) or a new one (from a reset link)."""
+
+
+class ChangePasswordForm(RulesFirstMixin, auth_forms.PasswordChangeForm):
+    """Changing the password from the account page."""
 
 
 class TokenForm(forms.Form):

@@ -22,7 +22,7 @@ from agencies.access import requires_two_factor
 from outbox.services import enqueue
 
 from . import two_factor
-from .forms import SetOrResetPasswordForm, TokenForm
+from .forms import ChangePasswordForm, SetOrResetPasswordForm, SetPasswordForm, TokenForm
 from .http import AuthenticatedRequest
 from .throttle import reset_address_key, reset_email_key
 
@@ -101,6 +101,18 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 
 # ---- password reset --------------------------------------------------------------------------------------
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The page a set-password or reset link opens: Django's view, with the password rules shown first."""
+
+    form_class = SetPasswordForm
+
+
+class ChangePasswordView(auth_views.PasswordChangeView):
+    """Changing the password from the account page, in the site's design (not the Django admin's)."""
+
+    form_class = ChangePasswordForm
 
 
 def password_reset(request: HttpRequest) -> HttpResponse:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from curricula.queries import open_assignments_by_user
 from outbox.services import enqueue_many
 
 EMAIL_BATCH = 100  # users per set-password task: a retry resends at most this many messages
@@ -36,11 +37,26 @@ def set_password_link(user: AbstractBaseUser) -> str:
 
 
 def send_set_password_emails(*, users: Sequence[AbstractBaseUser]) -> int:
-    """Email each new account a link to choose a password, over one mail connection."""
+    """Email each new account a link to choose a password and what is due, over one mail connection.
+
+    This is the welcome email: it is sent after the roster change commits, and that change assigned the
+    mandated training (`sync_assignments` runs in it), so the list of what is due is complete. One email,
+    not a second one after the password is set: the person learns on day one what they must do by when."""
+    due = open_assignments_by_user(user_ids=[user.pk for user in users])
+    dashboard = f"{settings.SITE_URL}{reverse('curricula:dashboard')}"
     return send_templated_emails(
         template="agencies/email/set_password",
         addressed=[
-            (user.email, {"user": user, "link": set_password_link(user), "site_name": settings.WAGTAIL_SITE_NAME})
+            (
+                user.email,
+                {
+                    "user": user,
+                    "link": set_password_link(user),
+                    "site_name": settings.WAGTAIL_SITE_NAME,
+                    "due": due.get(user.pk, []),
+                    "dashboard": dashboard,
+                },
+            )
             for user in users
             # skip anyone who set a password already (e.g. a retry after the first send)
             if user.email and not user.has_usable_password()
