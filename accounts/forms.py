@@ -36,7 +36,7 @@ class RulesFirstMixin:
     fields: dict[str, forms.Field]
 
     def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = password_rules()
 
 

@@ -210,6 +210,7 @@ def program(request: HttpRequest) -> HttpResponse:
         "chart": trend_chart(overview.trend),
         "trend": overview.trend,
         "statuses": list(Status),
+        "headline_rule": HEADLINE_RULE,
         "all_agencies": manages_all_agencies(request.user),
     }
     return render(request, "compliance/program.html", context)

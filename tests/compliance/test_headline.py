@@ -16,7 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from agencies.models import JobRole
 from compliance.status import HEADLINE_RULE
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import StaffFactory, UserFactory, make_coordinator
 
 from .helpers import make_assignment, make_certificate
 
@@ -143,3 +143,17 @@ def test_pdf_role_text_stays_inside_its_column(client, north):
     assert role_pieces, pieces
     for x, text in role_pieces:
         assert x + stringWidth(text, "Helvetica", 8) <= curriculum_x, (text, x, curriculum_x)
+
+
+def test_program_view_has_the_same_headline(client, north):
+    client.force_login(make_coordinator())
+    html = client.get(reverse("compliance:program"), {"as_of": AS_OF}).content.decode()
+    # North's four obligations and South's one (Lena, overdue)
+    assert headline(html) == {
+        "Compliance rate": "20%",
+        "Compliant": "1 of 5 obligations",
+        "On track (due, not yet late)": "1",
+        "Overdue": "2",
+        "Expired": "1",
+    }
+    assert HEADLINE_RULE in html
