@@ -186,6 +186,20 @@ class TrendPoint:
         return None if self.rate is None else round(self.rate * 100)
 
 
+def recorded_role(history: Sequence[tuple[date, str]], day: date, *, current: str) -> str:
+    """The role recorded on that day, from (day of change, role) oldest first. Before the first recorded
+    change, the first recorded role (the roster records one when a person is added); with no history at all,
+    the current role."""
+    if not history:
+        return current
+    role = history[0][1]
+    for changed_on, new_role in history:
+        if changed_on > day:
+            break
+        role = new_role
+    return role
+
+
 @dataclass
 class ComplianceRecords:
     """Everything needed to evaluate compliance for a set of staff on any date in [start, end]."""
@@ -212,17 +226,7 @@ class ComplianceRecords:
                 self.obligations.setdefault(staff_id, []).append((index[curriculum_id], facts, certs))
 
     def role_on(self, member: StaffMember | Person, day: date) -> str:
-        """The role recorded on that day. Before the first recorded change, the first recorded role (the
-        roster records one when a person is added); with no history at all, the current role."""
-        history = self.role_history.get(member.pk)
-        if not history:
-            return member.role
-        role = history[0][1]
-        for changed_on, new_role in history:
-            if changed_on > day:
-                break
-            role = new_role
-        return role
+        return recorded_role(self.role_history.get(member.pk, ()), day, current=member.role)
 
     def _check(self, day: date) -> None:
         if not self.start <= day <= self.end:

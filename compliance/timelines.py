@@ -47,10 +47,11 @@ from .queries import (
     load_compliance,
     mandated_curricula,
     month_ends,
+    recorded_role,
 )
 from .status import COMPLIANT, COUNTED, NOT_APPLICABLE, AssignmentFact, CertificateFact, breakpoints, evaluate
 
-CACHE_PREFIX = "compliance:timelines:v1:"
+CACHE_PREFIX = "compliance:timelines:v2:"
 CACHE_SECONDS = 14 * 24 * 3600
 # Recompute the misses from a list of ids below this many; above it, from the scope's own query.
 FEW = 2000
@@ -66,7 +67,7 @@ class Timeline(NamedTuple):
     fingerprint: str
     since: int  # ordinal of the first day the runs cover
     runs: tuple[tuple[int, Runs], ...]  # (curriculum id, runs)
-    roles: tuple[tuple[int, str], ...]  # (ordinal of the day of the change, role), oldest first
+    roles: tuple[tuple[date, str], ...]  # (day of the change, role), oldest first
 
 
 def supported() -> bool:
@@ -134,22 +135,10 @@ def _compute(records: ComplianceRecords, fingerprints: dict[int, str], since: da
             fingerprint=fingerprints.get(member.pk, ""),
             since=since.toordinal(),
             runs=tuple(by_staff.get(member.pk, ())),
-            roles=tuple((day.toordinal(), role) for day, role in records.role_history.get(member.pk, ())),
+            roles=tuple(records.role_history.get(member.pk, ())),
         )
         for member in records.staff
     }
-
-
-def _role_on(member: Person, roles: tuple[tuple[int, str], ...], day: int) -> str:
-    """`ComplianceRecords.role_on`, over a timeline's roles."""
-    if not roles:
-        return member.role
-    role = roles[0][1]
-    for changed_on, new_role in roles:
-        if changed_on > day:
-            break
-        role = new_role
-    return role
 
 
 def dashboard_overview(
@@ -217,7 +206,7 @@ def _count(
     day's status-only matrix."""
     ordinals = [d.toordinal() for d in days]
     count = len(days)
-    as_of = ordinals[-1]
+    last_day = days[-1]
     index = {c.pk: i for i, c in enumerate(columns)}
     width = len(columns)
     counted = frozenset(COUNTED)
@@ -257,7 +246,11 @@ def _count(
                 cells[column] = STATUS_ONLY[status]
         if stop == count:
             rows.append(
-                Row(staff=member, role=_role_on(member, timeline.roles, as_of), cells=cells or [NOT_APPLICABLE] * width)
+                Row(
+                    staff=member,
+                    role=recorded_role(timeline.roles, last_day, current=member.role),
+                    cells=cells or [NOT_APPLICABLE] * width,
+                )
             )
     compliant = list(accumulate(compliant[:count]))
     applicable = list(accumulate(applicable[:count]))
