@@ -9,7 +9,7 @@ import time
 from binascii import unhexlify
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,7 +37,7 @@ def seconds_left() -> int:
     return STEP - int(time.time()) % STEP
 
 
-def enroll_demo_accounts(*, users: Iterable[AbstractBaseUser]) -> list[str]:
+def enroll_demo_accounts(*, users: Iterable[User]) -> list[str]:
     """Give each demo account that must use two-factor, and has no authenticator yet, the demo one."""
     enrolled = []
     for user in users:

@@ -11,7 +11,7 @@ import base64
 import io
 
 import qrcode
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -24,17 +24,17 @@ APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
 
-def must_use_two_factor(user: AbstractBaseUser) -> bool:
+def must_use_two_factor(user: User) -> bool:
     """Required by role, or chosen by the person (an agency administrator who opted in): either way a
     confirmed device means every sign-in needs a code."""
     return requires_two_factor(user) or has_two_factor(user)
 
 
-def has_two_factor(user: AbstractBaseUser) -> bool:
+def has_two_factor(user: User) -> bool:
     return user_has_device(user, confirmed=True)
 
 
-def pending_app_device(*, user: AbstractBaseUser) -> TOTPDevice:
+def pending_app_device(*, user: User) -> TOTPDevice:
     """The not-yet-confirmed authenticator for the set-up page: the same key until it is confirmed, so
     reloading the page does not invalidate the code the person just scanned."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
@@ -71,7 +71,7 @@ def confirm_app_device(*, device: TOTPDevice, token: str) -> list[str] | None:
 
 
 @transaction.atomic
-def replace_recovery_codes(*, user: AbstractBaseUser) -> list[str]:
+def replace_recovery_codes(*, user: User) -> list[str]:
     """Ten new one-time codes; the old ones stop working."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
@@ -80,12 +80,12 @@ def replace_recovery_codes(*, user: AbstractBaseUser) -> list[str]:
     return codes
 
 
-def remaining_recovery_codes(user: AbstractBaseUser) -> int:
+def remaining_recovery_codes(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 @transaction.atomic
-def verify_second_factor(*, user: AbstractBaseUser, token: str):
+def verify_second_factor(*, user: User, token: str):
     """The confirmed device (authenticator or recovery code) that accepts this code, or None. Each device
     throttles its own failures (django-otp doubles the wait after each wrong code), a TOTP code is accepted
     once, and a recovery code is used up."""
@@ -103,7 +103,7 @@ def verify_second_factor(*, user: AbstractBaseUser, token: str):
 
 
 @transaction.atomic
-def remove_two_factor(*, user: AbstractBaseUser) -> None:
+def remove_two_factor(*, user: User) -> None:
     """Only for accounts that opted in (the view refuses it to anyone who must use two-factor)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
