@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
@@ -24,7 +24,7 @@ from outbox.services import enqueue_many
 EMAIL_BATCH = 100  # users per set-password task: a retry resends at most this many messages
 
 
-def set_password_link(user: AbstractBaseUser) -> str:
+def set_password_link(user: User) -> str:
     """The same one-time link Django's password reset sends (it works for accounts with no password yet)."""
     path = reverse(
         "password_reset_confirm",
@@ -36,7 +36,7 @@ def set_password_link(user: AbstractBaseUser) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_set_password_emails(*, users: Sequence[AbstractBaseUser]) -> int:
+def send_set_password_emails(*, users: Sequence[User]) -> int:
     """Email each new account a link to choose a password and what is due, over one mail connection.
 
     This is the welcome email: it is sent after the roster change commits, and that change assigned the

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -26,8 +25,6 @@ from .access import approvable_invitations
 from .emails import queue_email_batches, send_templated_emails
 from .models import Agency, RoleChange, StaffInvitation, StaffMember
 
-User = get_user_model()
-
 INVITATION_SALT = "agencies.staff-invitation"
 INVITATION_MAX_AGE = 14 * 24 * 60 * 60  # seconds; settings.STAFF_INVITATION_MAX_AGE overrides
 
@@ -39,7 +36,7 @@ class InvitationClosed(Exception):
 def invite_staff(
     *,
     agency: Agency,
-    user: AbstractBaseUser,
+    user: User,
     email: str,
     first_name: str,
     last_name: str,
@@ -47,7 +44,7 @@ def invite_staff(
     hire_date: date,
     active: bool = True,
     supervisor_email: str = "",
-    by: AbstractBaseUser,
+    by: User,
 ) -> StaffInvitation:
     """Record that ``agency`` wants ``user`` on its roster and email them a link to accept. Nothing about the
     account changes and nothing is shared until then (see ``accept_invitation``)."""
@@ -91,14 +88,14 @@ def invitation_from_token(token: str) -> StaffInvitation | None:
     return StaffInvitation.objects.select_related("agency", "invited_by").filter(pk=pk).first()
 
 
-def is_invited_account(invitation: StaffInvitation, user: AbstractBaseUser) -> bool:
+def is_invited_account(invitation: StaffInvitation, user: User) -> bool:
     """The link works only for the account it was sent to, and only while that account has that email."""
     names = {(user.email or "").casefold(), user.get_username().casefold()} if user.is_authenticated else set()
     return user.is_authenticated and user.pk == invitation.user_id and invitation.email.casefold() in names
 
 
 @transaction.atomic
-def accept_invitation(*, invitation: StaffInvitation, user: AbstractBaseUser) -> StaffMember:
+def accept_invitation(*, invitation: StaffInvitation, user: User) -> StaffMember:
     """The person agrees to join the agency's roster: the staff record is created from what the agency typed."""
     if not is_invited_account(invitation, user):
         raise PermissionDenied("This invitation was sent to another account.")
@@ -106,7 +103,7 @@ def accept_invitation(*, invitation: StaffInvitation, user: AbstractBaseUser) ->
 
 
 @transaction.atomic
-def approve_invitation(*, invitation: StaffInvitation, by: AbstractBaseUser) -> StaffMember:
+def approve_invitation(*, invitation: StaffInvitation, by: User) -> StaffMember:
     """A coordinator who already covers every agency involved links the person without waiting for them."""
     if not approvable_invitations(by).filter(pk=invitation.pk).exists():
         raise PermissionDenied("Only a coordinator of every agency this person works at may approve this.")
@@ -114,7 +111,7 @@ def approve_invitation(*, invitation: StaffInvitation, by: AbstractBaseUser) -> 
 
 
 @transaction.atomic
-def cancel_invitation(*, invitation: StaffInvitation, by: AbstractBaseUser) -> None:
+def cancel_invitation(*, invitation: StaffInvitation, by: User) -> None:
     """Withdraw an invitation; it is kept (as history) and its link stops working."""
     pending = StaffInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, cancelled_at__isnull=True)
     updated = pending.update(cancelled_at=timezone.now(), cancelled_by=by)
@@ -122,7 +119,7 @@ def cancel_invitation(*, invitation: StaffInvitation, by: AbstractBaseUser) -> N
         raise InvitationClosed("This invitation was already accepted or cancelled.")
 
 
-def _link_invitation(invitation: StaffInvitation, *, approved_by: AbstractBaseUser | None) -> StaffMember:
+def _link_invitation(invitation: StaffInvitation, *, approved_by: User | None) -> StaffMember:
     invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
         raise InvitationClosed("This invitation was already accepted or cancelled.")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
@@ -54,12 +54,12 @@ class RemovalResult:
     texts_scrubbed: int
 
 
-def placeholder_name(user: AbstractBaseUser) -> str:
+def placeholder_name(user: User) -> str:
     """What shows wherever the person's name used to (stable, so records of one person still group)."""
     return f"Removed person #{user.pk}"
 
 
-def is_removed(user: AbstractBaseUser) -> bool:
+def is_removed(user: User) -> bool:
     return user.get_username() == f"removed-{user.pk}"
 
 
@@ -77,7 +77,7 @@ def _scrub(text: str, secrets: list[str], placeholder: str) -> str:
     return text
 
 
-def remove_personal_data(*, user: AbstractBaseUser, by: AbstractBaseUser) -> RemovalResult:
+def remove_personal_data(*, user: User, by: User) -> RemovalResult:
     """Anonymise ``user`` in place and record that ``by`` did it. Idempotent; refuses one's own account
     (an administrator must not lock themselves out by accident)."""
     if user.pk == by.pk:
@@ -143,7 +143,7 @@ def remove_personal_data(*, user: AbstractBaseUser, by: AbstractBaseUser) -> Rem
     )
 
 
-def _scrub_admin_log_labels(*, user: AbstractBaseUser, placeholder: str) -> None:
+def _scrub_admin_log_labels(*, user: User, placeholder: str) -> None:
     """Wagtail's admin history copies str(object) into each entry's label: the user's and their staff records'."""
     User = get_user_model()
     ModelLogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(
@@ -155,7 +155,7 @@ def _scrub_admin_log_labels(*, user: AbstractBaseUser, placeholder: str) -> None
     ).update(label=placeholder)
 
 
-def _remove_sign_in_data(*, user: AbstractBaseUser, secrets: list[str], placeholder: str) -> None:
+def _remove_sign_in_data(*, user: User, secrets: list[str], placeholder: str) -> None:
     """Avatar, two-factor devices, and the username kept in sign-in failure records."""
     for profile in UserProfile.objects.filter(user=user):
         if profile.avatar:

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
 from .models import Agency, StaffInvitation, StaffMember
-
-User = get_user_model()
 
 
 def agencies_with_counts(agencies: QuerySet[Agency]) -> QuerySet[Agency]:
@@ -95,12 +92,12 @@ def export_rows(agency: Agency) -> list[list[str]]:
     return rows
 
 
-def find_user_by_email(email: str) -> AbstractBaseUser | None:
+def find_user_by_email(email: str) -> User | None:
     """The account for an email, ignoring case (usernames are emails here, so they are checked too)."""
     return users_by_email([email]).get(email.strip().casefold())
 
 
-def users_by_email(emails: Iterable[str]) -> dict[str, AbstractBaseUser]:
+def users_by_email(emails: Iterable[str]) -> dict[str, User]:
     """Lower-cased email -> user in one query; an email match wins over a username match, then the oldest."""
     keys = {e.strip().casefold() for e in emails if e.strip()}
     if not keys:
@@ -110,7 +107,7 @@ def users_by_email(emails: Iterable[str]) -> dict[str, AbstractBaseUser]:
         .filter(Q(email_key__in=keys) | Q(username_key__in=keys))
         .order_by("pk")
     )
-    found: dict[str, AbstractBaseUser] = {}
+    found: dict[str, User] = {}
     for user in users:
         if user.email_key in keys:
             found.setdefault(user.email_key, user)

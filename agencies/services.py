@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -24,8 +23,6 @@ from .emails import queue_set_password_emails
 from .invitations import invite_staff
 from .models import Agency, RoleChange, ServiceCategory, StaffInvitation, StaffMember
 from .queries import find_user_by_email
-
-User = get_user_model()
 
 
 def _check_details(
@@ -62,7 +59,7 @@ def add_staff(
     role: str,
     hire_date: date,
     supervisor: StaffMember | None = None,
-    by: AbstractBaseUser,
+    by: User,
 ) -> StaffMember | StaffInvitation:
     """Put a person on an agency's roster, creating their account if the email is new (they are emailed a
     link to set a password). Someone who left the agency before is re-activated, keeping one row.
@@ -118,7 +115,7 @@ def update_staff(
     supervisor: StaffMember | None,
     active: bool,
     left_on: date | None,
-    by: AbstractBaseUser,
+    by: User,
     is_agency_admin: bool | None = None,
 ) -> StaffMember:
     """Change a person's role, dates, supervisor or status. Leaving keeps the row (active off, left_on set);
@@ -149,7 +146,7 @@ def update_staff(
 
 @transaction.atomic
 def move_staff(
-    *, staff: StaffMember, to_agency: Agency, moved_on: date, role: str, hire_date: date, by: AbstractBaseUser
+    *, staff: StaffMember, to_agency: Agency, moved_on: date, role: str, hire_date: date, by: User
 ) -> StaffMember:
     """Move a person to another agency: the old record ends on ``moved_on`` (kept as history, with its
     completed training) and a record at the new agency starts, or a former one there is re-activated."""
@@ -183,7 +180,7 @@ def move_staff(
 MANDATE_FIELDS = ["curriculum", "roles", "due_days_after_hire", "starts_on", "renew_every_months", "active"]
 
 
-def _check_mandate_scope(*, by: AbstractBaseUser, categories: Sequence[ServiceCategory]) -> None:
+def _check_mandate_scope(*, by: User, categories: Sequence[ServiceCategory]) -> None:
     """The admin form says this next to the field; here it holds for every caller (a scoped coordinator never
     sets, changes or removes training at agencies outside their scope)."""
     if not may_mandate_for(by, categories):
@@ -206,7 +203,7 @@ def create_requirement(
     starts_on: date,
     renew_every_months: int,
     active: bool,
-    by: AbstractBaseUser,
+    by: User,
 ) -> Requirement:
     """Require ``curriculum`` of staff in ``roles`` at agencies funded for ``categories``."""
     categories = list(categories)
@@ -235,7 +232,7 @@ def update_requirement(
     starts_on: date,
     renew_every_months: int,
     active: bool,
-    by: AbstractBaseUser,
+    by: User,
 ) -> Requirement:
     """Change a mandate: allowed only if both the agencies it reaches now and those it would reach are ``by``'s.
     Assignments follow (new ones added, ones no longer targeted withdrawn)."""
@@ -253,7 +250,7 @@ def update_requirement(
 
 
 @transaction.atomic
-def delete_requirement(*, requirement: Requirement, by: AbstractBaseUser) -> None:
+def delete_requirement(*, requirement: Requirement, by: User) -> None:
     """Remove a mandate; its open assignments are withdrawn by the sync, completed ones stay (evidence)."""
     current = Requirement.objects.select_for_update().get(pk=requirement.pk)
     _check_mandate_scope(by=by, categories=list(current.categories.all()))
