@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,9 +20,6 @@ from .invitations import queue_invitation_emails
 from .models import Agency, RoleChange, StaffInvitation, StaffMember
 from .queries import pending_invitations, users_by_email
 from .roster import ParsedRoster, RosterRow
-
-User = get_user_model()
-
 
 OUTCOME_NEW_ACCOUNT = "new account"
 OUTCOME_INVITE = "existing account: invitation will be sent"
@@ -40,7 +36,7 @@ class RosterPlan:
     """What applying a roster file would do, computed the same way for the preview and for the import."""
 
     rows: list[RosterRow]
-    users: dict[str, AbstractBaseUser]
+    users: dict[str, User]
     staff_by_user: dict[int, StaffMember]
     new_accounts: list[RosterRow] = field(default_factory=list)
     new_staff: list[RosterRow] = field(default_factory=list)
@@ -129,7 +125,7 @@ def apply_roster_import(
     *,
     agency: Agency,
     parsed: ParsedRoster,
-    by: AbstractBaseUser,
+    by: User,
     valid_rows_only: bool = False,
     deactivate_missing: bool = False,
     today: date | None = None,
@@ -216,9 +212,9 @@ def apply_roster_import(
         through = StaffInvitation.supervises.through
         through.objects.bulk_create(
             [
-                through(staffinvitation_id=invitation_by_email[row.supervisor_email].pk, staffmember_id=member.pk)
+                through(staffinvitation_id=invitation_by_email[row.supervisor_email].pk, staffmember_id=supervised.pk)
                 for row in plan.rows
-                if row.supervisor_email in invitation_by_email and (member := member_by_email.get(row.email))
+                if row.supervisor_email in invitation_by_email and (supervised := member_by_email.get(row.email))
             ],
             ignore_conflicts=True,  # a re-imported file names the same people again
         )
@@ -240,10 +236,10 @@ def _create_staff_in_waves(
     *,
     agency: Agency,
     plan: RosterPlan,
-    users: dict[str, AbstractBaseUser],
+    users: dict[str, User],
     by_email: dict[str, StaffMember],
     today: date,
-    unlinked: set[str] = frozenset(),
+    unlinked: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[list[StaffMember], list[StaffMember]]:
     """Insert new staff with their supervisor already set, each after the insert that creates their supervisor
     (supervisors first, then their staff...). That costs one statement per level of the hierarchy instead of a
@@ -293,7 +289,7 @@ def _create_staff_in_waves(
     return created, late
 
 
-def _create_accounts(plan: RosterPlan) -> dict[str, AbstractBaseUser]:
+def _create_accounts(plan: RosterPlan) -> dict[str, User]:
     """Bulk-create the accounts the file needs; each starts without a password (they get a link)."""
     new_users = []
     for row in plan.new_accounts:
