@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -71,7 +71,7 @@ class AddStaffForm(forms.Form):
 
     def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["supervisor"].queryset = _agency_staff(agency)
+        cast(forms.ModelChoiceField, self.fields["supervisor"]).queryset = _agency_staff(agency)
 
     def _clean_name(self, name: str, label: str) -> str:
         """The roster import's name rule (``roster.name_problem``): no formula, no control character."""
@@ -117,7 +117,7 @@ class EditStaffForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["supervisor"].queryset = _agency_staff(staff.agency, exclude=staff)
+        cast(forms.ModelChoiceField, self.fields["supervisor"]).queryset = _agency_staff(staff.agency, exclude=staff)
 
 
 class MoveStaffForm(forms.Form):
@@ -132,8 +132,9 @@ class MoveStaffForm(forms.Form):
         today = timezone.localdate()
         kwargs.setdefault("initial", {"moved_on": today, "hire_date": today, "role": staff.role})
         super().__init__(*args, **kwargs)
-        self.fields["to_agency"].queryset = agencies.exclude(pk=staff.agency_id).order_by("name")
-        if not self.fields["to_agency"].queryset.exists():
+        choices = agencies.exclude(pk=staff.agency_id).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["to_agency"]).queryset = choices
+        if not choices.exists():
             self.fields[
                 "to_agency"
             ].help_text = "You do not manage any other agency; a training coordinator can move this person."
@@ -177,7 +178,9 @@ TARGET_CHOICES = [
 
 
 class AssignForm(forms.Form):
-    curriculum = forms.ModelChoiceField(label="Curriculum", queryset=CurriculumPage.objects.none())
+    curriculum: forms.ModelChoiceField[CurriculumPage] = forms.ModelChoiceField(
+        label="Curriculum", queryset=CurriculumPage.objects.none()
+    )
     due_on = forms.DateField(label="Due date", widget=DateInput())
     target = forms.ChoiceField(label="Assign to", choices=TARGET_CHOICES, widget=forms.RadioSelect, initial="person")
     staff = StaffChoiceField(
@@ -196,10 +199,12 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agency = agency
-        self.fields["curriculum"].queryset = CurriculumPage.objects.live().order_by("code")
-        self.fields["staff"].queryset = _agency_staff(agency)
+        curricula = CurriculumPage.objects.live().order_by("code")
+        cast(forms.ModelChoiceField, self.fields["curriculum"]).queryset = curricula
+        cast(forms.ModelChoiceField, self.fields["staff"]).queryset = _agency_staff(agency)
         for name in ("staff", "role"):
-            self.fields[name].conditional = True  # required for one choice of "Assign to": not "(optional)"
+            # required for one choice of "Assign to": not "(optional)"
+            cast(Any, self.fields[name]).conditional = True
 
     def clean_due_on(self) -> Any:
         due_on = self.cleaned_data["due_on"]
@@ -208,7 +213,7 @@ class AssignForm(forms.Form):
         return due_on
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # a Form's clean returns its cleaned_data
         target = data.get("target")
         if target == "person" and not data.get("staff"):
             self.add_error("staff", "Choose the person to assign.")
