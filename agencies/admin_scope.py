@@ -74,7 +74,12 @@ def in_scope(queryset: QuerySet, user: Any, scope_field: str) -> QuerySet:
     return queryset.filter(**{f"{scope_field}__in": managed_agencies(user).values("pk")})
 
 
-class ScopeMixin:
+# Wagtail ships no types: the mixins' base is Any to mypy (so super() and the view's attributes type-check)
+# and plain object at run time.
+_WagtailView: Any = object
+
+
+class ScopeMixin(_WagtailView):
     """Adds the agency scope to a Wagtail generic view: listings are filtered, objects outside it are 404."""
 
     scope_field = ""
@@ -145,7 +150,7 @@ class ScopedViewSet(ModelViewSet):
         return super().get_index_view_kwargs(select_related=self.select_related, **kwargs)
 
 
-class MandateScopeMixin:
+class MandateScopeMixin(_WagtailView):
     """A mandate may be changed or removed only by someone who manages every agency it reaches now."""
 
     def get_object(self, *args: Any, **kwargs: Any) -> Requirement:
