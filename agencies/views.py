@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedRequest
 from certificates.access import visible_certificates
 from curricula.models import Assignment, AssignmentState
 from curricula.rules import AssignmentStatus, assignment_status
@@ -121,7 +122,7 @@ def export_roster(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def add_staff(request: HttpRequest, slug: str) -> HttpResponse:
+def add_staff(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     form = AddStaffForm(_posted(request), agency=agency)
     if request.method == "POST" and form.is_valid():
@@ -179,7 +180,7 @@ def _assignment_status(assignment: Assignment, today) -> tuple[str, str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def edit_staff(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
     agency, staff = _staff_in_agency(request, slug, pk)
     form = EditStaffForm(_posted(request), staff=staff)
     if request.method == "POST" and form.is_valid():
@@ -199,7 +200,7 @@ def edit_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def move_staff(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def move_staff(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
     agency, staff = _staff_in_agency(request, slug, pk)
     form = MoveStaffForm(_posted(request), staff=staff, agencies=managed_agencies(request.user))
     if request.method == "POST" and form.is_valid():
@@ -268,7 +269,7 @@ def import_roster(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+def import_preview(request: AuthenticatedRequest, slug: str, token: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     entry = _pending_imports(request).get(token)
     if entry is None or entry["agency"] != agency.pk:
@@ -346,7 +347,7 @@ def _invitation_problem(request: HttpRequest, message: str, status: int) -> Http
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+def accept_invitation(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """The invited person, signed in as the invited account, confirms (GET shows what will be shared)."""
     invitation = invites.invitation_from_token(token)
     if invitation is None:
@@ -381,7 +382,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def approve_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+def approve_invitation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = approvable_invitations(request.user).filter(pk=pk).select_related("agency").first()
     if invitation is None:
         raise Http404("No such invitation.")
@@ -395,7 +396,7 @@ def approve_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def cancel_invitation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def cancel_invitation(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     invitation = get_managed_invitation(request.user, agency, pk)
     try:
@@ -412,7 +413,7 @@ def cancel_invitation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assign(request: HttpRequest, slug: str) -> HttpResponse:
+def assign(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     initial = {}
     if request.method == "GET" and request.GET.get("staff", "").isdigit():
@@ -438,7 +439,7 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def waive(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def waive(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
     agency = get_managed_agency(request.user, slug)
     assignment = get_object_or_404(
         Assignment.objects.select_related("staff__user", "curriculum"),

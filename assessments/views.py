@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 # The pass page links to the certificate the pass issued; views sit above every app's models.
+from accounts.http import AuthenticatedRequest
 from certificates.models import Certificate
 
 from .forms import parse_answers
@@ -35,13 +39,13 @@ def _live_quiz(key: str) -> Quiz:
     return quiz
 
 
-def _own_attempt(request: HttpRequest, attempt_id: int) -> Attempt:
+def _own_attempt(request: AuthenticatedRequest, attempt_id: int) -> Attempt:
     """A learner sees only their own attempts; anyone else's is a 404."""
     return get_object_or_404(Attempt.objects.select_related("quiz__curriculum"), pk=attempt_id, user=request.user)
 
 
 @login_required
-def quiz_detail(request: HttpRequest, key: str) -> HttpResponse:
+def quiz_detail(request: AuthenticatedRequest, key: str) -> HttpResponse:
     quiz = _live_quiz(key)
     attempts = list(Attempt.objects.filter(user=request.user, quiz=quiz).order_by("number"))
     check = eligibility(user=request.user, quiz=quiz, attempts=attempts)
@@ -54,7 +58,7 @@ def quiz_detail(request: HttpRequest, key: str) -> HttpResponse:
             "question_count": quiz.draw_count or quiz.questions.count(),
             "attempts": submitted,
             "open_attempt": next((a for a in attempts if a.submitted_at is None), None),
-            "best": max((a.score for a in submitted), default=None),
+            "best": max((cast(Decimal, a.score) for a in submitted), default=None),  # submitted: scored
             "passed": any(a.passed for a in submitted),
             "eligibility": check,
         },
@@ -63,7 +67,7 @@ def quiz_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def quiz_start(request: HttpRequest, key: str) -> HttpResponse:
+def quiz_start(request: AuthenticatedRequest, key: str) -> HttpResponse:
     quiz = _live_quiz(key)
     try:
         attempt = start_attempt(user=request.user, quiz=quiz)
@@ -73,7 +77,7 @@ def quiz_start(request: HttpRequest, key: str) -> HttpResponse:
     return redirect("assessments:attempt", attempt_id=attempt.pk)
 
 
-def _attempt_page(request: HttpRequest, attempt: Attempt, error: str | None = None) -> HttpResponse:
+def _attempt_page(request: AuthenticatedRequest, attempt: Attempt, error: str | None = None) -> HttpResponse:
     responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
     quiz = attempt.quiz
     return render(
@@ -91,7 +95,7 @@ def _attempt_page(request: HttpRequest, attempt: Attempt, error: str | None = No
 
 
 @login_required
-def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def attempt_view(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.submitted_at is not None:
         if request.method == "POST":
@@ -124,7 +128,7 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 @login_required
-def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def attempt_result(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.submitted_at is None:
         return redirect("assessments:attempt", attempt_id=attempt.pk)

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from accounts.http import AuthenticatedRequest
+
 from . import access
 from .badges import open_badge_credential, revocation_list
 from .codes import badge_url, normalise_code, verification_url
@@ -55,7 +57,7 @@ def limit_guessing(view: View) -> View:
 
 @login_required
 @require_GET
-def my_certificates(request: HttpRequest) -> HttpResponse:
+def my_certificates(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "certificates/my_certificates.html", {"rows": certificates_of(request.user)})
 
 
@@ -104,7 +106,7 @@ def certificate_pdf(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     certificate = access.get_manageable_certificate(request.user, pk)
     form = RevokeForm(request.POST, prefix="revoke")
     if not form.is_valid():
@@ -116,7 +118,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reissue(request: HttpRequest, pk: int) -> HttpResponse:
+def reissue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     certificate = access.get_manageable_certificate(request.user, pk)
     form = ReissueForm(request.POST, prefix="reissue")
     if not form.is_valid():

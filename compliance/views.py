@@ -6,10 +6,11 @@ any byte of an export is produced), evaluates compliance with ``queries`` and re
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_ratelimit.decorators import ratelimit
 
+from accounts.http import AuthenticatedRequest
 from agencies.access import (
     get_managed_agency,
     get_visible_staff,
@@ -125,13 +127,14 @@ def _summarise(request: HttpRequest, *, staff: QuerySet[StaffMember], as_of: dat
         request, everyone, show_supervisor=show_supervisor, supervisors=supervisors_of(everyone.rows)
     )
     # Filters apply before paging; totals count every person the filters keep, not only this page.
-    page = Paginator(range(len(shown.rows)), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = describe_page(
+    page: Page[Any] = Paginator(range(len(shown.rows)), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = describe_page(
         staff=staff, matrix=shown, rows=[shown.rows[i] for i in page.object_list], start=days[0], records=records
     )
+    page.object_list = rows
     return {
         "form": form,
-        "matrix": Matrix(as_of=shown.as_of, curricula=shown.curricula, rows=page.object_list),
+        "matrix": Matrix(as_of=shown.as_of, curricula=shown.curricula, rows=rows),
         "page": page,
         "page_links": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
         "ellipsis": Paginator.ELLIPSIS,
@@ -217,7 +220,7 @@ def program(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def program_export(request: HttpRequest, kind: str) -> HttpResponseBase:
+def program_export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
     """Every agency in the coordinator's scope in one CSV, stamped with a verification code. Streamed a
     batch of agencies at a time, so memory does not grow with the program."""
     require_coordinator(request.user)
@@ -234,7 +237,7 @@ def program_export(request: HttpRequest, kind: str) -> HttpResponseBase:
 
 
 @login_required
-def export(request: HttpRequest, slug: str, kind: str) -> HttpResponseBase:
+def export(request: AuthenticatedRequest, slug: str, kind: str) -> HttpResponseBase:
     """CSV (streamed) or PDF of the dashboard as filtered, stamped with a verification code."""
     agency = get_managed_agency(request.user, slug)
     export_kind = EXPORT_KINDS.get(kind)
@@ -281,6 +284,6 @@ def verify_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_reminders(request: HttpRequest) -> HttpResponse:
+def my_reminders(request: AuthenticatedRequest) -> HttpResponse:
     reminders = ReminderLog.objects.filter(recipient=request.user).order_by("-sent_at", "-pk")[:200]
     return render(request, "compliance/my_reminders.html", {"reminders": reminders})

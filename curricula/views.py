@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest
 from assessments.models import Quiz
 from certificates.models import Certificate
 
@@ -23,7 +25,7 @@ from .rules import RENEWAL_NOTICE_DAYS
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = dashboard_rows(user=request.user, today=today)
     continue_row = next(
@@ -31,7 +33,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     continue_lesson = None
     if continue_row is not None:
-        continue_lesson = LessonPage.objects.filter(pk=continue_row.progress.last_lesson_id).live().first()
+        last_lesson_id = cast(int, continue_row.progress.last_lesson_id)  # the row was picked for having one
+        continue_lesson = LessonPage.objects.filter(pk=last_lesson_id).live().first()
     expiring = list(
         Certificate.objects.filter(
             user=request.user,
@@ -63,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def transcript(request: HttpRequest) -> HttpResponse:
+def transcript(request: AuthenticatedRequest) -> HttpResponse:
     completions = (
         CurriculumCompletion.objects.filter(user=request.user).select_related("certificate").order_by("-completed_at")
     )
@@ -73,7 +76,7 @@ def transcript(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def complete_lesson(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     """Only the signed-in learner's own progress, and only on a published lesson. Then on to the next
     lesson of the module, the module's quiz, or the next module."""
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
