@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -17,7 +18,8 @@ from .models import Question, Quiz
 
 def _edit_url(question: Question) -> str:
     """The admin edit page of the question's own type (each type is its own snippet)."""
-    return reverse(type(question).snippet_viewset.get_url_name("edit"), args=[question.pk])
+    viewset = cast(Any, type(question)).snippet_viewset  # set on the model by Wagtail's register_snippet
+    return reverse(viewset.get_url_name("edit"), args=[question.pk])
 
 
 def item_analysis_page(request: HttpRequest, key: str) -> HttpResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 from content.source_files import SOURCE_DIR, SourceError, citation_text, read_yaml
 from curricula.models import CurriculumPage, ModulePage
@@ -158,7 +158,7 @@ def check_bank(questions: list[dict], competencies: list[str], draw: int, path) 
 
 
 def load_question(quiz: Quiz, spec: dict, order: int, references: dict, path) -> Question:
-    qtype = TYPES.get(spec.get("type"))
+    qtype = TYPES.get(spec.get("type", ""))
     if qtype is None:
         raise SourceError(f"{path}: question {spec.get('key')}: unknown type {spec.get('type')!r}")
     common = {
@@ -197,10 +197,11 @@ def load_question(quiz: Quiz, spec: dict, order: int, references: dict, path) ->
         return question
     question.options.all().delete()
     if qtype is ScenarioQuestion:
-        question.parts.all().delete()
+        scenario = cast(ScenarioQuestion, question)
+        scenario.parts.all().delete()
         for part_order, part_spec in enumerate(spec["parts"]):
             part = ScenarioPart.objects.create(
-                question=question, key=part_spec["key"], sort_order=part_order, text=part_spec["text"].strip()
+                question=scenario, key=part_spec["key"], sort_order=part_order, text=part_spec["text"].strip()
             )
             Option.objects.bulk_create(
                 Option(

@@ -39,7 +39,7 @@ REVIEW_MOMENTS = ["failed", "last", "passed"]
 class ReviewSetField(models.JSONField):
     """A list of review values, edited as checkboxes in the admin rather than as free JSON."""
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(self, **kwargs: Any) -> forms.Field:  # type: ignore[override]  # always this checkbox list
         return forms.MultipleChoiceField(
             choices=REVIEW_CHOICES,
             widget=forms.CheckboxSelectMultiple,
@@ -172,6 +172,7 @@ class Quiz(ClusterableModel):
 
 
 class Question(ClusterableModel, PolymorphicModel):
+    _option_cache: list[Option]  # filled by attach_options (not a field)
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(max_length=40)
     sort_order = models.PositiveIntegerField(default=0)
@@ -399,6 +400,8 @@ class ScenarioQuestion(Question):
     `next_part` (or the following part when empty); the score is the share of parts on that path answered
     with a correct option."""
 
+    _part_cache: list[ScenarioPart]  # filled by attach_options (not a field)
+
     type_label = "Case scenario"
     vignette = models.TextField(help_text="Markdown case story.")
     panels = [
@@ -475,6 +478,7 @@ class ScenarioQuestion(Question):
 
 
 class ScenarioPart(models.Model):
+    _option_cache: list[Option]  # filled by attach_options (not a field)
     question = ParentalKey(ScenarioQuestion, on_delete=models.CASCADE, related_name="parts")
     key = models.SlugField(max_length=40)
     sort_order = models.PositiveIntegerField(default=0)

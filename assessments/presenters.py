@@ -4,9 +4,10 @@ before submission (the attempt view only ever receives the `*_for_attempt` struc
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, cast
 
 import bleach
+from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
@@ -249,7 +250,8 @@ def competencies_to_revisit(attempt: Attempt) -> list[dict[str, Any]]:
     question or answer was wrong."""
     scores = dict(Response.objects.filter(attempt=attempt).values_list("question_id", "score"))
     weak: set[str] = set()
-    for question in Question.objects.filter(pk__in=attempt.question_ids).non_polymorphic().only("competency"):
+    base_questions = Question.objects.filter(pk__in=attempt.question_ids).non_polymorphic().only("competency")
+    for question in cast("QuerySet[Question]", base_questions):
         if (scores.get(question.pk) or 0.0) < 0.999 and question.competency:
             weak.add(question.competency)
     if not weak:

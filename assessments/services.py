@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,7 +45,9 @@ class Eligibility:
 def _current_series(attempts: list[Attempt]) -> list[Attempt]:
     """Submitted attempts since the learner's last pass. A pass closes a series: a recertification
     cycle starts with the full number of attempts again."""
-    submitted = sorted((a for a in attempts if a.submitted_at is not None), key=lambda a: a.submitted_at)
+    submitted = sorted(
+        (a for a in attempts if a.submitted_at is not None), key=lambda a: cast(datetime, a.submitted_at)
+    )
     last_pass = max((i for i, a in enumerate(submitted) if a.passed), default=-1)
     return submitted[last_pass + 1 :]
 
@@ -56,11 +58,11 @@ def next_opening(*, series: list[Attempt], wait_minutes: int, wait_after_failure
     failures = [a for a in series if not a.passed]
     if not wait_minutes or not failures or len(failures) < max(1, wait_after_failures):
         return None
-    return max(a.submitted_at for a in failures) + timedelta(minutes=wait_minutes)
+    return max(cast(datetime, a.submitted_at) for a in failures) + timedelta(minutes=wait_minutes)  # series: submitted
 
 
 def eligibility(
-    *, user: AbstractBaseUser, quiz: Quiz, attempts: list[Attempt] | None = None, now: datetime | None = None
+    *, user: User, quiz: Quiz, attempts: list[Attempt] | None = None, now: datetime | None = None
 ) -> Eligibility:
     """The attempts limit and wait rule of the quiz as it is now, for starting a new attempt."""
     attempts = attempts if attempts is not None else list(Attempt.objects.filter(user=user, quiz=quiz))
@@ -128,7 +130,7 @@ def draw_questions(
 
 
 @transaction.atomic
-def start_attempt(*, user: AbstractBaseUser, quiz: Quiz, rng: random.Random | None = None) -> Attempt:
+def start_attempt(*, user: User, quiz: Quiz, rng: random.Random | None = None) -> Attempt:
     """Return the open attempt, or start a new one: draw questions and shuffle options once, server side,
     and copy the quiz's rules onto the attempt (it is governed by the policy it started under)."""
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=True).first()
@@ -142,7 +144,7 @@ def start_attempt(*, user: AbstractBaseUser, quiz: Quiz, rng: random.Random | No
         raise AttemptRefused(check.reason)
     rng = rng or random.SystemRandom()
     latest = max(previous, key=lambda a: a.number, default=None)
-    competencies = list(quiz.curriculum.competencies or []) if quiz.curriculum_id else []
+    competencies = list(quiz.curriculum.competencies or []) if quiz.curriculum is not None else []
     questions = draw_questions(
         questions=questions_for(quiz),
         competencies=competencies,
@@ -188,7 +190,7 @@ def quiz_is_open(quiz: Quiz) -> bool:
     """A deactivated quiz, or one whose curriculum is unpublished, takes no attempt and scores none."""
     if not quiz.active:
         return False
-    return quiz.curriculum_id is None or bool(quiz.curriculum.live)
+    return quiz.curriculum is None or bool(quiz.curriculum.live)
 
 
 def _attempt_questions(attempt: Attempt) -> dict[int, Question]:
@@ -310,6 +312,6 @@ def submit_attempt(*, attempt: Attempt, raw_answers: dict[int, Any]) -> Attempt:
             series = _current_series(list(Attempt.objects.filter(user_id=locked.user_id, quiz_id=locked.quiz_id)))
             locked.was_last = len(series) >= rules["max_attempts"]
         Attempt.objects.filter(pk=locked.pk).update(score=locked.score, passed=locked.passed, was_last=locked.was_last)
-    if locked.passed and locked.quiz.curriculum_id:
+    if locked.passed and locked.quiz.curriculum is not None:
         complete_if_done(user=locked.user, curriculum=locked.quiz.curriculum)
     return locked
