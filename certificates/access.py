@@ -8,6 +8,8 @@ Revoking and reissuing is for training coordinators only, within the same scope.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -22,7 +24,7 @@ def _sees_every_agency(user: AnyUser) -> bool:
     return user.is_superuser or getattr(getattr(user, "coordinator", None), "all_agencies", False)
 
 
-def _learners_in_scope(user: AnyUser) -> QuerySet[StaffMember]:
+def _learners_in_scope(user: AnyUser) -> QuerySet[StaffMember, Any]:
     return StaffMember.objects.filter(agency__in=managed_agencies(user)).values("user_id")
 
 

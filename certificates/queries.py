@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -62,7 +62,7 @@ class CertificateRow:
     state: CertificateState
 
 
-def certificates_of(user: AbstractBaseUser) -> list[CertificateRow]:
+def certificates_of(user: User) -> list[CertificateRow]:
     """A learner's certificates, newest first, with their state today: one query whatever the count."""
     today = timezone.localdate()
     rows = Certificate.objects.filter(user=user).order_by("-issued_at", "-pk")

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -119,7 +119,7 @@ def _queue_render(certificate: Certificate) -> None:
 
 
 @transaction.atomic
-def revoke_certificate(*, certificate: Certificate, reason: str, by: AbstractBaseUser) -> Certificate:
+def revoke_certificate(*, certificate: Certificate, reason: str, by: User) -> Certificate:
     if not reason.strip():
         raise ValueError("A revocation needs a reason.")
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
@@ -134,7 +134,7 @@ def revoke_certificate(*, certificate: Certificate, reason: str, by: AbstractBas
 
 
 @transaction.atomic
-def reissue_certificate(*, certificate: Certificate, by: AbstractBaseUser, reason: str = "") -> Certificate:
+def reissue_certificate(*, certificate: Certificate, by: User, reason: str = "") -> Certificate:
     """A new certificate (new serial, code and PDF) for the same completion facts, e.g. after a name change.
     The old one is superseded, not deleted, and stays verifiable as such."""
     old = Certificate.objects.select_for_update().get(pk=certificate.pk)
