@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import router
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.db.models.deletion import Collector
@@ -103,7 +103,7 @@ def option_dependents(options: list[Option]) -> Dependents:
     return found
 
 
-def user_dependents(users: list[AbstractBaseUser]) -> Dependents:
+def user_dependents(users: list[User]) -> Dependents:
     found = Dependents()
     found.add(StaffMember.objects.filter(user__in=users).count(), "staff record", "staff records")
     found.add(Assignment.objects.filter(staff__user__in=users).count(), "assignment", "assignments")
