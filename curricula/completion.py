@@ -7,7 +7,7 @@ lesson marked done (`record_lesson_completion`) both end here."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -21,11 +21,11 @@ from .rules import AssignmentState
 curriculum_completed = Signal()
 
 
-def last_completion(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumCompletion | None:
+def last_completion(*, user: User, curriculum: CurriculumPage) -> CurriculumCompletion | None:
     return CurriculumCompletion.objects.filter(user=user, curriculum=curriculum).order_by("-cycle").first()
 
 
-def record_lesson_completion(*, user: AbstractBaseUser, lesson: LessonPage) -> CurriculumCompletion | None:
+def record_lesson_completion(*, user: User, lesson: LessonPage) -> CurriculumCompletion | None:
     """Mark a live lesson done (idempotent within a cycle), then complete the curriculum if that finished it."""
     if not lesson.live:
         raise ValueError("Progress can only be recorded on a published lesson.")
@@ -47,7 +47,7 @@ def record_lesson_completion(*, user: AbstractBaseUser, lesson: LessonPage) -> C
     return complete_if_done(user=user, curriculum=curriculum)
 
 
-def complete_if_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumCompletion | None:
+def complete_if_done(*, user: User, curriculum: CurriculumPage) -> CurriculumCompletion | None:
     """The one place a completion is created. Exactly one per cycle, even when two requests race:
     the unique (user, curriculum, cycle) constraint lets only one insert win. Open assignments close with
     it, and `curriculum_completed` is sent in the same transaction (so a certificate is issued with it)."""

@@ -7,6 +7,7 @@ named Wagtail hooks (`curricula_curriculum_context`, `curricula_serve_lesson`)."
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -131,8 +132,8 @@ class LessonPage(SourceTracked, Page):
     def serve_preview(self, request: HttpRequest, mode_name: str):
         """Preview through the same view as the live page (Wagtail's default preview renders the template with
         the page context only, without the outline and progress the template needs); nothing is recorded."""
-        request.is_preview = True
-        request.preview_mode = mode_name
+        cast(Any, request).is_preview = True
+        cast(Any, request).preview_mode = mode_name
         return self.serve(request)
 
     def get_curriculum(self) -> CurriculumPage:

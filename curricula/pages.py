@@ -8,6 +8,7 @@ use queries and services like any view."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
@@ -24,7 +25,7 @@ from .services import record_lesson_view
 def outline(curriculum: CurriculumPage) -> list[tuple[ModulePage, list[LessonPage]]]:
     """The live modules of a curriculum, each with its live lessons in tree order."""
     modules = list(ModulePage.objects.child_of(curriculum).live().order_by("path"))
-    lessons = list(curriculum.lessons().defer_streamfields())  # titles and links only: not every lesson body
+    lessons = list(cast(Any, curriculum.lessons()).defer_streamfields())  # titles and links only: not every lesson body
     return [(m, [lesson for lesson in lessons if lesson.path.startswith(m.path)]) for m in modules]
 
 
@@ -112,7 +113,9 @@ def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
             "progress": progress,
             "previous_lesson": position.previous,
             "next_lesson": position.next,
-            "module_quiz": quizzes.get(position.module.pk) if is_last_in_module else None,
+            "module_quiz": (
+                quizzes.get(position.module.pk) if position.module is not None and is_last_in_module else None
+            ),
             "module_quizzes": quizzes,
             "is_done": lesson.pk in progress.done_lesson_ids,
         },

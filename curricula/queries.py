@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import reduce
 from operator import or_
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -85,7 +86,7 @@ def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage
     return None
 
 
-def progress_for_curricula(*, user: AbstractBaseUser, curricula: list[CurriculumPage]) -> dict[int, CurriculumProgress]:
+def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> dict[int, CurriculumProgress]:
     """Progress of one learner through many curricula in six queries, whatever their size."""
     result = {c.pk: CurriculumProgress(curriculum=c) for c in curricula}
     if not curricula:
@@ -133,16 +134,16 @@ def progress_for_curricula(*, user: AbstractBaseUser, curricula: list[Curriculum
         user=user, quiz__curriculum__in=curricula, passed=True, submitted_at__isnull=False
     ).values_list("quiz_id", "quiz__curriculum_id", "submitted_at"):
         progress = result[curriculum_id]
-        if progress.since is None or submitted_at > progress.since:
+        if progress.since is None or cast(datetime, submitted_at) > progress.since:  # filtered: not null
             progress.passed_quiz_ids.add(quiz_id)
     return result
 
 
-def curriculum_progress(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> CurriculumProgress:
+def curriculum_progress(*, user: User, curriculum: CurriculumPage) -> CurriculumProgress:
     return progress_for_curricula(user=user, curricula=[curriculum])[curriculum.pk]
 
 
-def items_ever_done(*, user: AbstractBaseUser, curriculum: CurriculumPage) -> tuple[set[int], set[int]]:
+def items_ever_done(*, user: User, curriculum: CurriculumPage) -> tuple[set[int], set[int]]:
     """(lesson ids completed, quiz ids passed) in any cycle: what a curriculum page marks done once the
     curriculum is complete (`curriculum_progress` counts only the cycle after the last completion). Two
     queries."""
@@ -170,7 +171,7 @@ class DashboardRow:
     days_left: int
 
 
-def learner_assignments(user: AbstractBaseUser) -> QuerySet[Assignment]:
+def learner_assignments(user: User) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(staff__user=user)
         .exclude(state=AssignmentState.WITHDRAWN)
@@ -191,7 +192,7 @@ def open_assignments_by_user(*, user_ids: Iterable[int]) -> dict[int, list[Assig
     return found
 
 
-def dashboard_rows(*, user: AbstractBaseUser, today: date | None = None, due_soon_days: int = 30) -> list[DashboardRow]:
+def dashboard_rows(*, user: User, today: date | None = None, due_soon_days: int = 30) -> list[DashboardRow]:
     today = today or timezone.localdate()
     assignments = list(learner_assignments(user))
     curricula = list({a.curriculum_id: a.curriculum for a in assignments}.values())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -84,14 +84,14 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
         if assignment.state == AssignmentState.OPEN:
             open_assignments.append(assignment)
 
-    valid_certs: dict[tuple[int, int], Certificate] = {}
+    valid_certs: dict[tuple[int, int | None], Certificate] = {}
     current = Certificate.objects.filter(
         user_id__in=chosen.values("user_id"), revoked_at__isnull=True, superseded_at__isnull=True,
         curriculum__isnull=False,
     ).only("pk", "user_id", "curriculum_id", "expires_on", "completion_id", "issued_at")  # fmt: skip
-    for cert in current.order_by("issued_at"):
-        if cert.expires_on is None or cert.expires_on > today:
-            valid_certs[(cert.user_id, cert.curriculum_id)] = cert
+    for valid in current.order_by("issued_at"):
+        if valid.expires_on is None or valid.expires_on > today:
+            valid_certs[(valid.user_id, valid.curriculum_id)] = valid
 
     # Completions whose date decides a renewal (completed, no valid certificate): one query per 500.
     completion_ids = [
@@ -179,7 +179,7 @@ def _renewal_due(assignment: Assignment, requirement: Requirement, completed_on:
 
 @transaction.atomic
 def assign_curriculum(
-    *, staff: list[StaffMember], curriculum: CurriculumPage, due_on: date, by: AbstractBaseUser
+    *, staff: list[StaffMember], curriculum: CurriculumPage, due_on: date, by: User
 ) -> list[Assignment]:
     """Manual assignment to people (a role or a whole agency is resolved to people by the caller).
 
@@ -213,7 +213,7 @@ def assign_curriculum(
 
 
 @transaction.atomic
-def waive_assignment(*, assignment: Assignment, reason: str, by: AbstractBaseUser) -> Assignment:
+def waive_assignment(*, assignment: Assignment, reason: str, by: User) -> Assignment:
     if not reason.strip():
         raise ValueError("A waiver needs a reason.")
     assignment.state = AssignmentState.WAIVED
@@ -225,7 +225,7 @@ def waive_assignment(*, assignment: Assignment, reason: str, by: AbstractBaseUse
 
 
 @transaction.atomic
-def record_lesson_view(*, user: AbstractBaseUser, lesson: LessonPage) -> LessonProgress:
+def record_lesson_view(*, user: User, lesson: LessonPage) -> LessonProgress:
     now = timezone.now()
     progress, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now}
