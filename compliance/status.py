@@ -180,6 +180,7 @@ def breakpoints_between(
     """The `breakpoints` in (after, until], unsorted: what a trend over days in [after, until] needs. The
     same dates, without building and sorting a person's whole history (a quarter of the trend's time)."""
     points = set()
+    day: date | None
     for a in assignments:
         day = a.required_from
         if after < day <= until:
@@ -210,13 +211,15 @@ def describe(assignments: Sequence[AssignmentFact], certificates: Sequence[Certi
         if found.valid.expires_on is not None:
             notes.append(f"Valid until {found.valid.expires_on.isoformat()}")
     elif status == Status.WAIVED:
+        assert governing.closed_on is not None  # a waiver closes the assignment
         notes.append(f"Waived on {governing.closed_on.isoformat()}: {governing.waived_reason}".rstrip(": "))
     elif status == Status.EXPIRED:
-        assert found.expired is not None
+        assert found.expired is not None and found.expired.expires_on is not None
         cert = found.expired
         notes.append(f"Certificate expired on {found.expired.expires_on.isoformat()}")
     else:
         if found.revoked is not None:
+            assert found.revoked.revoked_on is not None
             cert = found.revoked
             notes.append(f"Certificate revoked on {found.revoked.revoked_on.isoformat()}")
         if governing.state == AssignmentState.COMPLETED and governing.closed_on and governing.closed_on <= day:
