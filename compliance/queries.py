@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import accumulate, chain
 from operator import attrgetter
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import DateField, ExpressionWrapper, Q, QuerySet
@@ -152,7 +153,8 @@ class Matrix:
 
     def supervisors(self) -> list[StaffMember]:
         """The supervisors of these people, by name, from the rows' loaded details."""
-        found = {r.staff.supervisor_id: r.staff.supervisor for r in self.rows if r.staff.supervisor_id}
+        loaded = [cast(StaffMember, r.staff) for r in self.rows]  # rows loaded with details: model instances
+        found = {s.supervisor_id: cast(StaffMember, s.supervisor) for s in loaded if s.supervisor_id}
         return sorted(found.values(), key=lambda s: s.display_name.lower())
 
 
@@ -367,13 +369,13 @@ def employed_between(staff: QuerySet[StaffMember], start: date, end: date) -> Qu
     return staff.filter(employed_q(start=start, end=end))
 
 
-def local_date(name: str) -> ExpressionWrapper:
+def local_date(name: str) -> ExpressionWrapper[TruncDate]:
     """The local date of a timestamp, computed by the database. Wrapped so that Django does not pass each
     value through TruncDate's own converter, a Python call per value (a quarter of a second per 100,000)."""
     return ExpressionWrapper(TruncDate(name), output_field=DateField())
 
 
-def mandated_curricula(staff_ids: QuerySet) -> list[CurriculumPage]:
+def mandated_curricula(staff_ids: QuerySet[StaffMember, Any]) -> list[CurriculumPage]:
     """The compliance columns: every curriculum these people (a query of staff ids) ever had a mandated
     assignment for, by code. One query."""
     mandated = Assignment.objects.filter(staff__in=staff_ids, source__in=MANDATED_SOURCES).values("curriculum_id")
@@ -409,6 +411,7 @@ def _load(
         raise ValueError("start must not be after end")
     in_range = employed_between(staff, start, end)
     ordered = in_range.order_by("agency__name", "user__last_name", "user__first_name", "pk")
+    members: list[StaffMember] | list[Person]
     if details:
         members = list(ordered.select_related("user", "agency", "supervisor__user"))
     else:
@@ -469,9 +472,9 @@ def _load(
                 pk, user_id, curriculum_id, serial or "", completed_on, expires_on, issued, revoked, superseded
             )
         )
-    for facts in certificates.values():
-        if len(facts) > 1:
-            facts.sort(key=lambda f: (f.issued_on, f.id))
+    for cert_facts in certificates.values():
+        if len(cert_facts) > 1:
+            cert_facts.sort(key=lambda f: (f.issued_on, f.id))
     return ComplianceRecords(
         start=start,
         end=end,
@@ -535,7 +538,7 @@ def _overview(*, agencies: QuerySet[Agency], as_of: date, months: int) -> Progra
         "agency_id", "servicecategory_id"
     ):
         funded[agency_id].add(category_id)
-    requirement_categories: dict[int, set[int]] = defaultdict(set)
+    requirement_categories: dict[int | None, set[int]] = defaultdict(set)
     curriculum_categories: dict[int, set[int]] = defaultdict(set)
     for requirement_id, curriculum_id, category_id in Requirement.categories.through.objects.filter(
         requirement__curriculum_id__in=[c.pk for c in curricula]
@@ -559,7 +562,7 @@ def _overview(*, agencies: QuerySet[Agency], as_of: date, months: int) -> Progra
     program_curriculum = [Totals() for _ in curricula]
     program_category = [Totals() for _ in categories]
     overall = Totals()
-    applicable_cells: Counter = Counter()
+    applicable_cells: Counter[tuple[int, int]] = Counter()
     for member in records.staff:
         if employed_on(member, as_of):
             summaries[member.agency_id].people += 1
@@ -572,7 +575,7 @@ def _overview(*, agencies: QuerySet[Agency], as_of: date, months: int) -> Progra
             curricula[column].pk, set()
         )
         for category_id in cats & funded[member.agency_id]:
-            summary.by_category[category_index[category_id]].add(status)
+            cast(Totals, summary.by_category[category_index[category_id]]).add(status)  # funded: has totals
             program_category[category_index[category_id]].add(status)
     # Every other cell of an employed person is "not applicable".
     for summary in summaries.values():
@@ -581,7 +584,7 @@ def _overview(*, agencies: QuerySet[Agency], as_of: date, months: int) -> Progra
             for target in (totals, summary.overall, program_curriculum[column], overall):
                 target.counts[Status.NOT_APPLICABLE] += missing
 
-    def behind_first(s: AgencySummary) -> tuple:
+    def behind_first(s: AgencySummary) -> tuple[bool, float, int, str]:
         rate = s.overall.rate
         return (rate is None, rate if rate is not None else 0.0, -s.overall.behind, s.agency.name)
 
