@@ -9,9 +9,10 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -43,8 +44,8 @@ def start_export(
     *,
     kind: str,
     as_of: date,
-    filters: dict,
-    user: AbstractBaseUser,
+    filters: dict[str, Any],
+    user: User,
     agency: Agency | None = None,
     scope: str = "",
 ) -> ExportRecord:
@@ -89,7 +90,7 @@ def employed_filter(today: date) -> Q:
     return Q(staff__active=True, staff__agency__active=True) & employed_q(start=today, end=today, prefix="staff__")
 
 
-def assignment_reminder_kind(*, due_on: date, today: date) -> str | None:
+def assignment_reminder_kind(*, due_on: date, today: date) -> ReminderKind | None:
     days = (due_on - today).days
     if FINAL_NOTICE_DAYS < days <= DUE_SOON_DAYS:
         return ReminderKind.DUE_30
@@ -108,7 +109,7 @@ def long_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _greeting(user: AbstractBaseUser) -> str:
+def _greeting(user: User) -> str:
     return f"Hello {user.first_name}," if getattr(user, "first_name", "") else "Hello,"
 
 
@@ -116,9 +117,9 @@ def _greeting(user: AbstractBaseUser) -> str:
 class _Message:
     key: str
     kind: str
-    user: AbstractBaseUser
+    user: User
     subject: str
-    context: dict
+    context: dict[str, Any]
     template: str
     assignment: Assignment | None = None
     certificate: Certificate | None = None
@@ -221,14 +222,15 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
     for cert in certificates:
         if (cert.user_id, cert.curriculum_id) in open_by_user:
             continue
+        expires_on = cast(date, cert.expires_on)  # the query keeps only certificates that expire
         messages.append(
             _Message(
-                key=f"{ReminderKind.CERT_EXPIRY_30}:{cert.pk}:{cert.expires_on.isoformat()}",
+                key=f"{ReminderKind.CERT_EXPIRY_30}:{cert.pk}:{expires_on.isoformat()}",
                 kind=ReminderKind.CERT_EXPIRY_30,
                 user=cert.user,
-                subject=f"Your {cert.curriculum_code} certificate expires on {long_date(cert.expires_on)}",
+                subject=f"Your {cert.curriculum_code} certificate expires on {long_date(expires_on)}",
                 template="certificate_reminder",
-                context={"certificate": cert, "days": (cert.expires_on - today).days, "learn_url": learn_url},
+                context={"certificate": cert, "days": (expires_on - today).days, "learn_url": learn_url},
                 certificate=cert,
             )
         )
@@ -261,16 +263,18 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
     supervisor_ids = {a.staff.supervisor_id for a in items if a.staff.supervisor_id}
     current = Q(active=True) & employed_q(start=today, end=today)
     admins = StaffMember.objects.filter(current, is_agency_admin=True, agency_id__in=agency_ids).select_related("user")
-    supervisors = {s.pk: s for s in StaffMember.objects.filter(current, pk__in=supervisor_ids).select_related("user")}
+    supervisors: dict[int | None, StaffMember] = {
+        s.pk: s for s in StaffMember.objects.filter(current, pk__in=supervisor_ids).select_related("user")
+    }
 
-    recipients: dict[int, AbstractBaseUser] = {}
+    recipients: dict[int, User] = {}
     sections: dict[int, dict[str, DigestSection]] = defaultdict(dict)
     admins_by_agency: dict[int, set[int]] = defaultdict(set)
     for admin in admins:
         recipients[admin.user_id] = admin.user
         admins_by_agency[admin.agency_id].add(admin.user_id)
     for item in items:
-        overdue = item.due_on < today
+        is_overdue = item.due_on < today
         agency_admins = admins_by_agency[item.staff.agency_id]
         targets = [(user_id, f"{item.staff.agency.name}: all staff") for user_id in agency_admins]
         supervisor = supervisors.get(item.staff.supervisor_id)
@@ -279,7 +283,7 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
             targets.append((supervisor.user_id, f"Your team at {item.staff.agency.name}"))
         for user_id, title in targets:
             section = sections[user_id].setdefault(title, DigestSection(title=title))
-            (section.overdue if overdue else section.due_soon).append(item)
+            (section.overdue if is_overdue else section.due_soon).append(item)
 
     dashboard_url = _absolute(reverse("compliance:home"))
     messages = []
