@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -67,8 +68,8 @@ def wide_header(curricula: Sequence[CurriculumPage]) -> list[str]:
 def wide_data(matrix: Matrix) -> Iterator[list[str]]:
     """One row per person with one status column per mandated curriculum."""
     for row in matrix.rows:
-        member = row.staff
-        supervisor = member.supervisor.display_name if member.supervisor_id else ""
+        member = cast(StaffMember, row.staff)  # exports load the rows with details: model instances
+        supervisor = cast(StaffMember, member.supervisor).display_name if member.supervisor_id else ""
         yield [*_person(row), supervisor, _iso(member.hire_date), _iso(member.left_on), *(c.label for c in row.cells)]
 
 
@@ -281,7 +282,8 @@ def build_pdf(*, record: ExportRecord, matrix: Matrix, headline: Totals) -> tupl
                 continue
             rows.append(
                 # names and roles wrap inside their column (a plain string runs into the next one)
-                [Paragraph(escape(row.staff.display_name), small), Paragraph(escape(row.role_label), small),
+                [Paragraph(escape(cast(StaffMember, row.staff).display_name), small),
+                 Paragraph(escape(row.role_label), small),
                  curriculum.code, cell.label,
                  _iso(cell.due_on), cell.certificate.serial if cell.certificate else "", _iso(cell.completed_on),
                  Paragraph(escape(cell.note), small) if cell.note else ""]
