@@ -57,7 +57,8 @@ case "${1:-}" in
     "$VENV/bin/python" tools/house_rules.py
     "$VENV/bin/mypy"
     shift || true
-    exec "$VENV/bin/python" -m pytest -q -m "not e2e" "$@"
+    # Two workers (pytest-xdist; tests that share a resource are grouped, see tests/conftest.py).
+    exec "$VENV/bin/python" -m pytest -q -m "not e2e" -n 2 "$@"
     ;;
   bench)
     setup_venv test
