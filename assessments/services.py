@@ -216,7 +216,7 @@ def clean_answers(
 @transaction.atomic
 def save_answers(*, attempt: Attempt, raw_answers: dict[int, Any]) -> None:
     """Store answers without scoring (e.g. to move to the next part of a branching scenario)."""
-    locked = Attempt.objects.select_for_update().select_related("quiz__curriculum").get(pk=attempt.pk)
+    locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz__curriculum").get(pk=attempt.pk)
     if locked.submitted_at is not None:
         raise AttemptRefused("This attempt was already submitted; it cannot be changed.")
     if not quiz_is_open(locked.quiz):
@@ -266,7 +266,7 @@ def submit_attempt(*, attempt: Attempt, raw_answers: dict[int, Any]) -> Attempt:
     policy it started under. Passing the last required quiz completes the curriculum (and issues the
     certificate)."""
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("quiz__curriculum").get(pk=attempt.pk)
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz__curriculum").get(pk=attempt.pk)
         if locked.submitted_at is not None:
             raise AttemptRefused("This attempt was already submitted. Your score was recorded once.")
         if not quiz_is_open(locked.quiz):
