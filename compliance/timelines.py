@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -49,12 +49,24 @@ from .queries import (
     month_ends,
     recorded_role,
 )
-from .status import COMPLIANT, COUNTED, NOT_APPLICABLE, AssignmentFact, CertificateFact, breakpoints, evaluate
+from .status import (
+    COMPLIANT,
+    COUNTED,
+    NOT_APPLICABLE,
+    AssignmentFact,
+    CertificateFact,
+    breakpoints_between,
+    evaluate,
+)
 
-CACHE_PREFIX = "compliance:timelines:v2:"
+CACHE_PREFIX = "compliance:timelines:v3:"
 CACHE_SECONDS = 14 * 24 * 3600
 # Recompute the misses from a list of ids below this many; above it, from the scope's own query.
 FEW = 2000
+# Timelines cover this many days past the day they are computed for: later views reuse them (the nightly
+# warm-up recomputes a person whose entry ends before the day asked for). Evaluating every breakpoint of a
+# person's whole future history instead made a first view twice as slow.
+HORIZON_DAYS = 62
 
 MAX_STATUS = "\uffff"  # sorts after every status, for bisecting (day, status) runs
 Runs = tuple[tuple[int, str], ...]  # (first day as an ordinal, status) in order; the first covers `since`
@@ -66,6 +78,7 @@ class Timeline(NamedTuple):
 
     fingerprint: str
     since: int  # ordinal of the first day the runs cover
+    until: int  # ordinal of the last day they cover
     runs: tuple[tuple[int, Runs], ...]  # (curriculum id, runs)
     roles: tuple[tuple[date, str], ...]  # (day of the change, role), oldest first
 
@@ -75,16 +88,14 @@ def supported() -> bool:
 
 
 def timeline_runs(
-    assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], since: date
+    assignments: Sequence[AssignmentFact], certificates: Sequence[CertificateFact], since: date, until: date
 ) -> Runs:
-    """The status on `since` and at each later breakpoint where it changes. Between two breakpoints the
-    status is constant (`evaluate` compares only dates `breakpoints` lists), so these runs give `evaluate`'s
-    answer on every day from `since` on."""
+    """The status on `since` and at each later breakpoint up to `until` where it changes. Between two
+    breakpoints the status is constant (`evaluate` compares only dates `breakpoints` lists), so these runs give
+    `evaluate`'s answer on every day of [since, until]."""
     status = evaluate(assignments, certificates, since).status
     runs = [(since.toordinal(), status)]
-    for point in breakpoints(assignments, certificates):
-        if point <= since:
-            continue
+    for point in sorted(breakpoints_between(assignments, certificates, since, until)):
         now = evaluate(assignments, certificates, point).status
         if now != status:
             runs.append((point.toordinal(), now))
@@ -123,17 +134,21 @@ def _fingerprints(staff_ids: QuerySet) -> dict[int, str]:
         return dict(cursor.fetchall())
 
 
-def _compute(records: ComplianceRecords, fingerprints: dict[int, str], since: date) -> dict[int, Timeline]:
+def _compute(
+    records: ComplianceRecords, fingerprints: dict[int, str], since: date, until: date
+) -> dict[int, Timeline]:
     user_of = {member.pk: member.user_id for member in records.staff}
     by_staff: dict[int, list[tuple[int, Runs]]] = {}
     for (staff_id, curriculum_id), assignments in records.assignments.items():
         certificates = records.certificates.get((user_of[staff_id], curriculum_id), [])
-        by_staff.setdefault(staff_id, []).append((curriculum_id, timeline_runs(assignments, certificates, since)))
+        runs = timeline_runs(assignments, certificates, since, until)
+        by_staff.setdefault(staff_id, []).append((curriculum_id, runs))
     return {
         member.pk: Timeline(
             # A person hired after the fingerprints were read gets none: recomputed on the next request.
             fingerprint=fingerprints.get(member.pk, ""),
             since=since.toordinal(),
+            until=until.toordinal(),
             runs=tuple(by_staff.get(member.pk, ())),
             roles=tuple(records.role_history.get(member.pk, ())),
         )
@@ -175,17 +190,21 @@ def _overview(*, staff: QuerySet[StaffMember], days: list[date]) -> tuple[Matrix
     timelines: dict[int, Timeline] = {}
     for entries in stored.values():
         timelines.update(entries)
-    since = start.toordinal()
+    since, last = start.toordinal(), as_of.toordinal()
     misses = [
         p.pk
         for p in people
-        if (t := timelines.get(p.pk)) is None or t.fingerprint != fingerprints.get(p.pk) or t.since > since
+        if (t := timelines.get(p.pk)) is None
+        or t.fingerprint != fingerprints.get(p.pk)
+        or t.since > since
+        or t.until < last
     ]
     if misses:
-        # Timelines are read on later days too: load every assignment, not only those begun by `as_of`.
+        # Timelines are read on later days too, up to the horizon: load what begins by then.
+        until = as_of + timedelta(days=HORIZON_DAYS)
         scope = StaffMember.objects.filter(pk__in=misses) if len(misses) < FEW else in_range
-        records = load_compliance(staff=scope, start=start, end=date.max, curricula=columns, details=False)
-        fresh = _compute(records, fingerprints, start)
+        records = load_compliance(staff=scope, start=start, end=until, curricula=columns, details=False)
+        fresh = _compute(records, fingerprints, start, until)
         timelines.update(fresh)
         updated: dict[str, dict[int, Timeline]] = {}
         for p in people:
