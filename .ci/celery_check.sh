@@ -172,7 +172,7 @@ from django.utils import timezone
 from assessments.models import Attempt, Quiz
 from certificates.models import Certificate
 from curricula.models import CurriculumPage
-from curricula.services import record_lesson_completion
+from curricula.completion import record_lesson_completion
 
 curriculum = CurriculumPage.objects.get(code="CMTP-101")
 user = get_user_model().objects.create_user(
