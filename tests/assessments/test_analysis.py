@@ -11,19 +11,16 @@ from tests.factories import UserFactory, make_coordinator
 pytestmark = pytest.mark.django_db
 
 
-def _bulk_attempts(quiz, parts, count):
-    """`count` submitted attempts: strong learners get the single-choice item right, weak ones do not."""
-    users = UserFactory.create_batch(5)
-    single_q, right, wrong = parts["single"]
-    tf = parts["truefalse"]
+def _submitted_attempts(quiz, question_ids, count, *, learners):
+    """`count` submitted attempts of these questions, shared round-robin among `learners` new users."""
+    users = UserFactory.create_batch(learners)
     now = timezone.now()
-    rng = random.Random(7)
-    attempts = Attempt.objects.bulk_create(
+    return Attempt.objects.bulk_create(
         Attempt(
-            user=users[i % 5],
+            user=users[i % learners],
             quiz=quiz,
-            number=i // 5 + 1,
-            question_ids=[single_q.pk, tf.pk],
+            number=i // learners + 1,
+            question_ids=question_ids,
             started_at=now,
             submitted_at=now,
             score=0,
@@ -31,6 +28,14 @@ def _bulk_attempts(quiz, parts, count):
         )
         for i in range(count)
     )
+
+
+def _bulk_attempts(quiz, parts, count):
+    """`count` submitted attempts: strong learners get the single-choice item right, weak ones do not."""
+    single_q, right, wrong = parts["single"]
+    tf = parts["truefalse"]
+    rng = random.Random(7)
+    attempts = _submitted_attempts(quiz, [single_q.pk, tf.pk], count, learners=5)
     responses = []
     for i, attempt in enumerate(attempts):
         strong = i % 2 == 0
@@ -87,23 +92,9 @@ def test_item_analysis_is_for_coordinators_only(client):
 
 def _uniform_attempts(quiz, parts, count, *, single_right):
     """`count` attempts in which everyone answers the single-choice item the same way."""
-    users = UserFactory.create_batch(3)
     single_q, right, wrong = parts["single"]
     tf = parts["truefalse"]
-    now = timezone.now()
-    attempts = Attempt.objects.bulk_create(
-        Attempt(
-            user=users[i % 3],
-            quiz=quiz,
-            number=i // 3 + 1,
-            question_ids=[single_q.pk, tf.pk],
-            started_at=now,
-            submitted_at=now,
-            score=0,
-            passed=False,
-        )
-        for i in range(count)
-    )
+    attempts = _submitted_attempts(quiz, [single_q.pk, tf.pk], count, learners=3)
     responses = []
     for i, attempt in enumerate(attempts):
         chosen = right if single_right else wrong

@@ -2,7 +2,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from assessments.models import Attempt, Response
@@ -35,15 +34,6 @@ def perfect_post(parts, attempt=None):
     for item in match_items:
         data[f"q{match_q.pk}_cat_{item.pk}"] = item.category
     return data
-
-
-@pytest.fixture
-def learner_client():
-    user = UserFactory()
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def test_full_marks_through_the_form_and_feedback_after_submission(learner_client):
