@@ -346,12 +346,17 @@ class ComplianceRecords:
                     start = end
                 if last is not None and stop == count:
                     last.append((member.pk, column, status))
-        compliant = list(accumulate(compliant[:count]))
-        applicable = list(accumulate(applicable[:count]))
-        return [
-            TrendPoint(day=day, compliant=c, applicable=a)
-            for day, c, a in zip(days, compliant, applicable, strict=True)
-        ]
+        return trend_points(days, compliant=compliant, applicable=applicable)
+
+
+def trend_points(days: Sequence[date], *, compliant: list[int], applicable: list[int]) -> list[TrendPoint]:
+    """The trend from counts kept as differences (+1 on the day index a run starts, -1 on the one after it
+    ends; one extra slot at the end), summed into a point per day."""
+    count = len(days)
+    return [
+        TrendPoint(day=day, compliant=c, applicable=a)
+        for day, c, a in zip(days, accumulate(compliant[:count]), accumulate(applicable[:count]), strict=True)
+    ]
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:

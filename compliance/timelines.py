@@ -23,7 +23,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from itertools import accumulate
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -48,6 +47,7 @@ from .queries import (
     mandated_curricula,
     month_ends,
     recorded_role,
+    trend_points,
 )
 from .status import (
     COMPLIANT,
@@ -134,9 +134,7 @@ def _fingerprints(staff_ids: QuerySet) -> dict[int, str]:
         return dict(cursor.fetchall())
 
 
-def _compute(
-    records: ComplianceRecords, fingerprints: dict[int, str], since: date, until: date
-) -> dict[int, Timeline]:
+def _compute(records: ComplianceRecords, fingerprints: dict[int, str], since: date, until: date) -> dict[int, Timeline]:
     user_of = {member.pk: member.user_id for member in records.staff}
     by_staff: dict[int, list[tuple[int, Runs]]] = {}
     for (staff_id, curriculum_id), assignments in records.assignments.items():
@@ -271,9 +269,7 @@ def _count(
                     cells=cells or [NOT_APPLICABLE] * width,
                 )
             )
-    compliant = list(accumulate(compliant[:count]))
-    applicable = list(accumulate(applicable[:count]))
-    trend = [TrendPoint(day=d, compliant=c, applicable=a) for d, c, a in zip(days, compliant, applicable, strict=True)]
+    trend = trend_points(days, compliant=compliant, applicable=applicable)
     return Matrix(as_of=days[-1], curricula=columns, rows=rows), trend
 
 
