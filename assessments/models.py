@@ -267,6 +267,10 @@ class Option(models.Model):
         return self.text[:80]
 
 
+# Options of single-choice and multiple-select questions: no "Category" (that is for matching questions only).
+CHOICE_PANELS = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("feedback"), FieldPanel("sort_order")]
+
+
 def _choice_set(raw: Any) -> set[int]:
     values = raw if isinstance(raw, list | tuple) else [raw]
     try:
@@ -277,7 +281,11 @@ def _choice_set(raw: Any) -> set[int]:
 
 class SingleChoiceQuestion(Question):
     type_label = "Single choice"
-    panels = [*Question.base_panels, InlinePanel("options", label="Options"), *Question.feedback_panels]
+    panels = [
+        *Question.base_panels,
+        InlinePanel("options", label="Options", panels=CHOICE_PANELS),
+        *Question.feedback_panels,
+    ]
 
     def clean_answer(self, raw: Any) -> list[int]:
         chosen = _choice_set(raw)
@@ -294,7 +302,14 @@ class MultipleChoiceQuestion(Question):
     """Partial credit: (right options chosen − wrong options chosen) / number of right options, floor 0."""
 
     type_label = "Multiple select"
-    panels = [*Question.base_panels, InlinePanel("options", label="Options"), *Question.feedback_panels]
+    panels = [
+        *Question.base_panels,
+        InlinePanel("options", label="Options", panels=CHOICE_PANELS),
+        *Question.feedback_panels,
+    ]
+
+    class Meta:
+        verbose_name = "multiple select question"  # what learners see ("Multiple choice" read as one answer)
 
     def clean_answer(self, raw: Any) -> list[int]:
         chosen = _choice_set(raw)
