@@ -1,0 +1,107 @@
+"""Questions as plain data: what an import file holds, what an export writes, and what round trips compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Question type codes, with the names learners see (the admin uses the same words).
+TYPE_LABELS = {
+    "single": "Single choice",
+    "multiple": "Multiple select",
+    "truefalse": "True or false",
+    "ordering": "Ordering",
+    "matching": "Matching / classification",
+    "scenario": "Case scenario (branching)",
+}
+
+
+@dataclass
+class OptionDraft:
+    text: str
+    id: int | None = None  # the saved row it edits (editor only)
+    is_correct: bool = False
+    category: str = ""  # matching: the item's right category
+    next_part: str = ""  # scenario: the part this choice leads to, "end", or "" for the following part
+    feedback: str = ""
+
+
+@dataclass
+class PartDraft:
+    key: str
+    text: str
+    options: list[OptionDraft] = field(default_factory=list)
+    id: int | None = None
+
+
+@dataclass
+class QuestionDraft:
+    type: str
+    key: str
+    text: str
+    explanation: str = ""
+    source: str = ""
+    competency: Any = ""  # text in files; whatever the model field holds in the editor
+    options: list[OptionDraft] = field(default_factory=list)
+    parts: list[PartDraft] = field(default_factory=list)
+    vignette: str = ""
+    correct_answer: bool = True
+    feedback_true: str = ""
+    feedback_false: str = ""
+    categories: list[str] = field(default_factory=list)
+    line: int = 0  # where it starts in the file it came from
+    id: int | None = None
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, self.type)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong (or left out) at a line of a file."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class ParsedBank:
+    """A parsed file: the questions it holds, the lines with errors, and items of types we cannot import."""
+
+    questions: list[QuestionDraft] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    unsupported: list[Problem] = field(default_factory=list)
+
+    @property
+    def file_error(self) -> bool:
+        return bool(self.errors) and not self.questions
+
+
+def check_draft(question: QuestionDraft) -> list[str]:
+    """What makes a question unusable whatever its source (the editor checks the same rules on its fields)."""
+    problems: list[str] = []
+    if not question.text.strip() and question.type != "scenario":
+        problems.append("The question has no text.")
+    options = question.options
+    if question.type in ("single", "multiple"):
+        if len(options) < 2:
+            problems.append("A choice question needs at least two options.")
+        right = sum(1 for o in options if o.is_correct)
+        if question.type == "single" and right != 1:
+            problems.append(f"A single-choice question needs exactly one correct option (it has {right}).")
+        if question.type == "multiple" and right < 1:
+            problems.append("A multiple-select question needs at least one correct option.")
+    if question.type == "ordering" and len(options) < 2:
+        problems.append("An ordering question needs at least two items.")
+    if question.type == "matching":
+        if len(question.categories) < 2:
+            problems.append("A matching question needs at least two categories.")
+        if not options:
+            problems.append("A matching question needs items to sort.")
+        for option in options:
+            if option.category not in question.categories:
+                problems.append(f"The item '{option.text[:40]}' has no category from the list.")
+    if any(not o.text.strip() for o in options):
+        problems.append("An option has no text.")
+    return problems
