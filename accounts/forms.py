@@ -55,3 +55,17 @@ class TokenForm(forms.Form):
         strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
     )
+
+
+class NotificationPreferenceForm(forms.Form):
+    """The optional emails a person may turn off; mandatory notices are listed on the page, not here."""
+
+    early_reminders = forms.BooleanField(
+        label="Early reminders, weeks before a due date", required=False,
+        help_text="The final reminder before the due date comes anyway.",
+    )  # fmt: skip
+    certificate_expiry = forms.BooleanField(label="A reminder before one of my certificates expires", required=False)
+    weekly_digest = forms.BooleanField(
+        label="The weekly digest of my team or agency", required=False,
+        help_text="For supervisors and agency administrators.",
+    )  # fmt: skip

@@ -14,4 +14,8 @@ urlpatterns = [
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("two-factor/turn-off/", views.two_factor_remove, name="two_factor_remove"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/calendar/reset/", views.reset_calendar, name="reset_calendar"),
+    path("calendar/<str:token>/my-training.ics", views.calendar_mine, name="calendar_mine"),
+    path("calendar/<str:token>/team.ics", views.calendar_team, name="calendar_team"),
 ]

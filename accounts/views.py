@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,11 +18,14 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_ratelimit.core import is_ratelimited
 
-from agencies.access import requires_two_factor
+from agencies.access import is_supervisor, requires_two_factor
+from compliance import calendar_feed
+from compliance.models import ReminderSchedule
+from compliance.preferences import preferences_of, save_preferences
 from outbox.services import enqueue
 
 from . import two_factor
-from .forms import ChangePasswordForm, SetOrResetPasswordForm, SetPasswordForm, TokenForm
+from .forms import ChangePasswordForm, NotificationPreferenceForm, SetOrResetPasswordForm, SetPasswordForm, TokenForm
 from .http import AuthenticatedRequest
 from .throttle import reset_address_key, reset_email_key
 
@@ -244,3 +247,65 @@ def two_factor_remove(request: AuthenticatedRequest) -> HttpResponse:
     two_factor.remove_two_factor(user=user)
     messages.success(request, "Two-factor sign-in is off for your account.")
     return redirect("accounts:account")
+
+
+# ---- notification preferences and private calendar links ---------------------------------------------------
+
+
+@login_required
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
+    """What emails a person gets (and may turn off), and their private calendar links."""
+    preference = preferences_of(request.user)
+    fields = ("early_reminders", "certificate_expiry", "weekly_digest")
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST)
+        if form.is_valid():
+            save_preferences(user=request.user, **{name: form.cleaned_data[name] for name in fields})
+            messages.success(request, "Your notification settings are saved.")
+            return redirect("accounts:notifications")
+    else:
+        form = NotificationPreferenceForm(initial={name: getattr(preference, name) for name in fields})
+    feed = calendar_feed.feed_of(request.user)
+    base = settings.SITE_URL
+    context = {
+        "form": form,
+        "schedule": ReminderSchedule.current(),
+        "my_feed": base + reverse("accounts:calendar_mine", kwargs={"token": feed.token}),
+        "team_feed": base + reverse("accounts:calendar_team", kwargs={"token": feed.token})
+        if is_supervisor(request.user)
+        else "",
+    }
+    return render(request, "accounts/notifications.html", context)
+
+
+@login_required
+@require_POST
+def reset_calendar(request: AuthenticatedRequest) -> HttpResponse:
+    calendar_feed.reset_feed(user=request.user)
+    messages.success(
+        request, "Your calendar links are new: the old ones no longer work. Add the new link to your calendar."
+    )
+    return redirect(reverse("accounts:notifications") + "#calendar")
+
+
+def _ics(body: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def calendar_mine(request: HttpRequest, token: str) -> HttpResponse:
+    """Public by design (calendar apps have no session): the token alone opens it, and only its owner's dates."""
+    user = calendar_feed.user_for_token(token)
+    if user is None:
+        raise Http404("No such calendar.")
+    return _ics(calendar_feed.learner_calendar(user=user), filename="my-training.ics")
+
+
+def calendar_team(request: HttpRequest, token: str) -> HttpResponse:
+    user = calendar_feed.user_for_token(token)
+    if user is None or not is_supervisor(user):
+        raise Http404("No such calendar.")
+    return _ics(calendar_feed.team_calendar(user=user), filename="my-team-training.ics")

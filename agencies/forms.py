@@ -245,3 +245,68 @@ class WaiveForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Give a reason for the waiver.")
         return reason
+
+
+ACTION_CHOICES = [
+    ("remind", "Send a reminder now"),
+    ("extend", "Extend a due date"),
+    ("waive", "Waive a curriculum"),
+    ("assign", "Assign a curriculum"),
+]
+MAX_SELECTED = 500
+
+
+class StaffActionForm(forms.Form):
+    """One action on the people chosen in a staff list. The people come as ids; the view checks every one
+    through ``agencies.access`` before this form sees them."""
+
+    action = forms.ChoiceField(label="Action", choices=ACTION_CHOICES, widget=forms.RadioSelect)
+    curriculum: forms.ModelChoiceField[CurriculumPage] = forms.ModelChoiceField(
+        label="Curriculum",
+        queryset=CurriculumPage.objects.none(),
+        required=False,
+        empty_label="All their open training",
+        help_text="For a reminder, leave it to remind them of everything open.",
+    )
+    due_on = forms.DateField(
+        label="New due date", widget=DateInput(), required=False, help_text="For an extension or an assignment."
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed for an extension or a waiver; kept in each person's history.",
+    )
+
+    def __init__(self, *args: Any, staff: list[StaffMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staff = staff
+        ids = [m.pk for m in staff]
+        # The curricula these people have open, and every live one (to assign): the list a person can choose from.
+        curricula = CurriculumPage.objects.filter(
+            assignments__staff__in=ids, assignments__state="open"
+        ) | CurriculumPage.objects.live()
+        field = cast(forms.ModelChoiceField, self.fields["curriculum"])
+        field.queryset = curricula.distinct().order_by("code")
+        field.label_from_instance = lambda c: f"{c.code} {c.title}"  # type: ignore[method-assign]
+        for name in ("curriculum", "due_on", "reason"):
+            cast(Any, self.fields[name]).conditional = True  # required for some actions: not "(optional)"
+
+    def clean_reason(self) -> str:
+        return str(self.cleaned_data["reason"]).strip()  # control characters are refused by config.textinput
+
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())
+        action = data.get("action")
+        if action in ("extend", "waive", "assign") and not data.get("curriculum"):
+            self.add_error("curriculum", "Choose the curriculum.")
+        if action in ("extend", "assign"):
+            due_on = data.get("due_on")
+            if not due_on and "due_on" not in self.errors:
+                self.add_error("due_on", "Give the new due date.")
+            elif due_on and due_on < timezone.localdate():
+                self.add_error("due_on", "The due date cannot be in the past.")
+        if action in ("extend", "waive") and not data.get("reason") and "reason" not in self.errors:
+            self.add_error("reason", "Give a reason: it is kept in each person's history.")
+        return data

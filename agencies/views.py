@@ -20,10 +20,13 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedRequest
 from certificates.access import visible_certificates
+from compliance.actions import Action, ActionPlan, apply_action, history, plan_action
+from compliance.staff_progress import progress_of_staff
 from curricula.models import Assignment, AssignmentState
 from curricula.rules import AssignmentStatus, assignment_status
 from curricula.services import assign_curriculum, waive_assignment
@@ -32,14 +35,20 @@ from . import invitations as invites
 from . import queries, roster_import, services
 from .access import (
     approvable_invitations,
+    get_actionable_staff,
     get_managed_agency,
     get_managed_invitation,
     get_managed_staff,
+    get_team_member,
     is_coordinator,
+    is_supervisor,
     managed_agencies,
+    may_act_on_staff,
     require_coordinator,
     require_manager,
+    supervised_staff,
 )
+from .forms import MAX_SELECTED as MAX_SELECTED_STAFF
 from .forms import (
     AddStaffForm,
     AssignForm,
@@ -48,6 +57,7 @@ from .forms import (
     RosterApplyForm,
     RosterFilterForm,
     RosterUploadForm,
+    StaffActionForm,
     WaiveForm,
 )
 from .models import Agency, StaffInvitation, StaffMember
@@ -83,6 +93,8 @@ def _form_error(form, exc: ValidationError) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if not managed_agencies(request.user).exists() and is_supervisor(request.user):
+        return redirect("agencies:team")  # a supervisor's staff screen is their team
     require_manager(request.user)
     agencies = queries.agencies_with_counts(managed_agencies(request.user))
     context = {"agencies": agencies, "is_coordinator": is_coordinator(request.user)}
@@ -104,10 +116,18 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
             "agency": agency,
             "filter_form": filter_form,
             "page": page,
+            "rows": _with_progress(list(page.object_list)),
             "query": query.urlencode(),
             "invitations": queries.pending_invitations(agency),
+            "here": request.get_full_path(),
         },
     )
+
+
+def _with_progress(members: list[StaffMember]) -> list[tuple[StaffMember, Any]]:
+    """Each person of a page with their progress (lessons, quiz attempts, last activity): seven queries."""
+    progress = progress_of_staff(staff=members, today=timezone.localdate())
+    return [(member, progress[member.pk]) for member in members]
 
 
 @login_required
@@ -165,6 +185,8 @@ def staff_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     context = {
         "agency": agency,
         "staff": staff,
+        "history": history(staff=staff),
+        "here": request.get_full_path(),
         "open_assignments": [a for a in assignments if a.state == AssignmentState.OPEN],
         "closed_assignments": [a for a in assignments if a.state != AssignmentState.OPEN],
         "role_changes": staff.role_changes.select_related("changed_by").order_by("-changed_at", "-pk"),
@@ -455,3 +477,113 @@ def waive(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(request, f"Waived {assignment.curriculum.code} for {assignment.staff.display_name}.")
         return redirect(reverse("agencies:staff", kwargs={"slug": agency.slug, "pk": assignment.staff_id}))
     return render(request, "agencies/waive.html", {"agency": agency, "assignment": assignment, "form": form})
+
+
+# ---- acting on selected staff: remind now, extend, waive, assign (supervisors, admins, coordinators) ---------
+
+
+def _back(request: HttpRequest, raw: str | None, default: str) -> str:
+    """Where to return after an action: the list it came from, if it is a path on this site."""
+    if raw and url_has_allowed_host_and_scheme(raw, allowed_hosts={request.get_host()}, require_https=False):
+        return raw
+    return default
+
+
+def _chosen_ids(values: list[str]) -> list[int]:
+    ids = {int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12}
+    return sorted(ids)[:MAX_SELECTED_STAFF]
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    """A supervisor's team: progress of each person, and the actions they may take for them."""
+    if not is_supervisor(request.user):
+        raise PermissionDenied("This page lists the people you supervise.")
+    members = (
+        supervised_staff(request.user)
+        .filter(active=True)
+        .select_related("user", "agency")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    page = Paginator(members, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "rows": _with_progress(list(page.object_list)), "here": request.get_full_path()}
+    return render(request, "agencies/team.html", context)
+
+
+@login_required
+def team_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """One person someone may act on: their open training with progress, and their history of actions."""
+    member = get_team_member(request.user, pk)
+    today = timezone.localdate()
+    assignments = list(
+        Assignment.objects.filter(staff=member, state=AssignmentState.OPEN)
+        .select_related("curriculum")
+        .order_by("due_on", "pk")
+    )
+    for assignment in assignments:
+        shown: Any = assignment
+        shown.status_code, shown.status_label = _assignment_status(assignment, today)
+    context = {
+        "member": member,
+        "progress": progress_of_staff(staff=[member], today=today)[member.pk],
+        "assignments": assignments,
+        "history": history(staff=member),
+        "here": request.get_full_path(),
+        "manages": managed_agencies(request.user).filter(pk=member.agency_id).exists(),
+    }
+    return render(request, "agencies/team_member.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def act(request: AuthenticatedRequest) -> HttpResponse:
+    """Choose an action for the people ticked in a staff list (GET), see exactly who it affects (POST), then
+    confirm (POST with ``confirm``). Every person is checked through ``agencies.access`` (404 otherwise)."""
+    if not may_act_on_staff(request.user):
+        raise PermissionDenied("Only supervisors, agency administrators and coordinators may do this.")
+    data = request.POST if request.method == "POST" else request.GET
+    ids = _chosen_ids(data.getlist("staff"))
+    default_back = reverse("agencies:team") if is_supervisor(request.user) else reverse("agencies:home")
+    back = _back(request, data.get("next"), default_back)
+    if not ids:
+        return render(request, "agencies/act.html", {"nobody": True, "back": back}, status=400 if data else 200)
+    staff = get_actionable_staff(request.user, ids)
+    if request.method == "GET":
+        form = StaffActionForm(staff=staff, initial={"action": data.get("action") or None})
+        return render(request, "agencies/act.html", {"form": form, "staff": staff, "back": back})
+    form = StaffActionForm(request.POST, staff=staff)
+    plan: ActionPlan | None = None
+    if form.is_valid():
+        choice = form.cleaned_data
+        plan = plan_action(
+            action=choice["action"], staff=staff, curriculum=choice.get("curriculum"), due_on=choice.get("due_on")
+        )
+        if request.POST.get("confirm") == "yes" and plan.affected:
+            try:
+                done = apply_action(
+                    plan=plan,
+                    by=request.user,
+                    curriculum=choice.get("curriculum"),
+                    due_on=choice.get("due_on"),
+                    reason=choice.get("reason", ""),
+                )
+            except ValueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _done_message(plan, count=len(done)))
+                return redirect(back)
+    context = {"form": form, "staff": staff, "back": back, "plan": plan}
+    return render(request, "agencies/act.html", context, status=200 if form.is_valid() else 400)
+
+
+def _done_message(plan: ActionPlan, *, count: int) -> str:
+    names = ", ".join(item.staff.display_name for item in plan.affected[:10])
+    more = f" and {len(plan.affected) - 10} more" if len(plan.affected) > 10 else ""
+    what = {
+        Action.REMIND: "Reminder emailed to",
+        Action.EXTEND: "Due date extended for",
+        Action.WAIVE: "Waived for",
+        Action.ASSIGN: "Assigned to",
+    }[plan.action]
+    people = "person" if count == 1 else "people"
+    return f"{what} {count} {people}: {names}{more}. It is in their history."

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
@@ -26,15 +28,22 @@ from certificates.models import Certificate
 from curricula.models import Assignment, AssignmentState
 
 from .codes import new_export_code
-from .models import ExportRecord, ReminderKind, ReminderLog
+from .models import (
+    ExportRecord,
+    NotificationPreference,
+    ReminderKind,
+    ReminderLog,
+    ReminderSchedule,
+    ReminderTemplate,
+    ReminderTemplateKind,
+    StaffAction,
+    StaffActionKind,
+)
 from .status import employed_q
+from .templating import DEFAULTS, RenderedEmail, long_date, render_email, when
 
 logger = logging.getLogger(__name__)
 
-DUE_SOON_DAYS = 30
-FINAL_NOTICE_DAYS = 7
-OVERDUE_CATCH_UP_DAYS = 7  # a missed run is caught up; a deploy does not mail every long-overdue item
-CERT_NOTICE_DAYS = 30
 
 
 # Exports -----------------------------------------------------------------------------------------------
@@ -78,11 +87,15 @@ def finish_export(*, record: ExportRecord, sha256: str, size: int, rows: int) ->
 
 # Reminders ---------------------------------------------------------------------------------------------
 
+OVERDUE_CATCH_UP_DAYS = 7  # a missed run is caught up; a deploy does not mail every long-overdue item
+DIGEST_DAYS = 30  # the digest lists what is overdue and what is due within this many days
+
 
 @dataclass
 class ReminderRun:
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # optional notices the person turned off
 
 
 def employed_filter(today: date) -> Q:
@@ -90,14 +103,42 @@ def employed_filter(today: date) -> Q:
     return Q(staff__active=True, staff__agency__active=True) & employed_q(start=today, end=today, prefix="staff__")
 
 
-def assignment_reminder_kind(*, due_on: date, today: date) -> ReminderKind | None:
+@dataclass(frozen=True)
+class Notice:
+    """Which reminder an open assignment is owed today: its key prefix, its kind, its email template, and
+    whether the learner may turn it off."""
+
+    prefix: str
+    kind: ReminderKind
+    template: str
+    optional: bool
+
+
+def assignment_notice(*, due_on: date, today: date, schedule: ReminderSchedule) -> Notice | None:
+    """The schedule's reminders are windows: the 30-day notice is owed from 30 days before until the next
+    notice's day, the final one until the due date, an overdue notice for a week from its day (or until the
+    next one). So a day the job did not run is caught up, and the key keeps each to one send."""
     days = (due_on - today).days
-    if FINAL_NOTICE_DAYS < days <= DUE_SOON_DAYS:
-        return ReminderKind.DUE_30
-    if 0 <= days <= FINAL_NOTICE_DAYS:
-        return ReminderKind.DUE_7
-    if -OVERDUE_CATCH_UP_DAYS <= days < 0:
-        return ReminderKind.OVERDUE
+    if days >= 0:
+        before = schedule.before_due
+        for i, offset in enumerate(before):
+            final = i == len(before) - 1
+            lower = -1 if final else before[i + 1]
+            if lower < days <= offset:
+                template = ReminderTemplateKind.FINAL if final else ReminderTemplateKind.EARLY
+                kind = ReminderKind.DUE_7 if final else ReminderKind.DUE_30
+                return Notice(prefix=f"due{offset}", kind=kind, template=template, optional=not final)
+        return None
+    late = -days
+    after = schedule.after_due
+    for i, offset in enumerate(after):
+        upper = offset + OVERDUE_CATCH_UP_DAYS - 1
+        if i + 1 < len(after):
+            upper = min(upper, after[i + 1] - 1)
+        if offset <= late <= upper:
+            prefix = "overdue" if offset == 1 else f"overdue{offset}"
+            template = ReminderTemplateKind.OVERDUE
+            return Notice(prefix=prefix, kind=ReminderKind.OVERDUE, template=template, optional=False)
     return None
 
 
@@ -105,12 +146,38 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def long_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
-
-
 def _greeting(user: User) -> str:
     return f"Hello {user.first_name}," if getattr(user, "first_name", "") else "Hello,"
+
+
+def _person_values(user: User) -> dict[str, str]:
+    return {
+        "greeting": _greeting(user),
+        "first_name": user.first_name,
+        "name": user.get_full_name() or user.email,
+        "learn_url": _absolute(reverse("curricula:dashboard")),
+    }
+
+
+def _links() -> dict[str, str]:
+    """The footer every reminder carries, whatever its template says."""
+    return {
+        "Reminders we have sent you": _absolute(reverse("compliance:my_reminders")),
+        "Your notification settings": _absolute(reverse("accounts:notifications")),
+    }
+
+
+def email_templates() -> dict[str, tuple[str, str]]:
+    """kind -> (subject, body): the coordinator's texts, the defaults where none is saved. One query."""
+    texts = dict(DEFAULTS)
+    for kind, subject, body in ReminderTemplate.objects.values_list("kind", "subject", "body"):
+        texts[kind] = (subject, body)
+    return texts
+
+
+def render_reminder(*, kind: str, values: dict[str, str], texts: dict[str, tuple[str, str]]) -> RenderedEmail:
+    subject, body = texts.get(kind, DEFAULTS[kind])
+    return render_email(subject=subject, body=body, values=values, links=_links())
 
 
 @dataclass
@@ -118,43 +185,52 @@ class _Message:
     key: str
     kind: str
     user: User
-    subject: str
-    context: dict[str, Any]
-    template: str
+    render: Callable[[], RenderedEmail]
     assignment: Assignment | None = None
     certificate: Certificate | None = None
+    optional: str = ""  # the NotificationPreference field that may turn it off
+
+
+def _turned_off(messages: list[_Message]) -> set[tuple[int, str]]:
+    """(user id, preference) pairs the people of these messages turned off. One query."""
+    user_ids = {m.user.pk for m in messages if m.optional}
+    if not user_ids:
+        return set()
+    off: set[tuple[int, str]] = set()
+    fields = ("early_reminders", "certificate_expiry", "weekly_digest")
+    for row in NotificationPreference.objects.filter(user_id__in=user_ids).values("user_id", *fields):
+        off.update((row["user_id"], name) for name in fields if not row[name])
+    return off
 
 
 def _deliver(messages: list[_Message], *, run: ReminderRun) -> None:
     """Claim each key (the unique constraint lets one sender win), send, and release the claim on failure
-    so the next run tries again. Keys already logged cost one query in total, not one each."""
+    so the next run tries again. Keys already logged cost one query in total, not one each; optional
+    notices a person turned off are not sent (nor logged, so turning them back on resumes them)."""
     taken = set(ReminderLog.objects.filter(key__in=[m.key for m in messages]).values_list("key", flat=True))
     pending = [m for m in messages if m.key not in taken and m.user.email]
+    off = _turned_off(pending)
+    if off:
+        run.skipped += [m.key for m in pending if (m.user.pk, m.optional) in off]
+        pending = [m for m in pending if (m.user.pk, m.optional) not in off]
     if not pending:
         return
     with get_connection() as connection:
         for message in pending:
-            context = {
-                **message.context,
-                "greeting": _greeting(message.user),
-                "my_reminders_url": _absolute(reverse("compliance:my_reminders")),
-                "subject": message.subject,
-            }
-            text = render_to_string(f"compliance/email/{message.template}.txt", context)
-            html = render_to_string(f"compliance/email/{message.template}.html", context)
+            email = message.render()
             try:
                 with transaction.atomic():
                     log = ReminderLog.objects.create(
                         key=message.key, kind=message.kind, recipient=message.user, email=message.user.email,
-                        subject=message.subject, body=text, assignment=message.assignment,
+                        subject=email.subject, body=email.text, assignment=message.assignment,
                         certificate=message.certificate, sent_at=timezone.now(),
                     )  # fmt: skip
             except IntegrityError:
                 continue  # another run sent it a moment ago
-            email = EmailMultiAlternatives(message.subject, text, to=[message.user.email], connection=connection)
-            email.attach_alternative(html, "text/html")
+            mail = EmailMultiAlternatives(email.subject, email.text, to=[message.user.email], connection=connection)
+            mail.attach_alternative(email.html, "text/html")
             try:
-                email.send()
+                mail.send()
             except Exception:
                 logger.exception("Reminder %s could not be sent; it will be retried", message.key)
                 log.delete()
@@ -163,58 +239,60 @@ def _deliver(messages: list[_Message], *, run: ReminderRun) -> None:
             run.sent.append(message.key)
 
 
-SUBJECTS = {
-    ReminderKind.DUE_30: "{code} {title} is due on {due}",
-    ReminderKind.DUE_7: "Reminder: {code} {title} is due on {due}",
-    ReminderKind.OVERDUE: "{code} {title} is overdue (it was due on {due})",
-}
+def assignment_values(assignment: Assignment, *, today: date) -> dict[str, str]:
+    curriculum = assignment.curriculum
+    return {
+        **_person_values(assignment.staff.user),
+        "agency": assignment.staff.agency.name,
+        "curriculum_code": curriculum.code,
+        "curriculum_title": curriculum.title,
+        "due_date": long_date(assignment.due_on),
+        "when": when((assignment.due_on - today).days),
+    }
 
 
 def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
-    """Learners: 30 and 7 days before an open assignment is due, the day it becomes overdue, and 30 days
-    before a certificate expires (unless an open assignment for that curriculum already reminds them)."""
+    """Learners: before an open assignment is due and after it becomes overdue, on the coordinator's schedule
+    (`ReminderSchedule`), and before a certificate expires (unless an open assignment for that curriculum
+    already reminds them)."""
     today = today or timezone.localdate()
+    schedule = ReminderSchedule.current()
+    texts = email_templates()
     run = ReminderRun()
-    learn_url = _absolute(reverse("curricula:dashboard"))
     messages: list[_Message] = []
     open_by_user: set[tuple[int, int]] = set()
+    oldest = today - timedelta(days=max(schedule.after_due) + OVERDUE_CATCH_UP_DAYS)
     assignments = (
         Assignment.objects.filter(employed_filter(today), state=AssignmentState.OPEN)
-        .filter(due_on__gte=today - timedelta(days=OVERDUE_CATCH_UP_DAYS))
+        .filter(due_on__gte=oldest)
         .select_related("staff__user", "staff__agency", "curriculum")
         .order_by("due_on", "pk")
     )
     for assignment in assignments:
         open_by_user.add((assignment.staff.user_id, assignment.curriculum_id))
-        kind = assignment_reminder_kind(due_on=assignment.due_on, today=today)
-        if kind is None:
+        notice = assignment_notice(due_on=assignment.due_on, today=today, schedule=schedule)
+        if notice is None:
             continue
-        curriculum = assignment.curriculum
-        days = (assignment.due_on - today).days
+        values = assignment_values(assignment, today=today)
         messages.append(
             _Message(
-                key=f"{kind}:{assignment.pk}:{assignment.due_on.isoformat()}",
-                kind=kind,
+                key=f"{notice.prefix}:{assignment.pk}:{assignment.due_on.isoformat()}",
+                kind=notice.kind,
                 user=assignment.staff.user,
-                subject=SUBJECTS[kind].format(
-                    code=curriculum.code, title=curriculum.title, due=long_date(assignment.due_on)
-                ),
-                template="assignment_reminder",
-                context={
-                    "kind": kind, "assignment": assignment, "curriculum": curriculum, "days": days,
-                    "days_overdue": -days, "agency": assignment.staff.agency, "learn_url": learn_url,
-                },
+                render=partial(render_reminder, kind=notice.template, values=values, texts=texts),
                 assignment=assignment,
+                optional="early_reminders" if notice.optional else "",
             )
-        )  # fmt: skip
+        )
 
     employed_users = StaffMember.objects.filter(
         employed_q(start=today, end=today), active=True, agency__active=True
     ).values("user_id")
+    notice_days = schedule.days_before_expiry
     certificates = (
         Certificate.objects.filter(
             user_id__in=employed_users, revoked_at__isnull=True, superseded_at__isnull=True,
-            expires_on__gt=today, expires_on__lte=today + timedelta(days=CERT_NOTICE_DAYS),
+            expires_on__gt=today, expires_on__lte=today + timedelta(days=notice_days),
         )
         .select_related("user")
         .order_by("expires_on", "pk")
@@ -223,18 +301,63 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
         if (cert.user_id, cert.curriculum_id) in open_by_user:
             continue
         expires_on = cast(date, cert.expires_on)  # the query keeps only certificates that expire
+        values = {
+            **_person_values(cert.user),
+            "agency": "",
+            "serial": cert.serial,
+            "curriculum_code": cert.curriculum_code,
+            "curriculum_title": cert.curriculum_title,
+            "expiry_date": long_date(expires_on),
+            "when": when((expires_on - today).days),
+        }
         messages.append(
             _Message(
-                key=f"{ReminderKind.CERT_EXPIRY_30}:{cert.pk}:{expires_on.isoformat()}",
+                key=f"cert{notice_days}:{cert.pk}:{expires_on.isoformat()}",
                 kind=ReminderKind.CERT_EXPIRY_30,
                 user=cert.user,
-                subject=f"Your {cert.curriculum_code} certificate expires on {long_date(expires_on)}",
-                template="certificate_reminder",
-                context={"certificate": cert, "days": (expires_on - today).days, "learn_url": learn_url},
+                render=partial(render_reminder, kind=ReminderTemplateKind.CERTIFICATE, values=values, texts=texts),
                 certificate=cert,
+                optional="certificate_expiry",
             )
         )
     _deliver(messages, run=run)
+    return run
+
+
+def send_reminder_now(*, action_id: int) -> ReminderRun:
+    """The reminder a supervisor or administrator sent from a staff list (a `StaffAction`), mailed by the
+    outbox after their change committed. Once only: the log's key is the action's."""
+    run = ReminderRun()
+    action = StaffAction.objects.select_related("staff__user", "staff__agency", "actor").filter(pk=action_id).first()
+    if action is None or action.kind != StaffActionKind.REMINDED:
+        return run
+    today = timezone.localdate()
+    items = list(
+        Assignment.objects.filter(staff=action.staff, state=AssignmentState.OPEN)
+        .select_related("curriculum")
+        .order_by("due_on", "pk")
+    )
+    if action.curriculum_code:
+        items = [a for a in items if a.curriculum.code == action.curriculum_code]
+    lines = []
+    for item in items:
+        late = " (overdue)" if item.due_on < today else ""
+        lines.append(f"- {item.curriculum.code} {item.curriculum.title}: due {long_date(item.due_on)}{late}")
+    values = {
+        **_person_values(action.staff.user),
+        "agency": action.staff.agency.name,
+        "sender": action.actor_name if action.actor else "Your agency",
+        "items": "\n".join(lines) or "- (nothing open at the moment)",
+    }
+    texts = email_templates()
+    message = _Message(
+        key=f"now:{action.pk}",
+        kind=ReminderKind.MANUAL,
+        user=action.staff.user,
+        render=partial(render_reminder, kind=ReminderTemplateKind.REMIND_NOW, values=values, texts=texts),
+        assignment=items[0] if len(items) == 1 else None,
+    )
+    _deliver([message], run=run)
     return run
 
 
@@ -246,14 +369,17 @@ class DigestSection:
 
 
 def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
-    """Supervisors (their team) and agency administrators (their agency) get one digest a week of the
-    overdue and due-within-30-days items of the people they are responsible for; nothing to report, no mail."""
+    """Supervisors (their team) and agency administrators (their agency) get one digest a week, on the
+    coordinator's digest day, of the overdue and due-within-30-days items of the people they are responsible
+    for; nothing to report, no mail. (The job runs daily; other days it does nothing.)"""
     today = today or timezone.localdate()
-    week = today.isocalendar()
     run = ReminderRun()
+    if today.weekday() != ReminderSchedule.current().digest_weekday:
+        return run
+    week = today.isocalendar()
     items = list(
         Assignment.objects.filter(employed_filter(today), state=AssignmentState.OPEN)
-        .filter(due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .filter(due_on__lte=today + timedelta(days=DIGEST_DAYS))
         .select_related("staff__user", "staff__agency", "curriculum")
         .order_by("due_on", "pk")
     )
@@ -292,15 +418,25 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
         ordered = [by_title[t] for t in sorted(by_title)]
         overdue = sum(len(s.overdue) for s in ordered)
         due_soon = sum(len(s.due_soon) for s in ordered)
+        subject = f"Training digest: {overdue} overdue, {due_soon} due within {DIGEST_DAYS} days"
+        context = {
+            "sections": ordered, "today": today, "dashboard_url": dashboard_url, "days": DIGEST_DAYS,
+            "greeting": _greeting(user), "my_reminders_url": _absolute(reverse("compliance:my_reminders")),
+            "subject": subject,
+        }  # fmt: skip
         messages.append(
             _Message(
                 key=f"{ReminderKind.DIGEST}:{user_id}:{week.year}-W{week.week:02d}",
                 kind=ReminderKind.DIGEST,
                 user=user,
-                subject=f"Training digest: {overdue} overdue, {due_soon} due within {DUE_SOON_DAYS} days",
-                template="digest",
-                context={"sections": ordered, "today": today, "dashboard_url": dashboard_url, "days": DUE_SOON_DAYS},
+                render=partial(_render_digest, subject=subject, context=context),
+                optional="weekly_digest",
             )
         )
     _deliver(messages, run=run)
     return run
+
+
+def _render_digest(*, subject: str, context: dict[str, Any]) -> RenderedEmail:
+    text = render_to_string("compliance/email/digest.txt", context)
+    return RenderedEmail(subject=subject, text=text, html=render_to_string("compliance/email/digest.html", context))

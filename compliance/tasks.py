@@ -28,3 +28,16 @@ def send_weekly_digests(self) -> int:
 def warm_dashboards() -> int:
     """Nightly, after the assignment sync: large agencies' dashboards open warm on the first view of the day."""
     return timelines.warm_dashboards(min_staff=settings.COMPLIANCE_WARM_MIN_STAFF, today=timezone.localdate())
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=5 * 60)
+def send_reminders_now(self, action_ids: list[int]) -> int:
+    """The reminders someone sent from a staff list (queued through the outbox with their action)."""
+    sent, failed = 0, False
+    for action_id in action_ids:
+        run = services.send_reminder_now(action_id=action_id)
+        sent += len(run.sent)
+        failed = failed or bool(run.failed)
+    if failed:
+        raise self.retry()
+    return sent

@@ -34,6 +34,7 @@ from certificates.models import Certificate, CertificateStatus
 from config.gcpause import collector_paused
 from curricula.models import Assignment, CurriculumCompletion
 
+from .actions import history as action_history
 from .charts import trend_chart
 from .exports import check_export, describe_scope, long_rows, pdf_export, program_rows, stream_csv, wide_rows
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
@@ -190,6 +191,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "completions": CurriculumCompletion.objects.filter(user_id=member.user_id).order_by("-completed_at"),
         "certificates": [(c, *_certificate_status(c, as_of)) for c in certificates],
         "can_manage": managed_agencies(request.user).filter(pk=member.agency_id).exists(),
+        "actions": action_history(staff=member),
     }
     return render(request, "compliance/staff_detail.html", context)
 

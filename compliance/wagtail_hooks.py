@@ -26,12 +26,35 @@ from wagtail.admin.views.pages.bulk_actions.delete import DeleteBulkAction as Pa
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 from wagtail.models import Page
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
 from wagtail.users.views.bulk_actions.delete import DeleteBulkAction as UserDeleteBulkAction
 
+from agencies.access import may_edit_reminders
+from agencies.admin_scope import RuledPolicy
 from agencies.privacy import LOG_ACTION, RemovalRefused, is_removed, remove_personal_data
 from assessments.models import Option, Question, Quiz
 
+from .admin_viewsets import RemindersGroup
 from .evidence import Dependents, dependents_of, question_dependents, user_dependents
+from .models import ReminderSchedule, ReminderTemplate
+
+
+def _never(user: object) -> bool:
+    return False
+
+
+# The reminder schedule and emails reach every agency: only program-wide coordinators edit them, and the rows
+# (made by the migration) are edited, never added or deleted. Registered before the viewsets ask for them.
+for _model in (ReminderSchedule, ReminderTemplate):
+    register_permission_policy(
+        _model,
+        RuledPolicy(
+            _model,
+            rules={"add": _never, "delete": _never, "change": may_edit_reminders, "view": may_edit_reminders},
+        ),
+    )
+register_snippet(RemindersGroup)
 
 WHY = "Learning history is evidence for compliance and certificates, so nothing it depends on is deleted."
 
