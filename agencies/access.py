@@ -167,3 +167,48 @@ def require_manager(user: AnyUser) -> None:
 def require_coordinator(user: AnyUser) -> None:
     if not is_coordinator(user):
         raise PermissionDenied("Only training coordinators may do this.")
+
+def actionable_staff(user: AnyUser) -> QuerySet[StaffMember]:
+    """Active staff this user may act on (remind, extend a due date, waive, assign training): everyone active
+    at the agencies they manage, and the people they supervise directly (a supervisor acts for their team)."""
+    if not user.is_authenticated:
+        return StaffMember.objects.none()
+    if manages_all_agencies(user):
+        return StaffMember.objects.filter(active=True)
+    return StaffMember.objects.filter(
+        Q(agency__in=managed_agencies(user).values("pk")) | Q(supervisor__user=user, supervisor__active=True),
+        active=True,
+    )
+
+
+def may_act_on_staff(user: AnyUser) -> bool:
+    """Supervisors, agency administrators and coordinators: the people who see the staff action screens."""
+    return is_manager(user) or is_supervisor(user)
+
+
+def get_actionable_staff(user: AnyUser, ids: Iterable[int]) -> list[StaffMember]:
+    """The chosen staff records, all of which the user may act on; 404 if any is not (never say which)."""
+    wanted = set(ids)
+    found = list(
+        actionable_staff(user)
+        .filter(pk__in=wanted)
+        .select_related("user", "agency")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    if len(found) != len(wanted):
+        raise Http404("No such staff member.")
+    return found
+
+
+def get_team_member(user: AnyUser, pk: int) -> StaffMember:
+    """One person this user may act on, for their history page (404 otherwise)."""
+    try:
+        return actionable_staff(user).select_related("user", "agency", "supervisor__user").get(pk=pk)
+    except StaffMember.DoesNotExist:
+        raise Http404("No such staff member.") from None
+
+
+def may_edit_reminders(user: AnyUser) -> bool:
+    """The reminder schedule and emails reach every agency's staff: only program-wide coordinators (and site
+    administrators) change them, so a coordinator of some agencies never changes what others receive."""
+    return manages_all_agencies(user)

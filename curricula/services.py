@@ -233,3 +233,16 @@ def record_lesson_view(*, user: User, lesson: LessonPage) -> LessonProgress:
     if not created:
         LessonProgress.objects.filter(pk=progress.pk).update(last_viewed_at=now)
     return progress
+
+@transaction.atomic
+def extend_due_dates(*, assignments: list[Assignment], due_on: date) -> list[Assignment]:
+    """Move open assignments' due date later (an extension: never earlier, never a closed one). The caller
+    records who did it and why; returns the assignments changed, with their new date. One UPDATE."""
+    moved = [a for a in assignments if a.state == AssignmentState.OPEN and due_on > a.due_on]
+    if moved:
+        Assignment.objects.filter(pk__in=[a.pk for a in moved], state=AssignmentState.OPEN).update(
+            due_on=due_on, updated_at=timezone.now()
+        )
+        for assignment in moved:
+            assignment.due_on = due_on
+    return moved

@@ -215,10 +215,8 @@ CELERY_BEAT_SCHEDULE = {
     "sync-assignments-nightly": {"task": "curricula.tasks.sync_all_assignments", "schedule": crontab(hour=2, minute=0)},
     "warm-dashboards-nightly": {"task": "compliance.tasks.warm_dashboards", "schedule": crontab(hour=3, minute=0)},
     "reminders-daily": {"task": "compliance.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=0)},
-    "digest-weekly": {
-        "task": "compliance.tasks.send_weekly_digests",
-        "schedule": crontab(hour=7, minute=30, day_of_week=1),
-    },
+    # Daily: the digest goes out on the coordinator's digest day (ReminderSchedule); other days it does nothing.
+    "digest-weekly": {"task": "compliance.tasks.send_weekly_digests", "schedule": crontab(hour=7, minute=30)},
     "render-pending-certificates": {"task": "certificates.tasks.render_pending", "schedule": crontab(minute="*/10")},
     "outbox-dispatch-pending": {"task": "outbox.tasks.dispatch_pending", "schedule": crontab()},
 }
