@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from agencies.access import require_coordinator
+from competencies.models import Competency
 from config.csvutil import Echo, safe_cell
 
 from .analysis import MIN_RESPONSES, item_analysis
@@ -39,6 +40,7 @@ def item_analysis_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
     quiz = get_object_or_404(Quiz, key=key)
     attempts, stats = item_analysis(quiz)
     writer = csv.writer(Echo())
+    codes = dict(Competency.objects.values_list("pk", "code"))
 
     def rows():
         yield writer.writerow(
@@ -59,7 +61,7 @@ def item_analysis_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
             base = [
                 item.question.key,
                 item.question.type_label,
-                item.question.competency,
+                codes.get(item.question.competency_id, ""),
                 item.responses,
                 "" if item.facility is None else f"{item.facility:.3f}",
                 "" if item.discrimination is None else f"{item.discrimination:.3f}",

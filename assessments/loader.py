@@ -7,6 +7,7 @@ import hashlib
 import json
 from typing import Any, cast
 
+from competencies.models import Competency
 from content.source_files import SOURCE_DIR, SourceError, citation_text, read_yaml
 from curricula.models import CurriculumPage, ModulePage
 
@@ -56,8 +57,13 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
     if spec.get("module") and module is None:
         raise SourceError(f"{path}: curriculum {code} has no module {spec['module']!r}")
     review = parse_review(spec.get("review"), path)
-    revisit = parse_revisit(spec.get("revisit"), curriculum, path)
-    check_bank(data["questions"], list(curriculum.competencies or []), int(spec.get("draw", 0)), path)
+    if "revisit" in spec:
+        raise SourceError(
+            f"{path}: 'revisit' is no longer used: the lessons to revisit are the lessons whose front matter "
+            "names the competency (remove the revisit block)"
+        )
+    claimed = {c.code: c for c in curriculum.competencies.all()}
+    check_bank(data["questions"], list(claimed), int(spec.get("draw", 0)), path)
     digest = _digest(data)
     quiz, created = Quiz.objects.get_or_create(
         key=code.lower(), defaults={"title": spec["title"], "curriculum": curriculum}
@@ -76,7 +82,6 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
     quiz.wait_minutes = int(spec.get("wait_minutes", 0))
     quiz.wait_after_failures = int(spec.get("wait_after_failures", 1))
     quiz.review_failed, quiz.review_last, quiz.review_passed = review["failed"], review["last"], review["passed"]
-    quiz.revisit_lessons = revisit
     quiz.shuffle_options = bool(spec.get("shuffle_options", True))
     quiz.draw_count = int(spec.get("draw", 0))
     quiz.source_hash = digest
@@ -85,7 +90,7 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
     if len(keys) != len(set(keys)):
         raise SourceError(f"{path}: question keys are not unique")
     for order, qspec in enumerate(data["questions"]):
-        load_question(quiz, qspec, order, references, path)
+        load_question(quiz, qspec, order, references, path, competencies=claimed)
     report.note("created" if created else "updated", label)
     return quiz
 
@@ -116,35 +121,16 @@ def parse_review(raw: Any, path) -> dict[str, list[str]]:
     return review
 
 
-def parse_revisit(raw: Any, curriculum: CurriculumPage, path) -> dict[str, list[str]]:
-    """`revisit:` maps a competency to the slugs of the lessons a learner should reread for it."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise SourceError(f"{path}: revisit must map a competency to a list of lesson slugs")
-    competencies = set(curriculum.competencies or [])
-    lessons = set(curriculum.lessons(live_only=False).values_list("slug", flat=True))
-    for competency, slugs in raw.items():
-        if competency not in competencies:
-            raise SourceError(f"{path}: revisit: {competency!r} is not one of the curriculum's competencies")
-        if not isinstance(slugs, list) or not slugs:
-            raise SourceError(f"{path}: revisit: {competency!r} needs a list of lesson slugs")
-        missing = [s for s in slugs if s not in lessons]
-        if missing:
-            raise SourceError(f"{path}: revisit: curriculum {curriculum.code} has no lesson {', '.join(missing)}")
-    return {competency: list(slugs) for competency, slugs in raw.items()}
-
-
 def check_bank(questions: list[dict], competencies: list[str], draw: int, path) -> None:
-    """Every attempt must assess every competency the curriculum claims: each item names one of them,
-    the bank holds at least one item of each, and a draw is large enough to include one of each."""
+    """Every attempt must assess every competency the curriculum claims (by framework code): each item names
+    one of them, the bank holds at least one item of each, and a draw is large enough to include one of each."""
     if not competencies:
         return
     for spec in questions:
         if spec.get("competency") not in competencies:
             raise SourceError(
                 f"{path}: question {spec.get('key')}: competency {spec.get('competency')!r} is not one of "
-                "the curriculum's competencies (copy it exactly from curriculum.yaml)"
+                "the curriculum's competencies (use a code its curriculum.yaml lists)"
             )
     covered = {spec["competency"] for spec in questions}
     uncovered = [c for c in competencies if c not in covered]
@@ -157,7 +143,9 @@ def check_bank(questions: list[dict], competencies: list[str], draw: int, path) 
         )
 
 
-def load_question(quiz: Quiz, spec: dict, order: int, references: dict, path) -> Question:
+def load_question(
+    quiz: Quiz, spec: dict, order: int, references: dict, path, *, competencies: dict[str, Competency]
+) -> Question:
     qtype = TYPES.get(spec.get("type", ""))
     if qtype is None:
         raise SourceError(f"{path}: question {spec.get('key')}: unknown type {spec.get('type')!r}")
@@ -166,7 +154,7 @@ def load_question(quiz: Quiz, spec: dict, order: int, references: dict, path) ->
         "text": spec["text"].strip(),
         "explanation": (spec.get("explanation") or "").strip(),
         "source": citation_text(spec["source"], references) if spec.get("source") else "",
-        "competency": spec.get("competency", "") or "",
+        "competency": competencies.get(spec.get("competency") or ""),
     }
     if qtype is TrueFalseQuestion:
         common.update(

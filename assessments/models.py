@@ -108,12 +108,6 @@ class Quiz(ClusterableModel):
     review_passed = ReviewSetField(
         "after passing", default=_safe_passed, blank=True, help_text="What the learner sees after passing."
     )
-    revisit_lessons = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text="Lessons to revisit per competency: {competency text: [lesson slug, ...]}. "
-        "A competency without lessons links to the curriculum outline.",
-    )
     shuffle_options = models.BooleanField(default=True)
     draw_count = models.PositiveSmallIntegerField(
         default=0, help_text="0 = every question, in order. N = N questions drawn at random for each attempt."
@@ -143,7 +137,6 @@ class Quiz(ClusterableModel):
                 FieldPanel("review_failed"),
                 FieldPanel("review_last"),
                 FieldPanel("review_passed"),
-                FieldPanel("revisit_lessons"),
             ],
             heading="Review: what the learner sees after an attempt",
         ),
@@ -179,7 +172,19 @@ class Question(ClusterableModel, PolymorphicModel):
     text = models.TextField(help_text="Markdown.")
     explanation = models.TextField(blank=True, help_text="Markdown, shown only after submission.")
     source = models.TextField(blank=True, help_text="Where the correct answer comes from.")
-    competency = models.CharField(max_length=300, blank=True)
+    competency = models.ForeignKey(
+        "competencies.Competency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text="The framework competency this item assesses.",
+    )
+    retired = models.BooleanField(
+        default=False,
+        help_text="A faulty or outdated item: never drawn again, and its past answers no longer count as "
+        "evidence of the competency.",
+    )
 
     type_label = "Question"
     base_panels = [
@@ -187,6 +192,7 @@ class Question(ClusterableModel, PolymorphicModel):
         FieldPanel("key"),
         FieldPanel("sort_order"),
         FieldPanel("competency"),
+        FieldPanel("retired"),
         FieldPanel("text"),
     ]
     feedback_panels = [FieldPanel("explanation"), FieldPanel("source")]

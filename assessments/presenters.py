@@ -9,8 +9,9 @@ from typing import Any, cast
 import bleach
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
-from wagtail.models import Page
 
+from competencies.models import Competency
+from competencies.queries import lessons_for
 from content.sanitize import render_markdown
 
 from .models import (
@@ -207,8 +208,10 @@ def review_for_attempt(attempt: Attempt, show: set[str] | None = None) -> list[d
     if not show & {"questions", "responses", "feedback", "answers"}:
         return []
     responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
+    questions = attempt_questions(attempt)
+    competencies = Competency.objects.in_bulk({q.competency_id for q in questions if q.competency_id})
     items = []
-    for number, question in enumerate(attempt_questions(attempt), start=1):
+    for number, question in enumerate(questions, start=1):
         response = responses.get(question.pk)
         answer = response.answer if response else None
         score = response.score if response and response.score is not None else 0.0
@@ -221,7 +224,7 @@ def review_for_attempt(attempt: Attempt, show: set[str] | None = None) -> list[d
             "correct": score >= 0.999,
             "explanation_html": render_markdown(question.explanation) if "answers" in show else "",
             "source": question.source if "answers" in show else "",
-            "competency": question.competency,
+            "competency": _competency_label(competencies.get(question.competency_id or 0)),
         }
         if isinstance(question, ScenarioQuestion):
             item["vignette_html"] = render_markdown(question.vignette)
@@ -244,30 +247,27 @@ def review_for_attempt(attempt: Attempt, show: set[str] | None = None) -> list[d
     return items
 
 
+def _competency_label(competency: Competency | None) -> str:
+    return f"{competency.description} ({competency.code})" if competency is not None else ""
+
+
 def competencies_to_revisit(attempt: Attempt) -> list[dict[str, Any]]:
-    """The competencies of the questions not fully right, in the curriculum's order, each with links to
-    the lessons to reread (the quiz's `revisit_lessons`, else the curriculum's outline). Never says which
-    question or answer was wrong."""
+    """The competencies of the questions not fully right, in framework order, each with links to the
+    lessons mapped to it in this curriculum (else the curriculum's outline). Never says which question or
+    answer was wrong."""
     scores = dict(Response.objects.filter(attempt=attempt).values_list("question_id", "score"))
-    weak: set[str] = set()
-    base_questions = Question.objects.filter(pk__in=attempt.question_ids).non_polymorphic().only("competency")
+    weak: set[int] = set()
+    base_questions = Question.objects.filter(pk__in=attempt.question_ids).non_polymorphic().only("competency_id")
     for question in cast("QuerySet[Question]", base_questions):
-        if (scores.get(question.pk) or 0.0) < 0.999 and question.competency:
-            weak.add(question.competency)
+        if (scores.get(question.pk) or 0.0) < 0.999 and question.competency_id:
+            weak.add(question.competency_id)
     if not weak:
         return []
-    quiz = attempt.quiz
-    curriculum = quiz.curriculum
-    order = {c: i for i, c in enumerate(curriculum.competencies or [])} if curriculum else {}
-    wanted = {slug for c in weak for slug in (quiz.revisit_lessons or {}).get(c, [])}
-    lessons = {}
-    if curriculum is not None and wanted:
-        for page in Page.objects.descendant_of(curriculum).live().filter(slug__in=wanted):
-            lessons[page.slug] = page
+    curriculum = attempt.quiz.curriculum
+    lessons = lessons_for(competency_ids=weak, curriculum=curriculum) if curriculum is not None else {}
     fallback = [{"title": f"{curriculum.title}: the outline", "url": curriculum.url}] if curriculum else []
     result = []
-    for competency in sorted(weak, key=lambda c: (order.get(c, len(order)), c)):
-        slugs = (quiz.revisit_lessons or {}).get(competency, [])
-        links = [{"title": lessons[s].title, "url": lessons[s].url} for s in slugs if s in lessons]
-        result.append({"competency": competency, "lessons": links or fallback})
+    for competency in Competency.objects.filter(pk__in=weak):
+        links = [{"title": page.title, "url": page.url} for page in lessons.get(competency.pk, [])]
+        result.append({"competency": competency.description, "code": competency.code, "lessons": links or fallback})
     return result

@@ -91,13 +91,14 @@ def eligibility(
 
 
 def questions_for(quiz: Quiz) -> list[Question]:
-    return list(quiz.questions.all().order_by("sort_order", "id"))
+    """The bank an attempt draws from: every item not retired."""
+    return list(quiz.questions.filter(retired=False).order_by("sort_order", "id"))
 
 
 def draw_questions(
     *,
     questions: list[Question],
-    competencies: list[str],
+    competencies: list[int],
     count: int,
     seen: set[int],
     rng: random.Random,
@@ -116,9 +117,9 @@ def draw_questions(
         return (fresh + stale)[:n]
 
     chosen: list[Question] = []
-    by_competency: dict[str, list[Question]] = {}
+    by_competency: dict[int | None, list[Question]] = {}
     for question in questions:
-        by_competency.setdefault(question.competency, []).append(question)
+        by_competency.setdefault(question.competency_id, []).append(question)
     strata = [c for c in competencies if by_competency.get(c)]
     rng.shuffle(strata)  # if the draw is smaller than the strata (a misconfigured quiz), vary which are left out
     for competency in strata[:count]:
@@ -144,7 +145,9 @@ def start_attempt(*, user: User, quiz: Quiz, rng: random.Random | None = None) -
         raise AttemptRefused(check.reason)
     rng = rng or random.SystemRandom()
     latest = max(previous, key=lambda a: a.number, default=None)
-    competencies = list(quiz.curriculum.competencies or []) if quiz.curriculum is not None else []
+    competencies = (
+        list(quiz.curriculum.competencies.values_list("pk", flat=True)) if quiz.curriculum is not None else []
+    )
     questions = draw_questions(
         questions=questions_for(quiz),
         competencies=competencies,

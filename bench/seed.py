@@ -113,6 +113,7 @@ def seed(volumes: Volumes, *, today: date, seed_value: int = 42, verbose: bool =
 
 def _content(volumes: Volumes) -> tuple[dict[str, object], dict[int, list[int]]]:
     """The real curricula and quizzes, then synthetic curricula (same lesson bodies) up to the volumes."""
+    from competencies.models import Competency
     from content.loader import load_all
     from curricula.models import CatalogPage, CurriculumPage, LessonPage, ModulePage
 
@@ -134,7 +135,7 @@ def _content(volumes: Volumes) -> tuple[dict[str, object], dict[int, list[int]]]
                 summary="Scenario practice that builds on the core curricula.",
                 credit_hours=2,
                 recertification_months=24,
-                competencies=["Apply the core curricula to new client situations"],
+                competencies=list(Competency.objects.filter(code__in=("CP-1", "CP-2"))),
             )
         )
         modules = 3

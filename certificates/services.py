@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from competencies.queries import competencies_of
 from curricula.models import CurriculumCompletion
 from curricula.rules import renewal_date
 from outbox.services import enqueue
@@ -52,7 +53,7 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
             curriculum_code=completion.curriculum_code,
             curriculum_title=completion.curriculum_title,
             credit_hours=completion.credit_hours,
-            competencies=list(curriculum.competencies or []),
+            competencies=[c.description for c in competencies_of(curriculum=curriculum)],
             completed_on=completed_on,
             expires_on=renewal_date(completed_on=completed_on, months=curriculum.recertification_months),
             issued_at=timezone.now(),

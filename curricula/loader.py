@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from wagtail.models import Page
 
 from agencies.models import ServiceCategory
+from competencies.loader import load_competencies
+from competencies.models import Competency
 from content.source_files import (
     SOURCE_DIR,
     SourceError,
@@ -32,15 +35,36 @@ def load_curricula(home: Page, references: dict, report: LoadReport) -> None:
         fields={"title": meta["title"], "intro": meta.get("intro", "")},
     )
     categories = {c.code: c for c in ServiceCategory.objects.all()}
+    framework = load_competencies(references, report)
     for folder in sorted(p for p in (SOURCE_DIR / "curricula").iterdir() if p.is_dir()):
-        load_curriculum(folder, catalog, categories, references, report)
+        load_curriculum(folder, catalog, categories, references, report, framework=framework)
+
+
+def competencies_named(codes: Any, framework: dict[str, Competency], where: str) -> list[Competency]:
+    """The framework competencies a source file names by code; an unknown code stops the load."""
+    if not isinstance(codes, list) or not codes:
+        raise SourceError(f"{where}: competencies must be a list of framework codes (content/source/competencies.yaml)")
+    unknown = [str(code) for code in codes if code not in framework]
+    if unknown:
+        raise SourceError(f"{where}: unknown competency code(s) {', '.join(unknown)} (see competencies.yaml)")
+    return [framework[code] for code in dict.fromkeys(codes)]
 
 
 def load_curriculum(
-    folder, catalog: CatalogPage, categories: dict, references: dict, report: LoadReport
+    folder,
+    catalog: CatalogPage,
+    categories: dict,
+    references: dict,
+    report: LoadReport,
+    *,
+    framework: dict[str, Competency],
 ) -> CurriculumPage:
+    """One curriculum with its modules and lessons. The curriculum and every lesson name their framework
+    competencies by code, and each competency the curriculum claims is taught by at least one of its lessons."""
     spec_path = folder / "curriculum.yaml"
     spec = read_yaml(spec_path)
+    claimed = competencies_named(spec.get("competencies"), framework, str(spec_path))
+    taught: set[str] = set()
     unknown = set(spec.get("audience_categories", [])) - set(categories)
     if unknown:
         raise SourceError(f"{spec_path}: unknown service categories {sorted(unknown)}")
@@ -55,7 +79,7 @@ def load_curriculum(
             "code": spec["code"],
             "summary": spec["summary"].strip(),
             "audience_roles": spec.get("audience_roles", []),
-            "competencies": spec.get("competencies", []),
+            "competencies": claimed,
             "credit_hours": Decimal(str(spec.get("credit_hours", 1))),
             "estimated_minutes": int(spec.get("estimated_minutes", 60)),
             "recertification_months": int(spec.get("recertification_months", 0)),
@@ -80,6 +104,8 @@ def load_curriculum(
             if not path.exists():
                 raise SourceError(f"{spec_path}: lesson file {path.name} does not exist")
             doc = read_doc(path)
+            lesson_competencies = competencies_named(doc.meta.get("competencies"), framework, str(path))
+            taught.update(c.code for c in lesson_competencies)
             body = body_blocks(doc.body, path=path)
             if doc.meta.get("key_points"):
                 body.append(("key_points", {"title": "Key points", "points": list(doc.meta["key_points"])}))
@@ -93,5 +119,9 @@ def load_curriculum(
                 body=body,
                 estimated_minutes=int(doc.meta.get("estimated_minutes", 15)),
                 required=bool(doc.meta.get("required", True)),
+                competencies=lesson_competencies,
             )
+    untaught = [c.code for c in claimed if c.code not in taught]
+    if untaught:
+        raise SourceError(f"{spec_path}: no lesson teaches competency {', '.join(untaught)} (lesson front matter)")
     return curriculum

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -47,7 +48,12 @@ class CurriculumPage(SourceTracked, Page):
     summary = models.TextField()
     audience_categories = ParentalManyToManyField(ServiceCategory, blank=True, related_name="+")
     audience_roles = models.JSONField(default=list, blank=True, help_text='Job role codes, e.g. ["mcm", "nmcm"].')
-    competencies = models.JSONField(default=list, blank=True, help_text="What the learner can do afterwards.")
+    competencies = ParentalManyToManyField(
+        "competencies.Competency",
+        blank=True,
+        related_name="curricula",
+        help_text="What the learner can do afterwards: the framework competencies its quiz assesses.",
+    )
     credit_hours = models.DecimalField(max_digits=4, decimal_places=1, default=1)
     estimated_minutes = models.PositiveIntegerField(default=60)
     recertification_months = models.PositiveIntegerField(default=0, help_text="0 = the certificate never expires.")
@@ -57,7 +63,11 @@ class CurriculumPage(SourceTracked, Page):
         FieldPanel("code"),
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("audience_categories"), FieldPanel("audience_roles"), FieldPanel("competencies")],
+            [
+                FieldPanel("audience_categories"),
+                FieldPanel("audience_roles"),
+                FieldPanel("competencies", widget=forms.CheckboxSelectMultiple),
+            ],
             heading="Audience and competencies",
         ),
         MultiFieldPanel(
@@ -111,12 +121,19 @@ class LessonPage(SourceTracked, Page):
     required = models.BooleanField(default=True, help_text="Counts toward curriculum completion.")
     body = StreamField(lesson_body_blocks(), use_json_field=True)
     references = references_field()
+    competencies = ParentalManyToManyField(
+        "competencies.Competency",
+        blank=True,
+        related_name="lessons",
+        help_text="The framework competencies this lesson teaches (learners who miss one are sent here).",
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("estimated_minutes"),
         FieldPanel("required"),
+        FieldPanel("competencies", widget=forms.CheckboxSelectMultiple),
         FieldPanel("body"),
         FieldPanel("references"),
     ]

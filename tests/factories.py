@@ -30,6 +30,7 @@ from agencies.models import (
 from assessments.models import Attempt, Quiz
 from certificates.codes import new_code
 from certificates.models import Certificate
+from competencies.models import Competency
 from compliance.models import ReminderKind, ReminderLog
 from content.models import HomePage
 from curricula.models import (
@@ -150,6 +151,14 @@ def catalog_page() -> CatalogPage:
     return home_page().add_child(instance=CatalogPage(title="Curricula", slug="curricula"))
 
 
+def framework_competency() -> Competency:
+    """The framework competency every test curriculum claims (the test database may have the real ones too)."""
+    competency, _ = Competency.objects.get_or_create(
+        code="TEST-1", defaults={"short_name": "The test", "description": "Explain the test", "domain": "process"}
+    )
+    return competency
+
+
 def make_curriculum(
     *,
     code: str | None = None,
@@ -176,7 +185,7 @@ def make_curriculum(
                 credit_hours=2,
                 estimated_minutes=60,
                 recertification_months=recertification_months,
-                competencies=["Explain the test"],
+                competencies=[framework_competency()],
                 live=live,
             )
         )

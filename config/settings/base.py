@@ -28,6 +28,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "content",
     "agencies",
+    "competencies",
     "curricula",
     "assessments",
     "certificates",

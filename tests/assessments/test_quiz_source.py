@@ -1,4 +1,4 @@
-"""The quiz header in content/source/quizzes/*.yaml: review settings, waits, revisit lessons and the bank's
+"""The quiz header in content/source/quizzes/*.yaml: review settings, waits and the bank's
 coverage of the curriculum's competencies are checked when the file loads, with an error naming the fault."""
 
 from pathlib import Path
@@ -63,7 +63,7 @@ def test_a_bad_review_header_is_refused_with_a_clear_error(tmp_path, review, mes
 
 def test_an_item_with_a_competency_the_curriculum_does_not_claim_is_refused(tmp_path):
     def change(data):
-        data["questions"][0]["competency"] = "Distinguish MCM from NMCM"
+        data["questions"][0]["competency"] = "MI-2"  # a framework code CMTP-101 does not claim
 
     with pytest.raises(SourceError, match="is not one of the curriculum's competencies"):
         load_with(tmp_path, change)
@@ -74,7 +74,6 @@ def test_a_bank_missing_a_competency_is_refused(tmp_path):
 
     def change(data):
         data["questions"] = [q for q in data["questions"] if q["competency"] != first]
-        data["quiz"]["revisit"].pop(first)
 
     with pytest.raises(SourceError, match="the bank has no question for competency"):
         load_with(tmp_path, change)
@@ -88,12 +87,11 @@ def test_a_draw_smaller_than_the_competencies_is_refused(tmp_path):
         load_with(tmp_path, change)
 
 
-def test_revisit_must_name_real_lessons_of_the_curriculum(tmp_path):
+def test_a_revisit_block_is_refused_because_lessons_name_their_competencies(tmp_path):
     def change(data):
-        competency = next(iter(data["quiz"]["revisit"]))
-        data["quiz"]["revisit"][competency] = ["no-such-lesson"]
+        data["quiz"]["revisit"] = {"SC-1": ["rw-case-management-purpose"]}
 
-    with pytest.raises(SourceError, match="has no lesson no-such-lesson"):
+    with pytest.raises(SourceError, match="'revisit' is no longer used"):
         load_with(tmp_path, change)
 
 

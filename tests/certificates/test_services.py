@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from certificates.models import Certificate, CertificateEvent, CertificateStatus
 from certificates.services import issue_certificate, reissue_certificate, revoke_certificate
+from competencies.models import Competency
 from curricula.completion import record_lesson_completion
 from curricula.models import CurriculumCompletion
 from tests.certificates.conftest import complete
@@ -49,7 +50,9 @@ def test_issue_certificate_copies_facts_at_issue(learner, curriculum):
     assert certificate.expires_on == date(2027, 3, 4)
     # Later edits of the curriculum never change an issued certificate.
     curriculum.title = "Renamed"
-    curriculum.competencies = ["Something else"]
+    curriculum.competencies = [
+        Competency.objects.create(code="TEST-2", short_name="Else", description="Something else", domain="process")
+    ]
     curriculum.save()
     certificate.refresh_from_db()
     assert certificate.curriculum_title == "Curriculum CMTP-901"
