@@ -59,14 +59,35 @@ def manages_coordinators(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def may_mandate_for(user: AnyUser, categories: Iterable[ServiceCategory]) -> bool:
-    """A mandate reaches every agency funded for its categories; a user may set or change it only if all of
-    those agencies are theirs to manage (so a scoped coordinator never imposes training elsewhere)."""
+def mandate_reach(*, agencies: Iterable[Agency] | None, categories: Iterable[ServiceCategory]) -> QuerySet[Agency]:
+    """The agencies a mandate reaches: every agency (``agencies`` None) or the chosen ones, narrowed to those
+    funded for any of ``categories`` when some are given."""
+    reached = Agency.objects.all() if agencies is None else Agency.objects.filter(pk__in=[a.pk for a in agencies])
+    wanted = list(categories)
+    if wanted:
+        reached = reached.filter(pk__in=Agency.objects.filter(categories__in=wanted).values("pk"))
+    return reached
+
+
+def mandate_agency_choices(user: AnyUser) -> QuerySet[Agency]:
+    """The agencies a user may name in a mandate: a coordinator chooses only among the agencies they manage
+    (every agency for a program-wide scope); nobody else sets mandates."""
+    if not is_coordinator(user):
+        return Agency.objects.none()
+    return managed_agencies(user)
+
+
+def may_mandate_for(
+    user: AnyUser, categories: Iterable[ServiceCategory], *, agencies: Iterable[Agency] | None = None
+) -> bool:
+    """A user may set or change a mandate only if every agency it reaches (``mandate_reach``: all agencies or
+    the chosen ones, narrowed by funded categories) is theirs to manage, so a scoped coordinator never imposes
+    training elsewhere."""
     if manages_all_agencies(user):
         return True
     if not is_coordinator(user):
         return False
-    reached = Agency.objects.filter(categories__in=list(categories))
+    reached = mandate_reach(agencies=agencies, categories=categories)
     return not reached.exclude(pk__in=managed_agencies(user).values("pk")).exists()
 
 
@@ -167,6 +188,7 @@ def require_manager(user: AnyUser) -> None:
 def require_coordinator(user: AnyUser) -> None:
     if not is_coordinator(user):
         raise PermissionDenied("Only training coordinators may do this.")
+
 
 def actionable_staff(user: AnyUser) -> QuerySet[StaffMember]:
     """Active staff this user may act on (remind, extend a due date, waive, assign training): everyone active

@@ -155,6 +155,7 @@ class MandateScopeMixin(_WagtailView):
 
     def get_object(self, *args: Any, **kwargs: Any) -> Requirement:
         obj = super().get_object(*args, **kwargs)
-        if not may_mandate_for(self.request.user, obj.categories.all()):
+        agencies = None if obj.all_agencies else obj.agencies.all()
+        if not may_mandate_for(self.request.user, obj.categories.all(), agencies=agencies):
             raise PermissionDenied("This mandate reaches agencies outside yours.")
         return obj

@@ -8,20 +8,21 @@ Reads are in ``queries``, invitations in ``invitations``, roster files in ``rost
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from curricula.models import CurriculumPage, Requirement
+from curricula.models import Assignment, AssignmentState, CurriculumPage, Requirement
 from curricula.services import sync_assignments
 from outbox.services import enqueue
 
-from .access import may_mandate_for
+from .access import mandate_reach, may_mandate_for
 from .emails import queue_set_password_emails
 from .invitations import invite_staff
-from .models import Agency, RoleChange, ServiceCategory, StaffInvitation, StaffMember
+from .models import Agency, JobRole, RoleChange, ServiceCategory, StaffInvitation, StaffMember
 from .queries import find_user_by_email
 
 
@@ -174,17 +175,27 @@ def move_staff(
 
 
 # --------------------------------------------------------------------------------------------------------
-# Mandates (curricula.Requirement): they reach every agency funded for their categories
+# Mandates (curricula.Requirement): all agencies or chosen ones, optionally narrowed by funded categories
 # --------------------------------------------------------------------------------------------------------
 
-MANDATE_FIELDS = ["curriculum", "roles", "due_days_after_hire", "starts_on", "renew_every_months", "active"]
+MANDATE_FIELDS = ["curriculum", "all_agencies", "roles", "due_days_after_hire", "starts_on", "active"]
 
 
-def _check_mandate_scope(*, by: User, categories: Sequence[ServiceCategory]) -> None:
+def _check_mandate_scope(*, by: User, categories: Sequence[ServiceCategory], agencies: Sequence[Agency] | None) -> None:
     """The admin form says this next to the field; here it holds for every caller (a scoped coordinator never
     sets, changes or removes training at agencies outside their scope)."""
-    if not may_mandate_for(by, categories):
+    if not may_mandate_for(by, categories, agencies=agencies):
         raise PermissionDenied("This mandate reaches agencies outside yours.")
+
+
+def _check_mandate(*, all_agencies: bool, agencies: Sequence[Agency], roles: list[str]) -> None:
+    errors: dict[str, str] = {}
+    if not all_agencies and not agencies:
+        errors["agencies"] = "Choose at least one agency, or make the mandate for all agencies."
+    if not roles:
+        errors["roles"] = "Choose at least one job role."
+    if errors:
+        raise ValidationError(errors)
 
 
 def _queue_full_sync() -> None:
@@ -197,28 +208,37 @@ def _queue_full_sync() -> None:
 def create_requirement(
     *,
     curriculum: CurriculumPage,
+    all_agencies: bool = True,
+    agencies: Sequence[Agency] = (),
     categories: Sequence[ServiceCategory],
     roles: list[str],
     due_days_after_hire: int,
     starts_on: date,
-    renew_every_months: int,
     active: bool,
     by: User,
 ) -> Requirement:
-    """Require ``curriculum`` of staff in ``roles`` at agencies funded for ``categories``."""
-    categories = list(categories)
-    _check_mandate_scope(by=by, categories=categories)
+    """Require ``curriculum`` of staff in ``roles`` at all agencies or ``agencies``, narrowed to those funded
+    for ``categories`` when any are given."""
+    categories, agencies = list(categories), list(agencies)
+    _check_mandate(all_agencies=all_agencies, agencies=agencies, roles=roles)
+    _check_mandate_scope(by=by, categories=categories, agencies=None if all_agencies else agencies)
     requirement = Requirement.objects.create(
         curriculum=curriculum,
+        all_agencies=all_agencies,
         roles=list(roles),
         due_days_after_hire=due_days_after_hire,
         starts_on=starts_on,
-        renew_every_months=renew_every_months,
         active=active,
     )
     requirement.categories.set(categories)
+    requirement.agencies.set([] if all_agencies else agencies)
     _queue_full_sync()
     return requirement
+
+
+def _current_scope(requirement: Requirement) -> tuple[list[ServiceCategory], list[Agency] | None]:
+    categories = list(requirement.categories.all())
+    return categories, None if requirement.all_agencies else list(requirement.agencies.all())
 
 
 @transaction.atomic
@@ -226,25 +246,29 @@ def update_requirement(
     *,
     requirement: Requirement,
     curriculum: CurriculumPage,
+    all_agencies: bool = True,
+    agencies: Sequence[Agency] = (),
     categories: Sequence[ServiceCategory],
     roles: list[str],
     due_days_after_hire: int,
     starts_on: date,
-    renew_every_months: int,
     active: bool,
     by: User,
 ) -> Requirement:
     """Change a mandate: allowed only if both the agencies it reaches now and those it would reach are ``by``'s.
     Assignments follow (new ones added, ones no longer targeted withdrawn)."""
     current = Requirement.objects.select_for_update().get(pk=requirement.pk)
-    categories = list(categories)
-    _check_mandate_scope(by=by, categories=list(current.categories.all()))
-    _check_mandate_scope(by=by, categories=categories)
+    categories, agencies = list(categories), list(agencies)
+    _check_mandate(all_agencies=all_agencies, agencies=agencies, roles=roles)
+    now_categories, now_agencies = _current_scope(current)
+    _check_mandate_scope(by=by, categories=now_categories, agencies=now_agencies)
+    _check_mandate_scope(by=by, categories=categories, agencies=None if all_agencies else agencies)
     current.curriculum, current.roles, current.active = curriculum, list(roles), active
+    current.all_agencies = all_agencies
     current.due_days_after_hire, current.starts_on = due_days_after_hire, starts_on
-    current.renew_every_months = renew_every_months
     current.save(update_fields=MANDATE_FIELDS)
     current.categories.set(categories)
+    current.agencies.set([] if all_agencies else agencies)
     _queue_full_sync()
     return current
 
@@ -253,6 +277,120 @@ def update_requirement(
 def delete_requirement(*, requirement: Requirement, by: User) -> None:
     """Remove a mandate; its open assignments are withdrawn by the sync, completed ones stay (evidence)."""
     current = Requirement.objects.select_for_update().get(pk=requirement.pk)
-    _check_mandate_scope(by=by, categories=list(current.categories.all()))
+    now_categories, now_agencies = _current_scope(current)
+    _check_mandate_scope(by=by, categories=now_categories, agencies=now_agencies)
     current.delete()
     _queue_full_sync()
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One person a mandate change would assign or withdraw (copied out before the dry run rolls back)."""
+
+    name: str
+    agency: str
+    role: str
+    due_on: date
+    already_complete: bool = False
+
+
+@dataclass
+class MandatePreview:
+    """What saving a mandate would do, derived by the real assignment sync in a transaction that is rolled
+    back: who would be assigned (and by when), and whose open assignments would be withdrawn."""
+
+    curriculum_live: bool
+    assigned: list[PreviewRow] = field(default_factory=list)
+    withdrawn: list[PreviewRow] = field(default_factory=list)
+
+    @property
+    def to_do(self) -> list[PreviewRow]:
+        return [row for row in self.assigned if not row.already_complete]
+
+    @property
+    def already_complete(self) -> list[PreviewRow]:
+        return [row for row in self.assigned if row.already_complete]
+
+    @property
+    def agencies(self) -> list[tuple[str, int]]:
+        """(agency, number of people newly assigned there), by name."""
+        counts: dict[str, int] = {}
+        for row in self.to_do:
+            counts[row.agency] = counts.get(row.agency, 0) + 1
+        return sorted(counts.items())
+
+    @property
+    def due_dates(self) -> tuple[date, date] | None:
+        """The earliest and latest due date of the new assignments (one date when all are due together)."""
+        dates = [row.due_on for row in self.to_do]
+        return (min(dates), max(dates)) if dates else None
+
+
+class _DryRun(Exception):
+    """Raised to roll the preview's transaction back."""
+
+
+def _rows(assignments: list[Assignment]) -> list[PreviewRow]:
+    roles = dict(JobRole.choices)
+    staff = StaffMember.objects.select_related("user", "agency").in_bulk([a.staff_id for a in assignments])
+    rows = [
+        PreviewRow(
+            name=staff[a.staff_id].user.get_full_name() or staff[a.staff_id].user.email,
+            agency=staff[a.staff_id].agency.name,
+            role=roles.get(staff[a.staff_id].role, staff[a.staff_id].role),
+            due_on=a.due_on,
+            already_complete=a.state == AssignmentState.COMPLETED,
+        )
+        for a in assignments
+    ]
+    return sorted(rows, key=lambda row: (row.agency, row.name.casefold()))
+
+
+def preview_requirement(
+    *,
+    requirement: Requirement | None = None,
+    curriculum: CurriculumPage,
+    all_agencies: bool = True,
+    agencies: Sequence[Agency] = (),
+    categories: Sequence[ServiceCategory],
+    roles: list[str],
+    due_days_after_hire: int,
+    starts_on: date,
+    active: bool,
+    by: User,
+    today: date | None = None,
+) -> MandatePreview:
+    """What creating (``requirement`` None) or changing a mandate would assign and withdraw, without saving.
+
+    The real services run in a transaction that is rolled back: the sync first catches up with anything it
+    has not yet applied (so the preview shows only this change), then the change is made and synced again."""
+    everyone = all_agencies and not categories
+    reach = [mandate_reach(agencies=None if all_agencies else list(agencies), categories=list(categories))]
+    if requirement is not None:
+        now_categories, now_agencies = _current_scope(requirement)
+        everyone = everyone or (now_agencies is None and not now_categories)
+        reach.append(mandate_reach(agencies=now_agencies, categories=now_categories))
+    affected = StaffMember.objects.filter(agency__in=[a.pk for q in reach for a in q])
+    staff_ids = None if everyone else list(affected.values_list("pk", flat=True))
+    preview = MandatePreview(curriculum_live=curriculum.live)
+    try:
+        with transaction.atomic():
+            sync_assignments(staff_ids=staff_ids, today=today)
+            if requirement is None:
+                create_requirement(
+                    curriculum=curriculum, all_agencies=all_agencies, agencies=agencies, categories=categories,
+                    roles=roles, due_days_after_hire=due_days_after_hire, starts_on=starts_on, active=active, by=by,
+                )  # fmt: skip
+            else:
+                update_requirement(
+                    requirement=requirement, curriculum=curriculum, all_agencies=all_agencies, agencies=agencies,
+                    categories=categories, roles=roles, due_days_after_hire=due_days_after_hire,
+                    starts_on=starts_on, active=active, by=by,
+                )  # fmt: skip
+            result = sync_assignments(staff_ids=staff_ids, today=today)
+            preview.assigned = _rows(result.created)
+            preview.withdrawn = _rows(result.withdrawn)
+            raise _DryRun
+    except _DryRun:
+        pass
+    return preview

@@ -30,7 +30,7 @@ def _mandates_from_database() -> list[_Mandate]:
                 categories={c.code for c in requirement.categories.all()},
                 roles=set(requirement.roles),
                 due_days=requirement.due_days_after_hire,
-                months=requirement.renew_every_months,
+                months=requirement.curriculum.recertification_months,
             )
         )
     return mandates

@@ -186,7 +186,6 @@ def _mandates(curricula: dict, today: date) -> list[_Mandate]:
             roles=roles,
             due_days_after_hire=due_days,
             starts_on=today - timedelta(days=2 * 365),
-            renew_every_months=curriculum.recertification_months,
         )
         requirement.categories.set([categories[c] for c in cats])
         mandates.append(

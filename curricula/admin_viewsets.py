@@ -8,25 +8,39 @@ screens).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.http import HttpResponse
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.log_actions import log
 
-from agencies.access import may_mandate_for
+from agencies.access import manages_all_agencies, mandate_agency_choices, may_mandate_for
 from agencies.admin_scope import MandateScopeMixin, ScopedViewSet
 from agencies.models import JobRole
-from agencies.services import create_requirement, delete_requirement, update_requirement
+from agencies.services import create_requirement, delete_requirement, preview_requirement, update_requirement
 
-from .models import Assignment, Requirement
+from .models import Assignment, CurriculumPage, Requirement
+
+SCOPE_CHOICES = [("all", "All agencies"), ("chosen", "Only the agencies ticked below")]
 
 
 class RequirementForm(WagtailAdminModelForm):
+    scope = forms.ChoiceField(
+        label="Agencies",
+        choices=SCOPE_CHOICES,
+        widget=forms.RadioSelect,
+        initial="all",
+        required=False,  # not sent = all agencies, as a new mandate starts
+        help_text="A coordinator of some agencies chooses among theirs.",
+    )
     roles = forms.MultipleChoiceField(
         label="Job roles",
         choices=JobRole.choices,
@@ -37,39 +51,123 @@ class RequirementForm(WagtailAdminModelForm):
     class Meta:
         model = Requirement
         fields = [
-            "curriculum",
-            "categories",
-            "roles",
-            "due_days_after_hire",
-            "starts_on",
-            "renew_every_months",
-            "active",
-        ]
-        widgets = {"categories": forms.CheckboxSelectMultiple}
+            "curriculum", "scope", "agencies", "categories", "roles", "due_days_after_hire", "starts_on", "active",
+        ]  # fmt: skip
+        widgets = {"categories": forms.CheckboxSelectMultiple, "agencies": forms.CheckboxSelectMultiple}
         labels = {
-            "categories": "Agencies funded for",
+            "agencies": "Chosen agencies",
+            "categories": "Only agencies funded for (optional)",
             "due_days_after_hire": "Due (days after hire)",
-            "renew_every_months": "Renew every (months)",
+        }
+        help_texts = {
+            "curriculum": 'How often it is renewed is the curriculum\'s "Recertification months" (set on the '
+            "curriculum page, the one place for it).",
         }
 
-    def clean_categories(self) -> QuerySet:
-        categories = self.cleaned_data["categories"]
-        if self.for_user is not None and not may_mandate_for(self.for_user, categories):
-            raise forms.ValidationError(
-                "A mandate for these service categories would reach agencies outside yours. Ask a coordinator "
-                "for the whole program, or choose categories that only your agencies are funded for."
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["curriculum"].queryset = CurriculumPage.objects.order_by("code")
+        # A scoped coordinator ticks only among their agencies (agencies.access decides which).
+        choices = mandate_agency_choices(self.for_user) if self.for_user is not None else None
+        if choices is not None:
+            self.fields["agencies"].queryset = choices.order_by("name")
+        if self.for_user is not None and not manages_all_agencies(self.for_user):
+            self.fields["scope"].help_text = (
+                'You may choose only among the agencies you coordinate; "All agencies" is for a mandate that '
+                "reaches only your agencies through the funded categories below."
             )
-        return categories
+        if self.instance.pk is not None:
+            self.initial["scope"] = "all" if self.instance.all_agencies else "chosen"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["scope"] = data.get("scope") or "all"
+        all_agencies = data["scope"] == "all"
+        agencies = list(data.get("agencies") or [])
+        categories = list(data.get("categories") or [])
+        if not all_agencies and not agencies and "agencies" not in self.errors:
+            self.add_error("agencies", "Tick at least one agency, or choose all agencies.")
+        elif self.for_user is not None and not may_mandate_for(
+            self.for_user, categories, agencies=None if all_agencies else agencies
+        ):
+            raise forms.ValidationError(
+                "This mandate would reach agencies outside yours. Choose among your agencies, or categories "
+                "that only your agencies are funded for, or ask a coordinator for the whole program."
+            )
+        return data
 
 
 def mandate_fields(form: forms.Form) -> dict[str, Any]:
     """The form's answers as the mandate services' keyword arguments."""
     data = form.cleaned_data
-    names = ("curriculum", "categories", "roles", "due_days_after_hire", "starts_on", "renew_every_months", "active")
-    return {name: data[name] for name in names}
+    all_agencies = data["scope"] == "all"
+    names = ("curriculum", "categories", "roles", "due_days_after_hire", "starts_on", "active")
+    fields = {name: data[name] for name in names}
+    return {**fields, "all_agencies": all_agencies, "agencies": [] if all_agencies else list(data["agencies"])}
 
 
-class RequirementCreateView(generic.CreateView):
+def preview_digest(fields: dict[str, Any], *, pk: int | None) -> str:
+    """A fingerprint of what was previewed: saving is confirmed only for the same answers (changed after the
+    preview, the mandate is previewed again)."""
+    plain = {
+        "pk": pk,
+        "curriculum": fields["curriculum"].pk,
+        "all": fields["all_agencies"],
+        "agencies": sorted(a.pk for a in fields["agencies"]),
+        "categories": sorted(c.pk for c in fields["categories"]),
+        "roles": sorted(fields["roles"]),
+        "due": fields["due_days_after_hire"],
+        "starts": fields["starts_on"].isoformat(),
+        "active": fields["active"],
+    }
+    return hashlib.sha256(json.dumps(plain, sort_keys=True).encode()).hexdigest()[:32]
+
+
+# Wagtail ships no types: the mixin's base is Any to mypy and plain object at run time.
+_WagtailView: Any = object
+
+
+class MandatePreviewMixin(_WagtailView):
+    """Saving a mandate takes two steps: the first submit shows what it would do ("this will assign N people
+    at these agencies, due on ...", the list, and what it withdraws), worked out by the real assignment sync
+    in a rolled-back transaction; "Confirm and save" then saves exactly what was previewed."""
+
+    template_name = "curricula/admin/mandate_form.html"
+
+    def previewed_requirement(self) -> Requirement | None:
+        return None
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        fields = mandate_fields(form)
+        existing = self.previewed_requirement()
+        digest = preview_digest(fields, pk=existing.pk if existing else None)
+        confirmed = self.request.POST.get("confirm") == "1"
+        if confirmed and self.request.POST.get("previewed") == digest:
+            response: HttpResponse = super().form_valid(form)
+            return response
+        try:
+            preview = preview_requirement(requirement=existing, **fields, by=self.request.user)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if confirmed:
+            messages.warning(self.request, "The mandate changed after its preview: check this one, then confirm.")
+        self.form = form
+        context = self.get_context_data(form=form, preview=preview, previewed=digest)
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context.setdefault("preview", None)
+        if context["preview"] is None:
+            context["submit_button_label"] = "Preview who this assigns"
+        return context
+
+
+class RequirementCreateView(MandatePreviewMixin, generic.CreateView):
     def save_instance(self) -> Requirement:
         """Through the service (scope rule, assignment sync after commit); logged like Wagtail's own save."""
         requirement = create_requirement(**mandate_fields(self.form), by=self.request.user)
@@ -77,7 +175,10 @@ class RequirementCreateView(generic.CreateView):
         return requirement
 
 
-class RequirementEditView(MandateScopeMixin, generic.EditView):
+class RequirementEditView(MandatePreviewMixin, MandateScopeMixin, generic.EditView):
+    def previewed_requirement(self) -> Requirement | None:
+        return self.object
+
     def save_instance(self) -> Requirement:
         """Through the service (scope rule before and after, assignment sync after commit)."""
         requirement = update_requirement(requirement=self.object, **mandate_fields(self.form), by=self.request.user)
@@ -91,6 +192,27 @@ class RequirementEditView(MandateScopeMixin, generic.EditView):
 
 
 class RequirementDeleteView(MandateScopeMixin, generic.DeleteView):
+    template_name = "curricula/admin/mandate_delete.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """The confirmation says whose open assignments the deletion withdraws (a mandate made inactive
+        withdraws the same ones), worked out by the sync in a rolled-back transaction."""
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        mandate: Requirement = self.object
+        context["withdraws"] = preview_requirement(
+            requirement=mandate,
+            curriculum=mandate.curriculum,
+            all_agencies=mandate.all_agencies,
+            agencies=list(mandate.agencies.all()),
+            categories=list(mandate.categories.all()),
+            roles=mandate.roles,
+            due_days_after_hire=mandate.due_days_after_hire,
+            starts_on=mandate.starts_on,
+            active=False,
+            by=self.request.user,
+        ).withdrawn
+        return context
+
     def delete_action(self) -> None:
         """Logged while the mandate still exists, then removed through the service, in one transaction."""
         with transaction.atomic():
@@ -107,8 +229,8 @@ class RequirementViewSet(ModelViewSet):
     edit_view_class = RequirementEditView
     delete_view_class = RequirementDeleteView
     copy_view_enabled = False
-    list_display = ["__str__", "due_days_after_hire", "starts_on", "renew_every_months", "active"]
-    list_filter = ["active", "categories"]
+    list_display = ["__str__", "all_agencies", "due_days_after_hire", "starts_on", "active"]
+    list_filter = ["active", "all_agencies", "agencies", "categories"]
     search_fields = ["curriculum__code", "curriculum__title"]
 
     def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:

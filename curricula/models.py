@@ -16,12 +16,13 @@ from django.db.models import Q
 from django.http import HttpRequest
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from agencies.models import JobRole, ServiceCategory, StaffMember
+from agencies.models import Agency, JobRole, ServiceCategory, StaffMember
 from content.blocks import lesson_body_blocks
 from content.models import SourceTracked, references_field
 
@@ -43,6 +44,24 @@ class CatalogPage(SourceTracked, Page):
         return context
 
 
+class CurriculumPageForm(WagtailAdminPageForm):
+    """The curriculum editor: audience roles are ticked from the job roles, never typed as JSON."""
+
+    audience_roles = forms.MultipleChoiceField(
+        label="Audience roles",
+        choices=JobRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The job roles this curriculum is written for (shown to learners; mandates choose their own).",
+    )
+
+
+RECERTIFICATION_HELP = (
+    "The one place recertification is set: certificates expire this many months after completion, and mandated "
+    "staff are assigned the curriculum again 90 days before. 0 = never expires."
+)
+
+
 class CurriculumPage(SourceTracked, Page):
     code = models.CharField(max_length=20, unique=True)
     summary = models.TextField()
@@ -56,7 +75,9 @@ class CurriculumPage(SourceTracked, Page):
     )
     credit_hours = models.DecimalField(max_digits=4, decimal_places=1, default=1)
     estimated_minutes = models.PositiveIntegerField(default=60)
-    recertification_months = models.PositiveIntegerField(default=0, help_text="0 = the certificate never expires.")
+    recertification_months = models.PositiveIntegerField(default=0, help_text=RECERTIFICATION_HELP)
+
+    base_form_class = CurriculumPageForm
 
     content_panels = [
         *Page.content_panels,
@@ -158,16 +179,26 @@ class LessonPage(SourceTracked, Page):
 
 
 class Requirement(models.Model):
-    """A mandate: this curriculum is required for these roles at agencies funded for these categories."""
+    """A mandate: this curriculum is required for these roles at all agencies or the chosen ones, optionally
+    only those funded for some service categories. How often it is renewed is the curriculum's
+    `recertification_months` (one place for recertification)."""
 
     curriculum = models.ForeignKey(CurriculumPage, on_delete=models.PROTECT, related_name="requirements")
+    all_agencies = models.BooleanField(
+        default=True, help_text="Every agency in the program; otherwise only the agencies chosen."
+    )
+    agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="requirements", help_text="Used when the mandate is not for all agencies."
+    )
     categories = models.ManyToManyField(
-        ServiceCategory, related_name="requirements", help_text="Agencies funded for any of these."
+        ServiceCategory,
+        blank=True,
+        related_name="requirements",
+        help_text="Only agencies funded for any of these; none chosen = whatever their funding.",
     )
     roles = models.JSONField(default=list, help_text="Job role codes the mandate applies to.")
     due_days_after_hire = models.PositiveIntegerField(default=90)
     starts_on = models.DateField(help_text="Existing staff are due N days after this date.")
-    renew_every_months = models.PositiveIntegerField(default=0, help_text="0 = never renewed.")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -177,6 +208,16 @@ class Requirement(models.Model):
     def __str__(self) -> str:
         roles = ", ".join(dict(JobRole.choices).get(r, r) for r in self.roles)
         return f"{self.curriculum.code} for {roles}"
+
+    def reaches(self, staff: StaffMember) -> bool:
+        """Whether this mandate applies to this person's role at their agency (prefetch `agencies` and
+        `categories`, and the staff's `agency__categories`, when asking for many)."""
+        if staff.role not in self.roles:
+            return False
+        if not self.all_agencies and staff.agency_id not in {a.pk for a in self.agencies.all()}:
+            return False
+        wanted = {c.pk for c in self.categories.all()}
+        return not wanted or bool(wanted & {c.pk for c in staff.agency.categories.all()})
 
     def due_date_for(self, staff: StaffMember) -> date:
         start = max(staff.hire_date, self.starts_on)

@@ -41,15 +41,10 @@ def _targets(staff: list[StaffMember], requirements: list[Requirement]) -> dict[
     """(staff id, curriculum id) -> the requirement with the earliest due date that targets it."""
     targets: dict[tuple[int, int], Requirement] = {}
     for member in staff:
-        if not member.active:
-            continue
-        funded = {c.pk for c in member.agency.categories.all()}
-        if not member.agency.active:
+        if not member.active or not member.agency.active:
             continue
         for requirement in requirements:
-            if member.role not in requirement.roles:
-                continue
-            if not funded & {c.pk for c in requirement.categories.all()}:
+            if not requirement.reaches(member):
                 continue
             key = (member.pk, requirement.curriculum_id)
             current = targets.get(key)
@@ -72,7 +67,11 @@ def sync_assignments(*, staff_ids: list[int] | None = None, today: date | None =
     # than SQLite accepts as parameters in one statement.
     chosen = StaffMember.objects.all() if staff_ids is None else StaffMember.objects.filter(pk__in=staff_ids)
     staff = list(chosen.select_related("agency", "user").prefetch_related("agency__categories"))
-    requirements = list(Requirement.objects.filter(active=True, curriculum__live=True).prefetch_related("categories"))
+    requirements = list(
+        Requirement.objects.filter(active=True, curriculum__live=True)
+        .select_related("curriculum")
+        .prefetch_related("categories", "agencies")
+    )
     targets = _targets(staff, requirements)
     staff_by_id = {m.pk: m for m in staff}
 
@@ -170,11 +169,12 @@ def _completion_dates(ids: list[int]) -> dict[int, date]:
 
 
 def _renewal_due(assignment: Assignment, requirement: Requirement, completed_on: dict[int, date]) -> date | None:
-    """Without a certificate expiry, a mandate's own renewal period decides when it is due again."""
+    """Without a certificate, the curriculum's recertification period (the one place it is set) decides when a
+    completion is due again, counted from the completion, as a certificate's expiry is."""
     completed = completed_on.get(assignment.completion_id) if assignment.completion_id else None
     if completed is None:
         return None
-    return renewal_date(completed_on=completed, months=requirement.renew_every_months)
+    return renewal_date(completed_on=completed, months=requirement.curriculum.recertification_months)
 
 
 @transaction.atomic
@@ -233,6 +233,7 @@ def record_lesson_view(*, user: User, lesson: LessonPage) -> LessonProgress:
     if not created:
         LessonProgress.objects.filter(pk=progress.pk).update(last_viewed_at=now)
     return progress
+
 
 @transaction.atomic
 def extend_due_dates(*, assignments: list[Assignment], due_on: date) -> list[Assignment]:

@@ -256,7 +256,6 @@ class RequirementFactory(factory.django.DjangoModelFactory):
     roles = factory.LazyFunction(lambda: [JobRole.MCM])
     due_days_after_hire = 90
     starts_on = date(2020, 1, 1)
-    renew_every_months = 12
 
     @factory.post_generation
     def categories(self, create, extracted, **kwargs):
@@ -271,7 +270,6 @@ def make_requirement(
     roles: list[str],
     due_days: int = 90,
     starts_on: date | None = None,
-    renew_every_months: int = 12,
 ) -> Requirement:
     return RequirementFactory(
         curriculum=curriculum,
@@ -279,7 +277,6 @@ def make_requirement(
         roles=roles,
         due_days_after_hire=due_days,
         starts_on=starts_on or date(2020, 1, 1),
-        renew_every_months=renew_every_months,
     )
 
 

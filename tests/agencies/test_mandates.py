@@ -34,7 +34,6 @@ def fields(curriculum, categories, **overrides):
         "roles": [JobRole.MCM],
         "due_days_after_hire": 30,
         "starts_on": date(2024, 1, 1),
-        "renew_every_months": 12,
         "active": True,
     }
     return {**values, **overrides}

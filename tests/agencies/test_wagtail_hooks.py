@@ -111,7 +111,9 @@ def test_saving_a_mandate_in_admin_syncs_assignments_after_commit(
         "starts_on": "2024-01-01", "renew_every_months": 12, "active": "on",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("training-mandates:add"), form)
+        response = client.post(reverse("training-mandates:add"), form)  # the preview (issue 19), then confirm
+        confirm = {"confirm": "1", "previewed": response.context["previewed"]}
+        response = client.post(reverse("training-mandates:add"), {**form, **confirm})
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     requirement = Requirement.objects.get(curriculum=course)
     assert requirement.roles == ["mcm", "ccms"] and list(requirement.categories.all()) == [mcm]
@@ -120,7 +122,9 @@ def test_saving_a_mandate_in_admin_syncs_assignments_after_commit(
 
     form["roles"] = ["peer"]
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("training-mandates:edit", args=[requirement.pk]), form)
+        response = client.post(reverse("training-mandates:edit", args=[requirement.pk]), form)
+        confirm = {"confirm": "1", "previewed": response.context["previewed"]}
+        client.post(reverse("training-mandates:edit", args=[requirement.pk]), {**form, **confirm})
     assert Assignment.objects.get(staff=mcm_staff, curriculum=course).state == "withdrawn"
     assert Assignment.objects.get(staff=peer, curriculum=course).state == "open"
 

@@ -126,11 +126,11 @@ def test_a_scoped_coordinator_edits_only_mandates_within_scope(agencies, scoped_
     assert b"outside yours" in response.content
     own.refresh_from_db()
     assert list(own.categories.all()) == [mcm]
-    # and a change within scope works
-    response = scoped_client.post(
-        f"/admin/training-mandates/edit/{own.pk}/",
-        {**form, "curriculum": own.curriculum_id, "categories": [mcm.pk], "due_days_after_hire": 45},
-    )
+    # and a change within scope works (previewed first, then confirmed: issue 19)
+    change = {**form, "curriculum": own.curriculum_id, "categories": [mcm.pk], "due_days_after_hire": 45}
+    response = scoped_client.post(f"/admin/training-mandates/edit/{own.pk}/", change)
+    confirm = {"confirm": "1", "previewed": response.context["previewed"]}
+    response = scoped_client.post(f"/admin/training-mandates/edit/{own.pk}/", {**change, **confirm})
     assert response.status_code == 302
     own.refresh_from_db()
     assert own.due_days_after_hire == 45

@@ -56,14 +56,14 @@ PEOPLE = [
     ("reese.ward@beacon.demo", "Reese", "Ward", "beacon-clinic", JobRole.MCM, 45, None, False),
 ]
 
-# curriculum code, categories, roles, due days after hire, renew months
+# curriculum code, categories, roles, due days after hire (renewal: the curriculum's recertification_months)
 MANDATES = [
-    ("CMTP-101", ["MCM", "NMCM"], ["mcm", "nmcm", "ccms", "supervisor"], 90, 24),
-    ("CMTP-102", ["MCM", "NMCM"], ["mcm", "nmcm"], 120, 24),
-    ("CMTP-103", ["MCM", "NMCM", "NMCM-SUD"], ["mcm", "nmcm", "peer"], 180, 36),
-    ("CMTP-104", ["CCMS", "MCM"], ["ccms", "supervisor"], 120, 24),
-    ("CMTP-105", ["NMCM-SUD"], ["nmcm", "peer"], 90, 24),
-    ("CMTP-106", ["MCM", "NMCM"], ["mcm", "nmcm"], 180, 24),
+    ("CMTP-101", ["MCM", "NMCM"], ["mcm", "nmcm", "ccms", "supervisor"], 90),
+    ("CMTP-102", ["MCM", "NMCM"], ["mcm", "nmcm"], 120),
+    ("CMTP-103", ["MCM", "NMCM", "NMCM-SUD"], ["mcm", "nmcm", "peer"], 180),
+    ("CMTP-104", ["CCMS", "MCM"], ["ccms", "supervisor"], 120),
+    ("CMTP-105", ["NMCM-SUD"], ["nmcm", "peer"], 90),
+    ("CMTP-106", ["MCM", "NMCM"], ["mcm", "nmcm"], 180),
 ]
 
 # Past completions that give the dashboards a realistic mix: (email, code, days ago)
@@ -151,7 +151,7 @@ class Command(BaseCommand):
                 staff_by_email[email].save(update_fields=["supervisor"])
 
         curricula = {c.code: c for c in CurriculumPage.objects.all()}
-        for code, codes, roles, due_days, renew in MANDATES:
+        for code, codes, roles, due_days in MANDATES:
             if code not in curricula:
                 continue
             requirement, _ = Requirement.objects.get_or_create(
@@ -159,7 +159,6 @@ class Command(BaseCommand):
                 defaults={
                     "roles": roles,
                     "due_days_after_hire": due_days,
-                    "renew_every_months": renew,
                     "starts_on": today - timedelta(days=1500),
                 },
             )
