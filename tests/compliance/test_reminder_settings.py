@@ -160,7 +160,8 @@ def test_coordinator_edits_an_email_and_previews_it(client):
         url, {"days_before_due": "21, x", "days_after_due": "1", "days_before_expiry": "30", "digest_weekday": "0"}
     )
     assert "is not a whole number of days" in response.content.decode()
-    client.post(url, {"days_before_due": "21, 3", "days_after_due": "1", "days_before_expiry": "60", "digest_weekday": "4"})
+    good = {"days_before_due": "21, 3", "days_after_due": "1", "days_before_expiry": "60", "digest_weekday": "4"}
+    client.post(url, good)
     schedule_row.refresh_from_db()
     assert (schedule_row.before_due, schedule_row.days_before_expiry, schedule_row.digest_weekday) == ([21, 3], 60, 4)
 
