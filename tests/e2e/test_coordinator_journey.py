@@ -70,9 +70,11 @@ def test_coordinator_imports_a_roster_and_creates_a_mandate(demo_site, journey):
     page.get_by_label("Peer navigator", exact=True).check()
     page.get_by_label("Due (days after hire)").fill("60")
     page.get_by_label("Starts on").fill(timezone.localdate().isoformat())
-    page.get_by_label("Renew every (months)").fill("24")
     j.checkpoint("admin-mandate-form")
-    page.get_by_role("button", name=re.compile(r"^(Create|Save)$")).first.click()
+    # Saving shows who the mandate assigns first (issue 19), then confirms.
+    page.get_by_role("button", name="Preview who this assigns").click()
+    expect(page.get_by_text(re.compile(r"This will assign \d+ (person|people)")).first).to_be_visible()
+    page.get_by_role("button", name="Confirm and save").click()
     expect(page.get_by_text(re.compile(r"created", re.IGNORECASE)).first).to_be_visible()
     j.checkpoint("admin-mandate-saved")
 
