@@ -1,27 +1,31 @@
-"""Open Badges 3.0 export: each certificate as an OpenBadgeCredential (a W3C Verifiable Credential, VCDM 2.0).
+"""Open Badges 3.0 export: each certificate as an OpenBadgeCredential (a W3C Verifiable Credential, VCDM 2.0),
+signed with a Data Integrity proof (`signing.py`) by the key the site publishes in its did:web document.
 
-The credential is hosted, not signed: it carries no `proof`, and its authority is the issuer's own URL, which
-always reflects the current status. Revocation follows the 1EdTech Revocation List status method, with a
-list per credential, so that publishing the list reveals no other learner's code.
+The signed body never changes with status: status is only in `credentialStatus`, the 1EdTech Revocation List
+method, with a list per credential (publishing it reveals no other learner's code). The list names revoked
+and reissued credentials as revoked, with the reason; a credential superseded by a recertification is not
+revoked (it was true and stays true until its `validUntil`), and the list says so in `supersededCredentials`.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
 
 from .codes import badge_url, verification_url
-from .models import Certificate, CertificateStatus
-from .queries import state_of
-from .rendering import PROGRAM_NAME
+from .jsonld import CREDENTIALS_V2, OPEN_BADGES_V3
+from .models import Certificate, CertificateStatus, SupersededKind
+from .queries import issuer_details, state_of, supersession_of
+from .signing import issuer_did, sign_credential
 
-CONTEXT = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-]
+CONTEXT = [CREDENTIALS_V2, OPEN_BADGES_V3]
+# Learners are named in credentials by a stable URN, not by email or account number.
+LEARNER_NAMESPACE = uuid.UUID("6f1c7a52-3f44-4f7e-9c1e-2a8f6d0b9e11")
 
 
 def revocation_list_url(code: str) -> str:
@@ -37,8 +41,26 @@ def _start_of(day: date) -> str:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone()).isoformat()
 
 
+def subject_id(user_id: int) -> str:
+    return f"urn:uuid:{uuid.uuid5(LEARNER_NAMESPACE, f'learner:{user_id}')}"
+
+
+def achievement_image_url(curriculum_code: str) -> str:
+    return f"{settings.SITE_URL}/certificates/achievements/{curriculum_code}.png"
+
+
 def issuer_profile() -> dict[str, Any]:
-    return {"id": f"{settings.SITE_URL}/", "type": ["Profile"], "name": PROGRAM_NAME, "url": f"{settings.SITE_URL}/"}
+    """The issuer is the site's did:web, so a verifier finds the signing keys where the issuer id points."""
+    issuer = issuer_details()
+    profile: dict[str, Any] = {
+        "id": issuer_did(),
+        "type": ["Profile"],
+        "name": issuer.name,
+        "url": f"{settings.SITE_URL}/",
+    }
+    if issuer.logo_url:
+        profile["image"] = {"id": f"{settings.SITE_URL}{issuer.logo_url}", "type": "Image"}
+    return profile
 
 
 def achievement_of(certificate: Certificate) -> dict[str, Any]:
@@ -64,22 +86,29 @@ def achievement_of(certificate: Certificate) -> dict[str, Any]:
         "achievementType": "Certificate",
         "creditsAvailable": float(certificate.credit_hours),
         "tag": competencies,
+        "image": {
+            "id": achievement_image_url(certificate.curriculum_code),
+            "type": "Image",
+            "caption": f"{certificate.curriculum_code} {certificate.curriculum_title}",
+        },
         "creator": issuer_profile(),
     }
 
 
-def open_badge_credential(certificate: Certificate, *, today: date | None = None) -> dict[str, Any]:
-    """The OpenBadgeCredential document for one certificate, with its status on `today`."""
-    state = state_of(certificate, today=today)
+def open_badge_credential(certificate: Certificate) -> dict[str, Any]:
+    """The OpenBadgeCredential body for one certificate, unsigned. Nothing in it depends on today's status."""
     credential: dict[str, Any] = {
         "@context": CONTEXT,
         "id": badge_url(certificate.code),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{certificate.curriculum_code} {certificate.curriculum_title}: Certificate of Completion",
         "issuer": issuer_profile(),
-        "validFrom": _timestamp(certificate.issued_at),
+        # Valid from the completion, not the issue: a certificate issued late for an old completion still
+        # has validFrom before validUntil.
+        "validFrom": _start_of(certificate.completed_on),
         "awardedDate": _timestamp(certificate.issued_at),
         "credentialSubject": {
+            "id": subject_id(certificate.user_id),
             "type": ["AchievementSubject"],
             "name": certificate.learner_name,
             "identifier": [
@@ -94,27 +123,64 @@ def open_badge_credential(certificate: Certificate, *, today: date | None = None
             "achievement": achievement_of(certificate),
         },
         "credentialStatus": {"id": revocation_list_url(certificate.code), "type": "1EdTechRevocationList"},
-        # Plain extension fields for readers that do not follow the status list: today's status, in words.
-        "status": state.status,
-        "verificationUrl": verification_url(certificate.code),
     }
     if certificate.expires_on is not None:
         credential["validUntil"] = _start_of(certificate.expires_on)
-    if state.status == CertificateStatus.REVOKED:
-        credential["statusReason"] = certificate.revoked_reason
     return credential
 
 
+def signed_credential(certificate: Certificate) -> dict[str, Any]:
+    """The credential with its proof, dated at issue (the same bytes on every request while nothing changes)."""
+    return sign_credential(open_badge_credential(certificate), created=certificate.issued_at)
+
+
 def revocation_list(certificate: Certificate, *, today: date | None = None) -> dict[str, Any]:
-    """The 1EdTech revocation list behind `credentialStatus`: this credential, if it was revoked or replaced."""
+    """The 1EdTech revocation list behind `credentialStatus`, with the reason a verifier should be told."""
     state = state_of(certificate, today=today)
     revoked: list[dict[str, str]] = []
+    superseded: list[dict[str, str]] = []
     if state.status == CertificateStatus.REVOKED:
-        revoked.append({"id": badge_url(certificate.code), "revocationReason": certificate.revoked_reason})
+        when = timezone.localdate(certificate.revoked_at).isoformat() if certificate.revoked_at else ""
+        revoked.append(
+            {"id": badge_url(certificate.code), "revocationReason": f"Revoked on {when}: {certificate.revoked_reason}"}
+        )
     elif state.status == CertificateStatus.SUPERSEDED:
-        revoked.append({"id": badge_url(certificate.code), "revocationReason": "Superseded by a reissued certificate."})
-    return {
+        supersession = supersession_of(certificate)
+        assert supersession is not None  # superseded status implies superseded_at
+        if supersession.kind == SupersededKind.REISSUED:
+            revoked.append({"id": badge_url(certificate.code), "revocationReason": supersession.summary})
+        else:
+            entry = {
+                "id": badge_url(certificate.code),
+                "supersededDate": supersession.at.isoformat(),
+                "reason": supersession.summary,
+            }
+            if supersession.newer is not None:
+                entry["supersededBy"] = badge_url(supersession.newer.code)
+            superseded.append(entry)
+    listing: dict[str, Any] = {
         "id": revocation_list_url(certificate.code),
-        "issuer": issuer_profile()["id"],
+        "issuer": issuer_did(),
         "revokedCredentials": revoked,
     }
+    if superseded:
+        listing["supersededCredentials"] = superseded
+    return listing
+
+
+def linkedin_add_to_profile_url(certificate: Certificate, *, issuer_name: str) -> str:
+    """LinkedIn's "Add licence or certification" form, filled in (no API key: a plain link the learner opens)."""
+    issued = timezone.localdate(certificate.issued_at)
+    params: dict[str, str | int] = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": f"{certificate.curriculum_code} {certificate.curriculum_title}",
+        "organizationName": issuer_name,
+        "issueYear": issued.year,
+        "issueMonth": issued.month,
+        "certUrl": verification_url(certificate.code),
+        "certId": certificate.serial or certificate.code,
+    }
+    if certificate.expires_on is not None:
+        params["expirationYear"] = certificate.expires_on.year
+        params["expirationMonth"] = certificate.expires_on.month
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)

@@ -47,3 +47,22 @@ class ReissueForm(forms.Form):
         required=False,
         help_text="For example: name change. The new certificate uses the learner's current name.",
     )
+
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+class VerifyPdfForm(forms.Form):
+    file = forms.FileField(
+        label="Certificate PDF",
+        help_text="The PDF file exactly as you received it (at most 10 MB). It is compared, not kept.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_PDF_BYTES:
+            raise forms.ValidationError("That file is larger than 10 MB: no certificate PDF we issue is that large.")
+        if upload.size == 0:
+            raise forms.ValidationError("That file is empty.")
+        return upload

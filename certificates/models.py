@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 
 class CertificateStatus(models.TextChoices):
@@ -14,6 +15,11 @@ class CertificateStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
     REVOKED = "revoked", "Revoked"
     SUPERSEDED = "superseded", "Superseded"
+
+
+class SupersededKind(models.TextChoices):
+    RECERTIFIED = "recertified", "Recertified"
+    REISSUED = "reissued", "Reissued"
 
 
 class Certificate(models.Model):
@@ -48,7 +54,12 @@ class Certificate(models.Model):
     superseded_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes"
     )
+    superseded_kind = models.CharField(max_length=12, choices=SupersededKind.choices, blank=True)
+    superseded_reason = models.TextField(blank=True, help_text="Why it was replaced, as verifiers are told.")
     reissue_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reissues")
+    pdf_site_url = models.CharField(
+        max_length=200, blank=True, help_text="The site address the stored PDF's QR code and links were drawn for."
+    )
 
     class Meta:
         ordering = ["-issued_at"]
@@ -96,3 +107,43 @@ class VerificationVisit(models.Model):
     found = models.BooleanField()
     at = models.DateTimeField(auto_now_add=True)
     client = models.CharField(max_length=64, blank=True, help_text="Hashed client address.")
+
+
+class ServedPdf(models.Model):
+    """The SHA-256 of every PDF file handed out, so anyone can ask whether a file is byte-identical to one we
+    issued (the verification page's upload)."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="served_pdfs")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=12, choices=CertificateStatus.choices, help_text="Status printed on it.")
+    first_served_at = models.DateTimeField(auto_now_add=True)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["certificate", "sha256"], name="served_pdf_once")]
+
+
+@register_setting(icon="doc-full")
+class IssuerSettings(BaseSiteSetting):
+    """Who issues the certificates: printed on every PDF and named in every credential and on the
+    verification page (one place, edited under Settings in the Wagtail admin)."""
+
+    issuer_name = models.CharField(max_length=200, default="Case Management Training Program — CMTP Learn")
+    signatory_name = models.CharField(
+        max_length=120, blank=True, help_text="Printed above the signature line, e.g. the training coordinator."
+    )
+    signatory_title = models.CharField(max_length=120, default="Training Coordinator")
+    accrediting_body = models.CharField(
+        max_length=200, blank=True, help_text="Printed on the certificate and the verification page if given."
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Printed at the top of the certificate (PNG or JPEG).",
+    )
+
+    class Meta:
+        verbose_name = "Certificate issuer"

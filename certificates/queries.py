@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from curricula.rules import RENEWAL_NOTICE_DAYS
 
-from .models import Certificate, CertificateEvent, CertificateStatus
+from .models import Certificate, CertificateEvent, CertificateStatus, IssuerSettings, ServedPdf, SupersededKind
 
 # "Expiring soon" starts when the recertification assignment appears, so both tell the same story.
 EXPIRING_SOON_DAYS = RENEWAL_NOTICE_DAYS
@@ -85,3 +85,74 @@ def pending_render_ids(*, older_than: timedelta = timedelta(minutes=2), limit: i
         .order_by("render_failures", "issued_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+@dataclass(frozen=True)
+class IssuerDetails:
+    """Who issues certificates, from the Wagtail site setting (or its defaults before anyone saved it)."""
+
+    name: str
+    signatory_name: str
+    signatory_title: str
+    accrediting_body: str
+    logo_path: str | None = None
+    logo_url: str | None = None
+
+
+def issuer_details() -> IssuerDetails:
+    """The default site's issuer settings (one query, nothing written: a GET never creates the row). PDFs are
+    drawn in Celery, without a request, so not `for_request`."""
+    row = IssuerSettings.objects.select_related("logo").filter(site__is_default_site=True).first() or IssuerSettings()
+    logo_path = logo_url = None
+    if row.logo_id is not None:
+        try:
+            logo_path = row.logo.file.path
+            logo_url = row.logo.file.url
+        except (NotImplementedError, ValueError):  # storage without local paths: drawn without the logo
+            logo_path = None
+    return IssuerDetails(
+        name=row.issuer_name,
+        signatory_name=row.signatory_name,
+        signatory_title=row.signatory_title,
+        accrediting_body=row.accrediting_body,
+        logo_path=logo_path,
+        logo_url=logo_url,
+    )
+
+
+@dataclass(frozen=True)
+class Supersession:
+    """Why a certificate is no longer the current one, as the page, the PDF and the status list say it."""
+
+    kind: str  # SupersededKind
+    at: date
+    newer: Certificate | None
+    reason: str
+
+    @property
+    def summary(self) -> str:
+        newer = f" by {self.newer.serial}" if self.newer is not None else ""
+        if self.kind == SupersededKind.RECERTIFIED:
+            return f"Superseded on {self.at.isoformat()}{newer}: the holder recertified ({self.reason})."
+        return f"Replaced on {self.at.isoformat()}{newer}, a reissued certificate: {self.reason or 'no reason given'}."
+
+
+def supersession_of(certificate: Certificate) -> Supersession | None:
+    if certificate.superseded_at is None:
+        return None
+    return Supersession(
+        kind=certificate.superseded_kind or SupersededKind.REISSUED,
+        at=timezone.localdate(certificate.superseded_at),
+        newer=certificate.superseded_by,
+        reason=certificate.superseded_reason,
+    )
+
+
+def served_pdf_by_hash(sha256: str) -> ServedPdf | None:
+    """The PDF we handed out with exactly these bytes, if any (the verification page's upload)."""
+    return ServedPdf.objects.select_related("certificate").filter(sha256=sha256).order_by("first_served_at").first()
+
+
+def is_achievement_code(code: str) -> bool:
+    """A curriculum code on an issued certificate (the achievements that have an image)."""
+    return Certificate.objects.filter(curriculum_code=code).exists()

@@ -1,7 +1,10 @@
-"""The certificate PDF: one landscape page, drawn with reportlab, with a QR code to the public verification page.
+"""The certificate PDF: one landscape page, drawn with reportlab, with a QR code to the public verification page,
+signed (PAdES) so that a PDF reader shows the issuer and that the file is unchanged.
 
 Drawing (`build_certificate_pdf`) is pure and slow-ish, so it runs outside any transaction; storing
 (`render_and_store`) locks the row, so a Celery render and a synchronous render on download never both win.
+A revoked or superseded certificate is never handed out as drawn at issue: `stamped_pdf` draws it again with
+its status across the page.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .codes import verification_url
 from .models import Certificate, CertificateEvent
+from .pdf_signing import sign_pdf
+from .queries import IssuerDetails, issuer_details
 
 PROGRAM_NAME = "Case Management Training Program — CMTP Learn"
+STAMP = HexColor("#b00020")
 
 # Colours of the site stylesheet, so paper and screen look like one programme.
 BRAND = HexColor("#0b5a7a")
@@ -102,6 +107,13 @@ def _fit_size(text: str, font: str, size: float, max_width: float, min_size: flo
     return size
 
 
+def _fit_text(text: str, font: str, size: float, max_width: float) -> str:
+    """Cut a line that would run past `max_width`, marking the cut."""
+    while len(text) > 4 and pdfmetrics.stringWidth(text, font, size) > max_width:
+        text = text[:-2].rstrip() + "…"
+    return text
+
+
 def _spaced(canvas: Canvas, text: str, x: float, y: float, font: str, size: float, spacing: float) -> None:
     """Centered, letter-spaced small caps line (the programme banner)."""
     width = pdfmetrics.stringWidth(text, font, size) + spacing * (len(text) - 1)
@@ -114,14 +126,63 @@ def _spaced(canvas: Canvas, text: str, x: float, y: float, font: str, size: floa
     canvas.restoreState()
 
 
-def build_certificate_pdf(certificate: Certificate) -> bytes:
-    """Draw the certificate. Uses only the facts copied onto the certificate at issue."""
+@dataclass(frozen=True)
+class Stamp:
+    """A status printed across a certificate that is no longer current: a word and one line of explanation."""
+
+    word: str
+    line: str
+
+
+def _draw_stamp(canvas: Canvas, stamp: Stamp, page_width: float, page_height: float, f: Fonts) -> None:
+    canvas.saveState()
+    canvas.setFillColor(STAMP)
+    canvas.setFillAlpha(0.28)
+    canvas.translate(page_width / 2, page_height / 2)
+    canvas.rotate(24)
+    canvas.setFont(f.sans_bold, 92)
+    canvas.drawCentredString(0, -30, stamp.word)
+    canvas.restoreState()
+    canvas.saveState()
+    canvas.setFillColor(STAMP)
+    canvas.rect(34, 34, page_width - 68, 20, stroke=0, fill=1)
+    canvas.setFillColor(HexColor("#ffffff"))
+    canvas.setFont(f.sans_bold, 9)
+    line = stamp.line
+    while len(line) > 20 and pdfmetrics.stringWidth(line, f.sans_bold, 9) > page_width - 90:
+        line = line[:-2] + "…" if not line.endswith("…") else line[:-3] + "…"
+    canvas.drawCentredString(page_width / 2, 40, line)
+    canvas.restoreState()
+
+
+def _draw_logo(canvas: Canvas, path: str, x: float, y: float, height: float) -> None:
+    """The issuer's logo, scaled to a height; a missing or unreadable file is left out, never an error."""
+    try:
+        image = ImageReader(path)
+        width_px, height_px = image.getSize()
+    except Exception:  # noqa: BLE001 - a broken logo must not stop a certificate from being drawn
+        return
+    width = height * width_px / max(height_px, 1)
+    canvas.drawImage(image, x - width / 2, y, width=width, height=height, mask="auto")
+
+
+def build_certificate_pdf(
+    certificate: Certificate,
+    *,
+    issuer: IssuerDetails | None = None,
+    site_url: str | None = None,
+    stamp: Stamp | None = None,
+) -> bytes:
+    """Draw the certificate (unsigned). Uses only the facts copied onto the certificate at issue, the issuer's
+    details and the site address as configured now."""
+    issuer = issuer or issuer_details()
+    site_url = site_url or settings.SITE_URL
     f = fonts()
     buffer = io.BytesIO()
     page_width, page_height = landscape(letter)
     canvas = Canvas(buffer, pagesize=(page_width, page_height), pageCompression=1)
     canvas.setTitle(f"Certificate {certificate.serial} — {certificate.curriculum_code}")
-    canvas.setAuthor(PROGRAM_NAME)
+    canvas.setAuthor(issuer.name)
     canvas.setSubject(f"{certificate.curriculum_code} {certificate.curriculum_title}")
     canvas.setCreator("CMTP Learn")
     center = page_width / 2
@@ -136,7 +197,9 @@ def build_certificate_pdf(certificate: Certificate) -> bytes:
     canvas.setFillColor(BRAND)
     canvas.rect(34, page_height - 62, page_width - 68, 28, stroke=0, fill=1)
     canvas.setFillColor(HexColor("#ffffff"))
-    _spaced(canvas, PROGRAM_NAME.upper(), center, page_height - 53, f.sans_bold, 10, 1.2)
+    _spaced(canvas, issuer.name.upper(), center, page_height - 53, f.sans_bold, 10, 1.2)
+    if issuer.logo_path:
+        _draw_logo(canvas, issuer.logo_path, 90, page_height - 122, 48)
 
     canvas.setFillColor(BRAND_DARK)
     canvas.setFont(f.serif_bold, 34)
@@ -190,16 +253,22 @@ def build_certificate_pdf(certificate: Certificate) -> bytes:
     canvas.setStrokeColor(LINE)
     canvas.line(120, 196, page_width - 120, 196)
 
-    # Bottom left: signature line for the training coordinator.
+    # Bottom left: the signatory (issuer settings), the issuer and the accrediting body.
+    if issuer.signatory_name:
+        canvas.setFillColor(INK)
+        canvas.setFont(f.serif_bold, 13)
+        canvas.drawString(72, 114, issuer.signatory_name)
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.8)
     canvas.line(70, 108, 290, 108)
     canvas.setFillColor(INK)
     canvas.setFont(f.sans_bold, 10)
-    canvas.drawString(70, 94, "Training Coordinator")
+    canvas.drawString(70, 94, issuer.signatory_title)
     canvas.setFillColor(MUTED)
     canvas.setFont(f.sans, 9)
-    canvas.drawString(70, 81, "Case Management Training Program")
+    canvas.drawString(70, 81, _fit_text(issuer.name, f.sans, 9, 250))
+    if issuer.accrediting_body:
+        canvas.drawString(70, 69, _fit_text(f"Accredited by {issuer.accrediting_body}", f.sans, 9, 250))
     canvas.drawString(70, 58, f"Issued {long_date(timezone.localdate(certificate.issued_at))}")
 
     # Bottom middle: serial and verification code, readable without a phone.
@@ -214,8 +283,8 @@ def build_certificate_pdf(certificate: Certificate) -> bytes:
     canvas.drawCentredString(center + 20, 96, certificate.code)
     canvas.setFillColor(MUTED)
     canvas.setFont(f.sans, 8.5)
-    url = verification_url(certificate.code)
-    canvas.drawCentredString(center + 20, 78, f"Verify at {settings.SITE_URL}/verify/")
+    url = f"{site_url}/verify/{certificate.code}/"
+    canvas.drawCentredString(center + 20, 78, f"Verify at {site_url}/verify/")
 
     # Bottom right: the QR code, holding the verification URL.
     qr_size = 104
@@ -225,16 +294,36 @@ def build_certificate_pdf(certificate: Certificate) -> bytes:
     canvas.setFont(f.sans, 8)
     canvas.drawCentredString(qr_x + qr_size / 2, qr_y - 11, "Scan to verify")
 
+    if stamp is not None:
+        _draw_stamp(canvas, stamp, page_width, page_height, f)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
+def signed_pdf(certificate: Certificate, *, stamp: Stamp | None = None) -> bytes:
+    """Draw and sign: the signature names the issuer, and any change to the file breaks it."""
+    issuer = issuer_details()
+    content = build_certificate_pdf(certificate, issuer=issuer, stamp=stamp)
+    return sign_pdf(
+        content,
+        signer_name=issuer.name,
+        reason=f"Certificate {certificate.serial} issued by {issuer.name}",
+        location=f"{settings.SITE_URL}/verify/{certificate.code}/",
+    )
+
+
+def stamped_pdf(certificate: Certificate, *, stamp: Stamp) -> bytes:
+    """A certificate that is no longer current, drawn with its status across the page (never stored)."""
+    return signed_pdf(certificate, stamp=stamp)
+
+
 def render_and_store(certificate: Certificate) -> Certificate:
-    """Draw the PDF, store it under an unguessable name and write a RENDERED event.
+    """Draw and sign the PDF, store it under an unguessable name and write a RENDERED event.
 
     Idempotent: if another worker (or a download) rendered the certificate meanwhile, that file stands."""
-    content = build_certificate_pdf(certificate)
+    site_url = settings.SITE_URL
+    content = signed_pdf(certificate)
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.rendered_at is not None:
@@ -243,10 +332,12 @@ def render_and_store(certificate: Certificate) -> Certificate:
         filename = f"{locked.serial or locked.pk}-{secrets.token_urlsafe(12)}.pdf"
         locked.pdf.save(filename, ContentFile(content), save=False)
         locked.rendered_at = timezone.now()
-        locked.save(update_fields=["pdf", "rendered_at"])
+        locked.pdf_site_url = site_url
+        locked.save(update_fields=["pdf", "rendered_at", "pdf_site_url"])
         CertificateEvent.objects.create(
             certificate=locked, action=CertificateEvent.Action.RENDERED, detail=f"{len(content):,} bytes"
         )
     certificate.pdf = locked.pdf
     certificate.rendered_at = locked.rendered_at
+    certificate.pdf_site_url = locked.pdf_site_url
     return locked

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +21,8 @@ from outbox.services import enqueue
 
 from . import rendering
 from .codes import create_with_unique_code
-from .models import Certificate, CertificateEvent, VerificationVisit
+from .models import Certificate, CertificateEvent, CertificateStatus, ServedPdf, SupersededKind, VerificationVisit
+from .queries import state_of, supersession_of
 
 
 def _create_with_unique_code(**fields: Any) -> Certificate:
@@ -65,11 +68,29 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
     CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED)
     _supersede_earlier(certificate)
     _queue_render(certificate)
-    enqueue(
-        task="certificates.tasks.email_certificate_issued",
-        args=[certificate.pk],
-        key=f"certificate-email:{certificate.pk}",
-    )
+    if not _expired_at_issue(certificate):
+        enqueue(
+            task="certificates.tasks.email_certificate_issued",
+            args=[certificate.pk],
+            key=f"certificate-email:{certificate.pk}",
+        )
+    return certificate
+
+
+def _expired_at_issue(certificate: Certificate) -> bool:
+    """A completion recorded after its validity ended (e.g. entered late) earns a certificate for the record,
+    but no "congratulations": there is nothing current to celebrate or share."""
+    return certificate.expires_on is not None and certificate.expires_on <= timezone.localdate(certificate.issued_at)
+
+
+@transaction.atomic
+def backdate_issue(*, certificate_id: int, issued_at: datetime) -> Certificate:
+    """Demo and imported history: the certificate existed from `issued_at`, and its serial carries that year."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    certificate.issued_at = issued_at
+    certificate.emailed_at = issued_at
+    certificate.serial = f"CMTP-{timezone.localtime(issued_at):%Y}-{certificate.pk:06d}"
+    certificate.save(update_fields=["issued_at", "emailed_at", "serial"])
     return certificate
 
 
@@ -80,7 +101,7 @@ def send_issued_email(*, certificate_id: int) -> bool:
     killed mid-send leaves the claim rolled back, so the redelivered task sends it (at least once, never lost).
     """
     certificate = Certificate.objects.select_for_update().filter(pk=certificate_id, emailed_at__isnull=True).first()
-    if certificate is None or not certificate.user.email:
+    if certificate is None or not certificate.user.email or _expired_at_issue(certificate):
         return False
     Certificate.objects.filter(pk=certificate_id).update(emailed_at=timezone.now())
     send_mail(
@@ -107,7 +128,9 @@ def _supersede_earlier(certificate: Certificate) -> None:
     for old in earlier:
         old.superseded_at = timezone.now()
         old.superseded_by = certificate
-        old.save(update_fields=["superseded_at", "superseded_by"])
+        old.superseded_kind = SupersededKind.RECERTIFIED
+        old.superseded_reason = f"completed the curriculum again on {certificate.completed_on.isoformat()}"
+        old.save(update_fields=["superseded_at", "superseded_by", "superseded_kind", "superseded_reason"])
         CertificateEvent.objects.create(
             certificate=old, action=CertificateEvent.Action.SUPERSEDED, detail=f"Superseded by {certificate.serial}"
         )
@@ -161,7 +184,13 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str = "")
     _assign_serial(new)
     # The completion moves to the new certificate so that "one active certificate per completion" holds.
     completion_id = old.completion_id
-    Certificate.objects.filter(pk=old.pk).update(completion=None, superseded_at=timezone.now(), superseded_by=new)
+    Certificate.objects.filter(pk=old.pk).update(
+        completion=None,
+        superseded_at=timezone.now(),
+        superseded_by=new,
+        superseded_kind=SupersededKind.REISSUED,
+        superseded_reason=reason.strip() or "reissued by a training coordinator",
+    )
     Certificate.objects.filter(pk=new.pk).update(completion_id=completion_id)
     new.refresh_from_db()
     CertificateEvent.objects.create(
@@ -185,10 +214,15 @@ def record_render_failure(*, certificate_id: int, error: BaseException) -> None:
 
 
 def ensure_rendered(*, certificate: Certificate) -> Certificate:
-    """A download must not wait for the queue: render now if the task has not (yet) done so, or if the
-    stored file went missing (a lost media volume): the record is the truth, the PDF can always be redrawn."""
+    """A download must not wait for the queue: render now if the task has not (yet) done so, if the stored
+    file went missing (a lost media volume), or if it was drawn for another site address (its QR code would
+    lead elsewhere): the record is the truth, the PDF can always be redrawn."""
     if certificate.rendered_at is not None:
-        if certificate.pdf and certificate.pdf.storage.exists(certificate.pdf.name):
+        if (
+            certificate.pdf
+            and certificate.pdf_site_url in ("", settings.SITE_URL)
+            and certificate.pdf.storage.exists(certificate.pdf.name)
+        ):
             return certificate
         Certificate.objects.filter(pk=certificate.pk).update(rendered_at=None)
         certificate.rendered_at = None
@@ -207,3 +241,37 @@ def record_verification_visit(*, certificate: Certificate | None, code_tried: st
         found=certificate is not None,
         client=client_fingerprint(ip),
     )
+
+
+@dataclass(frozen=True)
+class PdfDownload:
+    content: bytes
+    status: str
+    sha256: str
+
+
+def _stamp_for(certificate: Certificate, status: str) -> rendering.Stamp:
+    if status == CertificateStatus.REVOKED:
+        when = timezone.localdate(certificate.revoked_at).isoformat() if certificate.revoked_at else ""
+        return rendering.Stamp(word="REVOKED", line=f"Revoked on {when}: {certificate.revoked_reason}. Not valid.")
+    supersession = supersession_of(certificate)
+    line = supersession.summary if supersession else "Superseded."
+    return rendering.Stamp(word="SUPERSEDED", line=f"{line} Not the current certificate.")
+
+
+def pdf_for_download(*, certificate: Certificate) -> PdfDownload:
+    """The PDF a person receives, recorded by its SHA-256: the stored, signed file while the certificate is
+    current (valid or expired; the expiry date is printed on it), or a freshly drawn copy stamped with its
+    status once it was revoked or superseded, so such a PDF can never pass as current."""
+    status = state_of(certificate).status
+    if status in (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED):
+        content = rendering.stamped_pdf(certificate, stamp=_stamp_for(certificate, status))
+    else:
+        certificate = ensure_rendered(certificate=certificate)
+        with certificate.pdf.open("rb") as handle:
+            content = handle.read()
+    digest = hashlib.sha256(content).hexdigest()
+    ServedPdf.objects.get_or_create(
+        certificate=certificate, sha256=digest, defaults={"status": status, "size": len(content)}
+    )
+    return PdfDownload(content=content, status=status, sha256=digest)

@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from agencies import admin_reports
+from certificates import views as certificate_views
 from content import views as content_views
 
 from . import admin_site, views  # noqa: F401 - admin_site limits the Django admin to site administrators
@@ -16,6 +17,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True)),
     path("health/", views.health, name="health"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path(".well-known/did.json", certificate_views.did_json, name="did_json"),  # the credential signing keys
     # One sign-in for everything: the admin and page-privacy login forms send people to the site login
     # (failures counted by django-axes, two-factor enforced), `next` kept.
     path("django-admin/login/", account_views.django_admin_login),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("search/", content_views.search, name="search"),
     path("learn/", include("curricula.urls")),
+    path("competencies/", include("competencies.urls")),
     path("quiz/", include("assessments.urls")),
     path("agency/", include("agencies.urls")),
     path("", include("certificates.urls")),

@@ -266,3 +266,12 @@ LOGGING: dict[str, Any] = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Signed credentials and PDFs (certificates/keys.py, docs/certificates.md). Each key is PEM text or the path of
+# a PEM file. Unset, the embedded default generates its own keys once and keeps them in CMTP_PRIVATE_DIR.
+CMTP_PRIVATE_DIR = Path(os.environ.get("CMTP_PRIVATE_DIR", BASE_DIR / "private"))
+CMTP_CREDENTIAL_SIGNING_KEY = os.environ.get("CMTP_CREDENTIAL_SIGNING_KEY", "")  # Ed25519, PKCS#8
+# Public keys (Multikey, z6Mk...) of rotated-out signing keys: still published, so old credentials verify.
+CMTP_CREDENTIAL_RETIRED_KEYS = env_list("CMTP_CREDENTIAL_RETIRED_KEYS")
+CMTP_PDF_SIGNING_KEY = os.environ.get("CMTP_PDF_SIGNING_KEY", "")  # ECDSA P-256, PKCS#8
+CMTP_PDF_SIGNING_CERT = os.environ.get("CMTP_PDF_SIGNING_CERT", "")  # its X.509 certificate (chain after it)

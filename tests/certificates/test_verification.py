@@ -22,19 +22,29 @@ def long_date(value) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def test_verify_valid_certificate_shows_only_what_it_states(client, certificate, learner, agency, settings):
+def test_verify_valid_certificate_shows_every_printed_fact_and_nothing_else(
+    client, certificate, learner, agency, settings
+):
     response = client.get(verify_url(certificate.code), REMOTE_ADDR="203.0.113.9")
     assert response.status_code == 200
     html = response.content.decode()
     assert "Valid" in html and "This certificate is valid." in html
-    assert "Ana Lopez" in html
-    assert f"CMTP-901 {certificate.curriculum_title}" in html
-    assert long_date(certificate.completed_on) in html
-    assert long_date(certificate.expires_on) in html
-    # Nothing more: no email, no agency, no serial, no account links.
+    # Every fact the PDF prints, so a forged figure (e.g. credit hours) can be caught.
+    for fact in [
+        "Ana Lopez",
+        certificate.curriculum_title,
+        "<td>CMTP-901</td>",
+        "<th scope=\"row\">Credit hours</th><td>2</td>",
+        long_date(certificate.completed_on),
+        long_date(timezone.localdate(certificate.issued_at)),
+        long_date(certificate.expires_on),
+        certificate.serial,
+        "Case Management Training Program — CMTP Learn",
+    ]:
+        assert fact in html
+    # Nothing more: no email, no agency, no account links.
     assert learner.email not in html
     assert agency.name not in html
-    assert certificate.serial not in html
     assert reverse("certificates:pdf", args=[certificate.pk]) not in html
     assert '<meta name="robots" content="noindex">' in html
     visit = VerificationVisit.objects.get()
@@ -84,12 +94,21 @@ def test_verify_revoked_certificate_shows_the_reason(client, certificate):
     assert "This certificate is valid." not in html
 
 
-def test_verify_superseded_certificate_does_not_reveal_the_new_one(client, certificate):
+def test_verify_reissued_certificate_gives_the_reason_without_the_new_code(client, certificate):
     new = reissue_certificate(certificate=certificate, by=make_coordinator(), reason="Name change")
     html = client.get(verify_url(certificate.code)).content.decode()
-    assert "Superseded" in html and "replaced by a newer certificate" in html
+    assert "Superseded" in html and "replaced on" in html and "by a reissued certificate" in html
+    assert "Reason for reissuing: Name change" in html
     assert new.code not in html
     assert "Valid" in client.get(verify_url(new.code)).content.decode()
+
+
+def test_verify_recertified_certificate_links_to_the_newer_one(client, learner, issue):
+    first = issue(learner, at=timezone.now() - timedelta(days=300))
+    second = issue(learner)
+    html = client.get(verify_url(first.code)).content.decode()
+    assert "Superseded" in html and "completed the curriculum again (recertification)" in html
+    assert f'<a href="{verify_url(second.code)}">{second.serial}</a>' in html
 
 
 @pytest.mark.parametrize("code", ["ABCD-EFGH-JKMN-PQRS", "not-a-code", "0000"])
@@ -104,7 +123,7 @@ def test_verify_unknown_code_is_a_plain_404_and_is_recorded(client, certificate,
 
 
 def test_verify_page_query_count(client, certificate, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # + the issuer's details
         assert client.get(verify_url(certificate.code)).status_code == 200
     with django_assert_max_num_queries(4):
         assert client.get(verify_url("ABCD-EFGH-JKMN-PQRS")).status_code == 404
