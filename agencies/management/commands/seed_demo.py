@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.demo import demo_key_base32, enroll_demo_accounts
 from agencies.models import Agency, JobRole, ServiceCategory, StaffMember, TrainingCoordinator
-from certificates.services import issue_certificate
+from certificates.services import backdate_issue, issue_certificate
 from curricula.models import (
     Assignment,
     AssignmentState,
@@ -191,7 +191,7 @@ class Command(BaseCommand):
             certificate = issue_certificate(completion=completion)
             # Demo history: the certificate existed from the day of the (back-dated) completion, and the
             # learner was told then (so loading the demo sends no emails).
-            type(certificate).objects.filter(pk=certificate.pk).update(issued_at=completed_at, emailed_at=completed_at)
+            backdate_issue(certificate_id=certificate.pk, issued_at=completed_at)  # serial year = issue year
         sync_assignments(today=today)
         riley = staff_by_email["riley.chen@harbor.demo"]
         waivable = Assignment.objects.filter(
