@@ -161,12 +161,9 @@ def _write_options(*, question: Question, part: ScenarioPart | None, drafts: lis
     Option.objects.filter(pk__in=set(existing) - kept).delete()
     for order, draft in enumerate(drafts, start=1):
         option = existing.get(draft.id or 0) or Option(question=question, part=part)
-        option.text, option.is_correct, option.feedback, option.sort_order = (
-            draft.text,
-            draft.is_correct,
-            draft.feedback,
-            order,
-        )
+        option.text, option.feedback, option.sort_order = draft.text, draft.feedback, order
+        # Every ordering item is "correct" in its place (as the content loader stores them).
+        option.is_correct = True if isinstance(question, OrderingQuestion) else draft.is_correct
         option.category = draft.category if isinstance(question, MatchingQuestion) else ""
         option.next_part = draft.next_part if part is not None else ""
         option.save()

@@ -174,7 +174,7 @@ def _question(element: Element, kind: str, line: int, number: int) -> QuestionDr
                 draft.options.append(OptionDraft(text=item, category=category))
     elif kind == "ordering":
         draft.type = "ordering"
-        draft.options = [OptionDraft(text=_text(answer)) for answer in answers]
+        draft.options = [OptionDraft(text=_text(answer), is_correct=True) for answer in answers]
     else:
         draft.type = "scenario"
         draft.vignette = _text(element.find("vignette"))

@@ -19,6 +19,7 @@ def author() -> Client:
     TrainingCoordinatorFactory(user=user, all_agencies=True)
     client = Client()
     client.force_login(user)
+    client.user = user  # type: ignore[attr-defined]
     return client
 
 
