@@ -173,7 +173,7 @@ def _count(data: MultiValueDict, name: str, limit: int) -> int:
     return min(int(raw), limit) if raw.isdigit() and len(raw) < 5 else 0
 
 
-def _is_on(data: MultiValueDict, name: str) -> bool:
+def _is_on(data: Any, name: str) -> bool:
     return str(data.get(name, "")).lower() in ("on", "true", "1")
 
 
@@ -513,12 +513,12 @@ class QuizEditor:
         return count
 
 
-def removed(form: forms.Form) -> bool:
+def removed(form: forms.BaseForm) -> bool:
     """Whether the row's "remove" box is ticked (a removed row is not checked, only left out)."""
     return _is_on(form.data, form.add_prefix("delete"))
 
 
-def _row_id(form: forms.Form) -> int | None:
+def _row_id(form: forms.BaseForm) -> int | None:
     raw = str(form.data.get(form.add_prefix("id"), ""))
     return int(raw) if raw.isdigit() and len(raw) < 11 else None
 

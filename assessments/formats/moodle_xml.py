@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from xml.etree.ElementTree import Element, ParseError, SubElement, indent, tostring  # noqa: S405 - writing only
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]  # no stubs installed
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 from django.utils.text import slugify
 
 from .draft import OptionDraft, ParsedBank, PartDraft, Problem, QuestionDraft, check_draft
