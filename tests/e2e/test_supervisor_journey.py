@@ -66,7 +66,7 @@ def test_supervisor_reminds_one_overdue_person_and_extends_another(demo_site, jo
     expect(page.get_by_role("heading", name="Act on selected staff")).to_be_visible()
     page.get_by_role("button", name="Continue: see who is affected").click()
     expect(page.get_by_role("heading", name="Confirm: send a reminder now")).to_be_visible()
-    expect(page.get_by_role("main")).to_contain_text(f"This affects 1 person")
+    expect(page.get_by_role("main")).to_contain_text("This affects 1 person")
     expect(page.get_by_role("main")).to_contain_text(reminded)
     j.checkpoint("remind-confirm")
     page.get_by_role("button", name="Confirm: send a reminder now").click()
@@ -79,7 +79,8 @@ def test_supervisor_reminds_one_overdue_person_and_extends_another(demo_site, jo
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue: see who is affected").click()
     expect(page.get_by_role("alert")).to_contain_text("Give a reason")  # nothing given yet: told what is missing
-    page.get_by_label("Curriculum", exact=True).select_option(label=f"{extend.curriculum.code} {extend.curriculum.title}")
+    curriculum = extend.curriculum
+    page.get_by_label("Curriculum", exact=True).select_option(label=f"{curriculum.code} {curriculum.title}")
     page.get_by_label("New due date").fill(new_due.isoformat())
     page.get_by_label("Reason", exact=True).fill(reason)
     page.get_by_role("button", name="Continue: see who is affected").click()
