@@ -1,4 +1,8 @@
-"""Geometry for the server-rendered SVG trend chart (the site's CSP allows no inline script)."""
+"""Geometry for the server-rendered SVG trend chart (the site's CSP allows no inline script).
+
+Two drawings of the same months: a line chart for wide screens, each point's value written next to it, and
+for phones one bar per month (month, bar, value on one row), drawn 300 units wide so that its 13-unit text
+stays about 12 px on a 320 px screen; a 640-wide line chart shrunk to a phone made its labels 5-7 px."""
 
 from __future__ import annotations
 
@@ -16,6 +20,25 @@ class ChartPoint:
 
 
 @dataclass(frozen=True)
+class BarRow:
+    y: float  # top of the bar
+    text_y: float  # baseline of the row's month and value
+    label: str
+    length: float
+    value: str
+    value_x: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bar_left: int
+    bar_height: int
+    rows: list[BarRow]
+
+
+@dataclass(frozen=True)
 class LineChart:
     width: int
     height: int
@@ -28,11 +51,33 @@ class LineChart:
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str]]
     summary: str
+    bars: BarChart
+
+
+def trend_bars(points: list[TrendPoint], *, width: int = 300, row: int = 28) -> BarChart:
+    """One row per month end: "Jan 2026", a bar as long as the rate, the rate written after it."""
+    bar_left, value_room, bar_height = 78, 44, 14
+    longest = width - bar_left - value_room
+    rows = []
+    for i, point in enumerate(points):
+        top = i * row
+        length = round(longest * point.rate, 1) if point.rate is not None else 0.0
+        rows.append(
+            BarRow(
+                y=top + (row - bar_height) / 2,
+                text_y=top + row / 2 + 4.5,
+                label=point.day.strftime("%b %Y"),
+                length=length,
+                value="n/a" if point.percent is None else f"{point.percent}%",
+                value_x=round(bar_left + length + 6, 1),
+            )
+        )
+    return BarChart(width=width, height=max(len(points), 1) * row, bar_left=bar_left, bar_height=bar_height, rows=rows)
 
 
 def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 260) -> LineChart:
     """Compliance rate (0-100 %) by month end; the y axis is fixed so charts compare across agencies."""
-    left, right, top, bottom = 48, width - 16, 16, height - 40
+    left, right, top, bottom = 48, width - 16, 26, height - 40
     span = max(len(points) - 1, 1)
 
     def x_at(i: int) -> float:
@@ -79,4 +124,5 @@ def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 260
         y_ticks=y_ticks,
         x_ticks=x_ticks,
         summary=summary,
+        bars=trend_bars(points),
     )
