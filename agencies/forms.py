@@ -256,6 +256,10 @@ ACTION_CHOICES = [
 MAX_SELECTED = 500
 
 
+def _code_and_title(curriculum: CurriculumPage) -> str:
+    return f"{curriculum.code} {curriculum.title}"
+
+
 class StaffActionForm(forms.Form):
     """One action on the people chosen in a staff list. The people come as ids; the view checks every one
     through ``agencies.access`` before this form sees them."""
@@ -289,7 +293,7 @@ class StaffActionForm(forms.Form):
         ) | CurriculumPage.objects.live()
         field = cast(forms.ModelChoiceField, self.fields["curriculum"])
         field.queryset = curricula.distinct().order_by("code")
-        field.label_from_instance = lambda c: f"{c.code} {c.title}"  # type: ignore[method-assign]
+        field.label_from_instance = _code_and_title  # type: ignore[method-assign,assignment]
         for name in ("curriculum", "due_on", "reason"):
             cast(Any, self.fields[name]).conditional = True  # required for some actions: not "(optional)"
 

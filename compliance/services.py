@@ -304,7 +304,7 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
         values = {
             **_person_values(cert.user),
             "agency": "",
-            "serial": cert.serial,
+            "serial": cert.serial or "",
             "curriculum_code": cert.curriculum_code,
             "curriculum_title": cert.curriculum_title,
             "expiry_date": long_date(expires_on),

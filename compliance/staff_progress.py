@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
 from operator import or_
+from typing import cast
 
 from django.db.models import Max, Q
 
@@ -121,7 +122,8 @@ def progress_of_staff(*, staff: Iterable[StaffMember], today: date) -> dict[int,
     ).values_list("user_id", "lesson_id", "completed_at"):
         curriculum_id = lesson_curriculum[lesson_id]
         start = since.get((user_id, curriculum_id))
-        if curriculum_id in wanted.get(user_id, ()) and (start is None or completed_at > start):
+        finished = cast(datetime, completed_at)  # the filter keeps completed rows only
+        if curriculum_id in wanted.get(user_id, ()) and (start is None or finished > start):
             done[user_id] = done.get(user_id, 0) + 1
     attempts: dict[int, int] = {}
     for user_id, curriculum_id, started_at in Attempt.objects.filter(
