@@ -86,7 +86,14 @@ def coordinator_group() -> Group:
     """Coordinators author quizzes and manage mandates, people and certificates in the Wagtail admin."""
     group, _ = Group.objects.get_or_create(name="Training coordinators")
     perms = Permission.objects.filter(
-        content_type__app_label__in=["assessments", "agencies", "curricula", "certificates", "compliance"]
+        content_type__app_label__in=[
+            "assessments",
+            "agencies",
+            "competencies",
+            "curricula",
+            "certificates",
+            "compliance",
+        ]
     ) | Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
     group.permissions.add(*perms)
     return group
