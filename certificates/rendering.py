@@ -132,6 +132,7 @@ class Stamp:
 
     word: str
     line: str
+    verdict: str
 
 
 def _draw_stamp(canvas: Canvas, stamp: Stamp, page_width: float, page_height: float, f: Fonts) -> None:
@@ -145,13 +146,11 @@ def _draw_stamp(canvas: Canvas, stamp: Stamp, page_width: float, page_height: fl
     canvas.restoreState()
     canvas.saveState()
     canvas.setFillColor(STAMP)
-    canvas.rect(34, 34, page_width - 68, 20, stroke=0, fill=1)
+    canvas.rect(34, 34, page_width - 68, 24, stroke=0, fill=1)
     canvas.setFillColor(HexColor("#ffffff"))
-    canvas.setFont(f.sans_bold, 9)
-    line = stamp.line
-    while len(line) > 20 and pdfmetrics.stringWidth(line, f.sans_bold, 9) > page_width - 90:
-        line = line[:-2] + "…" if not line.endswith("…") else line[:-3] + "…"
-    canvas.drawCentredString(page_width / 2, 40, line)
+    canvas.setFont(f.sans_bold, 8)
+    canvas.drawCentredString(page_width / 2, 48, _fit_text(stamp.line, f.sans_bold, 8, page_width - 90))
+    canvas.drawCentredString(page_width / 2, 38, stamp.verdict)
     canvas.restoreState()
 
 

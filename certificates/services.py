@@ -253,10 +253,15 @@ class PdfDownload:
 def _stamp_for(certificate: Certificate, status: str) -> rendering.Stamp:
     if status == CertificateStatus.REVOKED:
         when = timezone.localdate(certificate.revoked_at).isoformat() if certificate.revoked_at else ""
-        return rendering.Stamp(word="REVOKED", line=f"Revoked on {when}: {certificate.revoked_reason}. Not valid.")
+        return rendering.Stamp(
+            word="REVOKED", line=f"Revoked on {when}: {certificate.revoked_reason}", verdict="Not valid."
+        )
     supersession = supersession_of(certificate)
-    line = supersession.summary if supersession else "Superseded."
-    return rendering.Stamp(word="SUPERSEDED", line=f"{line} Not the current certificate.")
+    return rendering.Stamp(
+        word="SUPERSEDED",
+        line=supersession.summary if supersession else "Superseded.",
+        verdict="Not the current certificate.",
+    )
 
 
 def pdf_for_download(*, certificate: Certificate) -> PdfDownload:

@@ -34,7 +34,7 @@ def test_verify_valid_certificate_shows_every_printed_fact_and_nothing_else(
         "Ana Lopez",
         certificate.curriculum_title,
         "<td>CMTP-901</td>",
-        "<th scope=\"row\">Credit hours</th><td>2</td>",
+        '<th scope="row">Credit hours</th><td>2</td>',
         long_date(certificate.completed_on),
         long_date(timezone.localdate(certificate.issued_at)),
         long_date(certificate.expires_on),
