@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +25,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedRequest
 from certificates.access import visible_certificates
-from compliance.actions import Action, ActionPlan, apply_action, history, plan_action
+from compliance.actions import Action, ActionPlan, apply_action, history, plan_action, record_actions
+from compliance.models import StaffActionKind
 from compliance.staff_progress import progress_of_staff
 from curricula.models import Assignment, AssignmentState
 from curricula.rules import AssignmentStatus, assignment_status
@@ -93,8 +94,6 @@ def _form_error(form, exc: ValidationError) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if not managed_agencies(request.user).exists() and is_supervisor(request.user):
-        return redirect("agencies:team")  # a supervisor's staff screen is their team
     require_manager(request.user)
     agencies = queries.agencies_with_counts(managed_agencies(request.user))
     context = {"agencies": agencies, "is_coordinator": is_coordinator(request.user)}
@@ -449,9 +448,11 @@ def assign(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             form.add_error("role", "Nobody active at this agency has that job role.")
         else:
             curriculum = form.cleaned_data["curriculum"]
-            created = assign_curriculum(
-                staff=staff, curriculum=curriculum, due_on=form.cleaned_data["due_on"], by=request.user
-            )
+            with transaction.atomic():
+                created = assign_curriculum(
+                    staff=staff, curriculum=curriculum, due_on=form.cleaned_data["due_on"], by=request.user
+                )
+                record_actions(kind=StaffActionKind.ASSIGNED, assignments=created, by=request.user)
             kept = len(staff) - len(created)
             note = f"; {kept} already had it open and kept the earlier due date" if kept else ""
             messages.success(request, f"Assigned {curriculum.code} to {len(created)} people{note}.")
@@ -473,7 +474,11 @@ def waive(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
     )
     form = WaiveForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        waive_assignment(assignment=assignment, reason=form.cleaned_data["reason"], by=request.user)
+        with transaction.atomic():
+            waive_assignment(assignment=assignment, reason=form.cleaned_data["reason"], by=request.user)
+            record_actions(
+                kind=StaffActionKind.WAIVED, assignments=[assignment], by=request.user, reason=assignment.waived_reason
+            )
         messages.success(request, f"Waived {assignment.curriculum.code} for {assignment.staff.display_name}.")
         return redirect(reverse("agencies:staff", kwargs={"slug": agency.slug, "pk": assignment.staff_id}))
     return render(request, "agencies/waive.html", {"agency": agency, "assignment": assignment, "form": form})

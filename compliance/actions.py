@@ -224,3 +224,22 @@ def _assign(*, plan: ActionPlan, by: User, curriculum: CurriculumPage | None, du
 def history(*, staff: StaffMember, limit: int = 100) -> list[StaffAction]:
     """A person's history, newest first, with who did it. One query."""
     return list(StaffAction.objects.filter(staff=staff).select_related("actor").order_by("-created_at", "-pk")[:limit])
+
+
+def record_actions(*, kind: str, assignments: list[Assignment], by: User, reason: str = "") -> list[StaffAction]:
+    """History rows for changes made on the single-person screens (waive one assignment, assign by role or to
+    one person), so every waiver and assignment is in the person's history, however it was made. One query."""
+    return StaffAction.objects.bulk_create(
+        [
+            StaffAction(
+                staff_id=assignment.staff_id,
+                kind=kind,
+                assignment=assignment,
+                curriculum_code=assignment.curriculum.code,
+                due_on=assignment.due_on,
+                reason=reason,
+                actor=by,
+            )
+            for assignment in assignments
+        ]
+    )

@@ -280,3 +280,18 @@ def test_person_page_queries_do_not_grow_with_history(client, team):
         return url
 
     assert_queries_constant(client, build_small=lambda: url, build_large=more)
+
+
+def test_waivers_and_assignments_on_the_single_person_screens_are_in_the_history_too(admin_client, team, agency):
+    ann = team["ann"]
+    assignment = team["assignments"][ann]
+    url = reverse("agencies:waive", args=[agency.slug, assignment.pk])
+    assert admin_client.post(url, {"reason": "Equivalent state training"}).status_code == 302
+    other = make_curriculum(code="ACT-303")
+    due = (TODAY + timedelta(days=30)).isoformat()
+    admin_client.post(
+        reverse("agencies:assign", args=[agency.slug]),
+        {"curriculum": other.pk, "due_on": due, "target": "person", "staff": ann.pk},
+    )
+    entries = {(a.kind, a.curriculum_code, a.reason) for a in StaffAction.objects.filter(staff=ann)}
+    assert entries == {("waived", "ACT-101", "Equivalent state training"), ("assigned", "ACT-303", "")}
