@@ -25,6 +25,7 @@ from .signing import issuer_did, sign_credential
 
 CONTEXT = [CREDENTIALS_V2, OPEN_BADGES_V3]
 # Learners are named in credentials by a stable URN, not by email or account number.
+COMPETENCY_FRAMEWORK = "CMTP Learn competency framework"
 LEARNER_NAMESPACE = uuid.UUID("6f1c7a52-3f44-4f7e-9c1e-2a8f6d0b9e11")
 
 
@@ -66,13 +67,14 @@ def issuer_profile() -> dict[str, Any]:
 def achievement_of(certificate: Certificate) -> dict[str, Any]:
     """The achievement is the curriculum as it stood at issue (the copied code, title, hours, competencies)."""
     competencies = [str(c) for c in certificate.competencies or []]
+    cited = [f"{ref['code']}: {ref['description']}" for ref in certificate.competency_refs or []] or competencies
     narrative = (
         f"Complete every required lesson and pass every required quiz of the CMTP Learn curriculum "
         f"{certificate.curriculum_code}, {certificate.curriculum_title}."
     )
-    if competencies:
-        narrative += "\n\nCompetencies covered:\n" + "\n".join(f"- {c}" for c in competencies)
-    return {
+    if cited:
+        narrative += "\n\nCompetencies covered:\n" + "\n".join(f"- {c}" for c in cited)
+    achievement: dict[str, Any] = {
         # A URN, not a URL: the curriculum page may move or be retired, the achievement stays the same.
         "id": f"urn:cmtp-learn:achievement:{certificate.curriculum_code}",
         "type": ["Achievement"],
@@ -93,6 +95,22 @@ def achievement_of(certificate: Certificate) -> dict[str, Any]:
         },
         "creator": issuer_profile(),
     }
+    alignment = [
+        {
+            "type": ["Alignment"],
+            "targetName": f"{ref['code']} {ref['name']}",
+            "targetDescription": ref["description"],
+            "targetCode": ref["code"],
+            "targetFramework": COMPETENCY_FRAMEWORK,
+            "targetType": "ceasn:Competency",
+            # A URN: the framework has no public page per competency; the code is what stays.
+            "targetUrl": f"urn:cmtp-learn:competency:{ref['code']}",
+        }
+        for ref in certificate.competency_refs or []
+    ]
+    if alignment:
+        achievement["alignment"] = alignment
+    return achievement
 
 
 def open_badge_credential(certificate: Certificate) -> dict[str, Any]:

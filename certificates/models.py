@@ -36,6 +36,11 @@ class Certificate(models.Model):
     curriculum_title = models.CharField(max_length=255)
     credit_hours = models.DecimalField(max_digits=4, decimal_places=1)
     competencies = models.JSONField(default=list, blank=True)
+    competency_refs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The competencies by framework code, copied at issue: code, name, description.",
+    )
     completed_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
     serial = models.CharField(max_length=32, unique=True, null=True, blank=True)

@@ -47,6 +47,7 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
     user = completion.user
     curriculum = completion.curriculum
     completed_on = timezone.localdate(completion.completed_at)
+    claimed = competencies_of(curriculum=curriculum)
     try:
         certificate = _create_with_unique_code(
             completion=completion,
@@ -56,7 +57,8 @@ def issue_certificate(*, completion: CurriculumCompletion) -> Certificate:
             curriculum_code=completion.curriculum_code,
             curriculum_title=completion.curriculum_title,
             credit_hours=completion.credit_hours,
-            competencies=[c.description for c in competencies_of(curriculum=curriculum)],
+            competencies=[c.description for c in claimed],
+            competency_refs=[{"code": c.code, "name": c.short_name, "description": c.description} for c in claimed],
             completed_on=completed_on,
             expires_on=renewal_date(completed_on=completed_on, months=curriculum.recertification_months),
             issued_at=timezone.now(),
@@ -176,6 +178,7 @@ def reissue_certificate(*, certificate: Certificate, by: User, reason: str = "")
         curriculum_title=old.curriculum_title,
         credit_hours=old.credit_hours,
         competencies=old.competencies,
+        competency_refs=old.competency_refs,
         completed_on=old.completed_on,
         expires_on=old.expires_on,
         issued_at=timezone.now(),

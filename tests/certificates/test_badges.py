@@ -72,7 +72,19 @@ def test_badge_json_is_a_signed_open_badge_credential(client, certificate, setti
         "type": "Image",
         "caption": f"CMTP-901 {certificate.curriculum_title}",
     }
-    assert "Explain the test" in achievement["criteria"]["narrative"]
+    assert "TEST-1: Explain the test" in achievement["criteria"]["narrative"]
+    # Issue 20, item 4: the competencies by framework code.
+    assert achievement["alignment"] == [
+        {
+            "type": ["Alignment"],
+            "targetName": "TEST-1 The test",
+            "targetDescription": "Explain the test",
+            "targetCode": "TEST-1",
+            "targetFramework": "CMTP Learn competency framework",
+            "targetType": "ceasn:Competency",
+            "targetUrl": "urn:cmtp-learn:competency:TEST-1",
+        }
+    ]
 
     assert doc["credentialStatus"] == {
         "id": f"https://learn.example.org/certificates/{certificate.code}/revocations.json",
@@ -222,3 +234,18 @@ def test_serial_year_follows_a_backdated_issue(certificate):
     moved = backdate_issue(certificate_id=certificate.pk, issued_at=timezone.make_aware(datetime(2024, 5, 6, 10, 0)))
     assert moved.serial == f"CMTP-2024-{certificate.pk:06d}"
     assert timezone.localdate(moved.issued_at) == date(2024, 5, 6)
+
+
+def test_certificate_page_names_the_competencies_by_code(client, certificate, learner):
+    client.force_login(learner)
+    html = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
+    assert "<strong>TEST-1</strong> The test: Explain the test" in html
+
+
+def test_a_reissue_keeps_the_competency_codes(certificate):
+    new = reissue_certificate(certificate=certificate, by=make_coordinator(), reason="Name change")
+    assert (
+        new.competency_refs
+        == certificate.competency_refs
+        == [{"code": "TEST-1", "name": "The test", "description": "Explain the test"}]
+    )
