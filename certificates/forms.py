@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from .codes import normalise_code
 
@@ -59,7 +60,7 @@ class VerifyPdfForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_PDF_BYTES:
             raise forms.ValidationError("That file is larger than 10 MB: no certificate PDF we issue is that large.")

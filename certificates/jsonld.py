@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pyld import jsonld
+from pyld import jsonld  # type: ignore[import-untyped]  # PyLD ships no type information
 
 CONTEXT_DIR = Path(__file__).resolve().parent / "contexts"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -72,7 +73,7 @@ def _pem_setting(name: str) -> bytes | None:
     return Path(value).read_bytes()
 
 
-def _stored(name: str, make: callable) -> bytes:  # type: ignore[valid-type]
+def _stored(name: str, make: Callable[[], bytes]) -> bytes:
     """The bytes of a generated secret in the private directory, created once: written to a temporary file
     and linked into place, so two processes starting together end up with the same one."""
     folder = private_dir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -133,15 +134,17 @@ class IssuerSettings(BaseSiteSetting):
     """Who issues the certificates: printed on every PDF and named in every credential and on the
     verification page (one place, edited under Settings in the Wagtail admin)."""
 
-    issuer_name = models.CharField(max_length=200, default="Case Management Training Program — CMTP Learn")
-    signatory_name = models.CharField(
+    issuer_name: models.CharField[str, str] = models.CharField(
+        max_length=200, default="Case Management Training Program — CMTP Learn"
+    )
+    signatory_name: models.CharField[str, str] = models.CharField(
         max_length=120, blank=True, help_text="Printed above the signature line, e.g. the training coordinator."
     )
-    signatory_title = models.CharField(max_length=120, default="Training Coordinator")
-    accrediting_body = models.CharField(
+    signatory_title: models.CharField[str, str] = models.CharField(max_length=120, default="Training Coordinator")
+    accrediting_body: models.CharField[str, str] = models.CharField(
         max_length=200, blank=True, help_text="Printed on the certificate and the verification page if given."
     )
-    logo = models.ForeignKey(
+    logo: models.ForeignKey[Any, Any] = models.ForeignKey(
         "wagtailimages.Image",
         on_delete=models.SET_NULL,
         null=True,
