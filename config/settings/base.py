@@ -274,4 +274,4 @@ CMTP_CREDENTIAL_SIGNING_KEY = os.environ.get("CMTP_CREDENTIAL_SIGNING_KEY", "") 
 # Public keys (Multikey, z6Mk...) of rotated-out signing keys: still published, so old credentials verify.
 CMTP_CREDENTIAL_RETIRED_KEYS = env_list("CMTP_CREDENTIAL_RETIRED_KEYS")
 CMTP_PDF_SIGNING_KEY = os.environ.get("CMTP_PDF_SIGNING_KEY", "")  # ECDSA P-256, PKCS#8
-CMTP_PDF_SIGNING_CERT = os.environ.get("CMTP_PDF_SIGNING_CERT", "")  # its X.509 certificate (chain after it)
+CMTP_PDF_SIGNING_CERT = os.environ.get("CMTP_PDF_SIGNING_CERT", "")  # its X.509 certificate (PEM)
