@@ -80,7 +80,7 @@ def _utc(value: datetime) -> str:
 
 
 def sign_credential(document: dict[str, Any], *, created: datetime) -> dict[str, Any]:
-    """The credential with a DataIntegrityProof by the current key. Ed25519 is deterministic, so the same
+    """The credential with a DataIntegrityProof (in a one-element proof set) by the current key. Ed25519 is deterministic, so the same
     credential, key and `created` give the same proof on every request."""
     key = credential_signing_key()
     proof: dict[str, Any] = {
@@ -92,14 +92,16 @@ def sign_credential(document: dict[str, Any], *, created: datetime) -> dict[str,
     }
     proof["proofValue"] = "z" + base58btc(key.sign(_hash_data(document, proof)))
     signed = copy.deepcopy(document)
-    signed["proof"] = proof
+    signed["proof"] = [proof]  # a proof set of one: the Open Badges 3.0 JSON schema wants an array
     return signed
 
 
 def verify_credential(document: dict[str, Any], *, public_key_multibase_value: str) -> bool:
     """Check a proof against a given public key (the caller resolved it; the tests do so over HTTP)."""
-    proof = document.get("proof")
-    if not isinstance(proof, dict) or proof.get("cryptosuite") != CRYPTOSUITE:
+    proofs = document.get("proof")
+    candidates = proofs if isinstance(proofs, list) else [proofs]
+    proof = next((p for p in candidates if isinstance(p, dict) and p.get("cryptosuite") == CRYPTOSUITE), None)
+    if proof is None:
         return False
     value = str(proof.get("proofValue", ""))
     if not value.startswith("z"):

@@ -90,7 +90,7 @@ def test_badge_json_is_a_signed_open_badge_credential(client, certificate, setti
         "id": f"https://learn.example.org/certificates/{certificate.code}/revocations.json",
         "type": "1EdTechRevocationList",
     }
-    proof = doc["proof"]
+    [proof] = doc["proof"]
     assert proof["type"] == "DataIntegrityProof"
     assert proof["cryptosuite"] == "eddsa-rdfc-2022"
     assert proof["proofPurpose"] == "assertionMethod"
