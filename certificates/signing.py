@@ -80,8 +80,8 @@ def _utc(value: datetime) -> str:
 
 
 def sign_credential(document: dict[str, Any], *, created: datetime) -> dict[str, Any]:
-    """The credential with a DataIntegrityProof (in a one-element proof set) by the current key. Ed25519 is deterministic, so the same
-    credential, key and `created` give the same proof on every request."""
+    """The credential with a DataIntegrityProof (in a one-element proof set) by the current key. Ed25519 is
+    deterministic, so the same credential, key and `created` give the same proof on every request."""
     key = credential_signing_key()
     proof: dict[str, Any] = {
         "type": "DataIntegrityProof",
