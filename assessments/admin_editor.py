@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
 from django.utils.datastructures import MultiValueDict
 
 from .admin_authoring import MODELS
@@ -370,6 +372,17 @@ class QuizEditor:
             elif qtype in CHOICE_TYPES:
                 block.options = self._options(prefix, None)
             self.questions.append(block)
+        # Rows marked for removal are left out, never checked: they show no errors.
+        for block in self.questions:
+            question_removed = removed(block.form)
+            for part in block.parts:
+                part_removed = question_removed or removed(part.form)
+                for form in [part.form, *part.options]:
+                    if part_removed or removed(form):
+                        _quiet(form)
+            for form in [block.form, *block.options]:
+                if question_removed or removed(form):
+                    _quiet(form)
 
     def _options(self, prefix: str, part_choices: list[tuple[str, str]] | None) -> list[OptionForm]:
         return [
@@ -504,13 +517,43 @@ class QuizEditor:
         """The questions to save, in order (removed ones left out). Only after ``is_valid``."""
         return [self.draft(b) for b in self.questions if not removed(b.form)]
 
-    def error_count(self) -> int:
-        count = len(self.settings.errors) + len(self.errors)
+    def error_list(self) -> list[tuple[str, str, str]]:
+        """Every problem as (the id of the field or row to jump to, where it is, the message), in page order."""
+        found: list[tuple[str, str, str]] = [("quiz-errors", "Quiz", message) for message in self.errors]
+        found += _form_errors(self.settings, "Settings", "settings-heading")
         for block in self.questions:
-            count += len(block.form.errors) + len(block.errors) + sum(len(o.errors) for o in block.options)
-            for part in block.parts:
-                count += len(part.form.errors) + len(part.errors) + sum(len(o.errors) for o in part.options)
-        return count
+            where = f"Question {block.number}"
+            found += _form_errors(block.form, where, block.prefix)
+            found += [(block.prefix, where, message) for message in block.errors]
+            for j, option in enumerate(block.options, start=1):
+                found += _form_errors(option, f"{where}, option {j}", option.prefix)
+            for k, part in enumerate(block.parts, start=1):
+                part_where = f"{where}, part {k}"
+                found += _form_errors(part.form, part_where, part.prefix)
+                found += [(part.prefix, part_where, message) for message in part.errors]
+                for j, option in enumerate(part.options, start=1):
+                    found += _form_errors(option, f"{part_where}, choice {j}", option.prefix)
+        return found
+
+    def error_count(self) -> int:
+        return len(self.error_list())
+
+
+def _quiet(form: forms.BaseForm) -> None:
+    """Treat a row as checked with no errors (it is being removed)."""
+    form._errors = ErrorDict()
+    form.cleaned_data = {}
+
+
+def _form_errors(form: forms.BaseForm, where: str, row: str) -> list[tuple[str, str, str]]:
+    out = []
+    for name, messages in form.errors.items():
+        if name == NON_FIELD_ERRORS:
+            out += [(row, where, str(m)) for m in messages]
+        else:
+            label = form.fields[name].label or name
+            out += [(f"id_{form.add_prefix(name)}", f"{where}, {str(label).lower()}", str(m)) for m in messages]
+    return out
 
 
 def removed(form: forms.BaseForm) -> bool:

@@ -97,6 +97,7 @@ def quiz_editor(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _editor_page(request: HttpRequest, editor: QuizEditor, *, show_errors: bool, anchor: str = "") -> HttpResponse:
     quiz = editor.quiz
+    errors = editor.error_list() if show_errors else []
     return TemplateResponse(
         request,
         "assessments/admin/quiz_editor.html",
@@ -104,7 +105,8 @@ def _editor_page(request: HttpRequest, editor: QuizEditor, *, show_errors: bool,
             "editor": editor,
             "quiz": quiz,
             "show_errors": show_errors,
-            "error_count": editor.error_count() if show_errors else 0,
+            "errors": errors,
+            "error_count": len(errors),
             "anchor": anchor,
             "types": list(TYPE_LABELS.items()),
             "formats": [(code, label) for code, (label, _, _) in FORMATS.items()],

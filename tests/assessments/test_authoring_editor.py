@@ -83,7 +83,7 @@ def test_a_coordinator_builds_a_quiz_with_three_question_types_on_one_screen(aut
         }
     )
     response = post(author, url, data)
-    assert response.status_code == 302, response.context["editor"].error_count()
+    assert response.status_code == 302, response.context["editor"].error_list()
     quiz = Quiz.objects.get(key="intake-basics")
     assert response["Location"] == f"/admin/quizzes/{quiz.pk}/"
     questions = list(quiz.questions.all())
@@ -118,7 +118,10 @@ def test_a_dangling_branch_is_refused_with_the_error_on_its_field_and_nothing_sa
     option_form = editor.questions[5].parts[0].options[0]
     assert option_form.errors["next_part"] == ["'p9' is not a part of this scenario."]
     html = response.content.decode()
-    assert "The quiz was not saved" in html and "p9 (not a part of this scenario)" in html
+    assert "The quiz was not saved: 1 problem is marked below." in html
+    assert "p9 (not a part of this scenario)" in html  # the wrong value stays visible in its list
+    # The summary links to the field: "Question 6, part 1, choice 1, leads to: ..."
+    assert '<a href="#id_q-5-p-0-o-0-next_part">Question 6, part 1, choice 1, leads to</a>' in html
     quiz.refresh_from_db()
     assert quiz.title == "Full quiz"
     assert list(Option.objects.order_by("pk").values_list("pk", "next_part")) == before
