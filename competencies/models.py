@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.search import index
 
 
 class Domain(models.TextChoices):
@@ -21,7 +20,7 @@ class Domain(models.TextChoices):
     LINKAGE_RETENTION = "linkage-retention", "Linkage, retention and adherence"
 
 
-class Competency(index.Indexed, models.Model):
+class Competency(models.Model):
     """One competency of the framework. The code is what certificates and badges cite: never reuse one."""
 
     code = models.CharField(
@@ -41,14 +40,6 @@ class Competency(index.Indexed, models.Model):
         MultiFieldPanel([FieldPanel("domain"), FieldPanel("position")], heading="Place in the framework"),
         FieldPanel("sources"),
     ]
-    search_fields = [
-        index.SearchField("code"),
-        index.SearchField("short_name"),
-        index.SearchField("description"),
-        index.AutocompleteField("short_name"),
-        index.AutocompleteField("code"),
-    ]
-
     class Meta:
         ordering = ["position", "code"]
         verbose_name_plural = "competencies"

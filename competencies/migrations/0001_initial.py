@@ -1,4 +1,3 @@
-import wagtail.search.index
 from django.db import migrations, models
 
 
@@ -53,6 +52,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "competencies",
                 "ordering": ["position", "code"],
             },
-            bases=(wagtail.search.index.Indexed, models.Model),
         ),
     ]
