@@ -146,11 +146,12 @@ def _draw_stamp(canvas: Canvas, stamp: Stamp, page_width: float, page_height: fl
     canvas.restoreState()
     canvas.saveState()
     canvas.setFillColor(STAMP)
-    canvas.rect(34, 34, page_width - 68, 24, stroke=0, fill=1)
+    # Right under the programme banner, where nothing else is printed.
+    canvas.rect(34, page_height - 88, page_width - 68, 24, stroke=0, fill=1)
     canvas.setFillColor(HexColor("#ffffff"))
     canvas.setFont(f.sans_bold, 8)
-    canvas.drawCentredString(page_width / 2, 48, _fit_text(stamp.line, f.sans_bold, 8, page_width - 90))
-    canvas.drawCentredString(page_width / 2, 38, stamp.verdict)
+    canvas.drawCentredString(page_width / 2, page_height - 74, _fit_text(stamp.line, f.sans_bold, 8, page_width - 90))
+    canvas.drawCentredString(page_width / 2, page_height - 84, stamp.verdict)
     canvas.restoreState()
 
 

@@ -219,11 +219,11 @@ def record_render_failure(*, certificate_id: int, error: BaseException) -> None:
 def ensure_rendered(*, certificate: Certificate) -> Certificate:
     """A download must not wait for the queue: render now if the task has not (yet) done so, if the stored
     file went missing (a lost media volume), or if it was drawn for another site address (its QR code would
-    lead elsewhere): the record is the truth, the PDF can always be redrawn."""
+    lead elsewhere) or before PDFs were signed: the record is the truth, the PDF can always be redrawn."""
     if certificate.rendered_at is not None:
         if (
             certificate.pdf
-            and certificate.pdf_site_url in ("", settings.SITE_URL)
+            and certificate.pdf_site_url == settings.SITE_URL  # "": drawn before PDFs were signed
             and certificate.pdf.storage.exists(certificate.pdf.name)
         ):
             return certificate
