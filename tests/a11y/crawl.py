@@ -93,6 +93,47 @@ SLUGS = [
 APP_PREFIXES = ("/learn/", "/quiz/", "/agency/", "/compliance/", "/certificates/", "/accounts/", "/verify/", "/search/")
 
 
+# What axe does not measure but the issue found (labels far from their fields, chart text shrunk to a few
+# pixels, navigation headings before the page's h1), checked on every page at every width.
+LAYOUT = """() => {
+  const found = [];
+  const visible = (el) => { const b = el.getBoundingClientRect(); return b.width > 1 && b.height > 1; };
+  for (const label of document.querySelectorAll('main label[for]')) {
+    const control = document.getElementById(label.htmlFor);
+    if (!control || !visible(label) || !visible(control) || control.type === 'hidden') continue;
+    // The largest empty space from the label's text (not its box, which a flex rule can stretch) down to the
+    // field, stepping over any help text or error between them.
+    const range = document.createRange();
+    range.selectNodeContents(label);
+    const t = range.getBoundingClientRect(), c = control.getBoundingClientRect();
+    let gap = 0, above = t.bottom;
+    if (label.parentElement === control.parentElement) {
+      for (let n = label.nextElementSibling; n && n !== control; n = n.nextElementSibling) {
+        const box = n.getBoundingClientRect();
+        if (box.height < 1) continue;
+        gap = Math.max(gap, box.top - above);
+        above = box.bottom;
+      }
+    }
+    gap = Math.max(gap, c.top - above);
+    const name = label.textContent.trim().slice(0, 40);
+    if (gap > 48) found.push(`label "${name}" is ${Math.round(gap)} px above its field`);
+  }
+  const small = [...document.querySelectorAll('main svg text')].filter(
+    (text) => visible(text) && text.getBoundingClientRect().height < 11);
+  if (small.length) {
+    const height = small[0].getBoundingClientRect().height.toFixed(1);
+    found.push(`${small.length} chart label(s) under 11 px, e.g. "${small[0].textContent.trim()}" at ${height} px`);
+  }
+  const main = document.querySelector('main');
+  const first = main && main.querySelector('h1, h2, h3, h4, h5, h6');
+  if (first && first.tagName !== 'H1' && main.querySelector('h1')) {
+    found.push(`the first heading in the content is "${first.textContent.trim().slice(0, 40)}", before the h1`);
+  }
+  return found;
+}"""
+
+
 def shape(path_and_query: str) -> str:
     """/agency/harbor/staff/12/?status=overdue -> /agency/S/staff/N/?status"""
     parts = urlsplit(path_and_query)
@@ -160,6 +201,8 @@ class Crawl:
                     + (", ".join(violation["nodes"][:4]))
                 )
                 (self.problems if violation["impact"] in FAILING_IMPACTS else self.notes).append(text)
+            for finding in page.evaluate(LAYOUT):
+                self.problems.append(f"{where} at {width} px: {finding}")
             if width in (390, OVERFLOW_WIDTH):
                 found = page.evaluate(OVERFLOW)
                 if found["page"] > found["width"]:
