@@ -83,6 +83,8 @@ class CertificateViewSet(ModelViewSet):
         "revoked_at",
         "revoked_reason",
         "superseded_at",
+        "superseded_kind",
+        "superseded_reason",
     ]
     export_filename = "certificates"
 

@@ -207,3 +207,14 @@ def test_every_status_on_the_page_the_pdf_and_the_credential(
     detail = owner.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
     assert ("Add to LinkedIn profile" in detail) is shareable
     assert ("Copy link" in detail) is shareable
+
+
+def test_the_issuer_logo_is_printed(owner, certificate):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    logo = Image.objects.create(title="Programme logo", file=get_test_image_file(size=(120, 60)))
+    IssuerSettings.objects.update_or_create(site=Site.objects.get(is_default_site=True), defaults={"logo": logo})
+    images = pypdf.PdfReader(io.BytesIO(download(owner, certificate).content)).pages[0].images
+    assert len(images) == 2  # the logo and the QR code
+    assert sorted(image.image.size for image in images)[0] == (120, 60)
