@@ -28,6 +28,7 @@ from .models import (
     Quiz,
     ScenarioQuestion,
     TrueFalseQuestion,
+    attach_options,
 )
 
 MAX_QUESTIONS = 300
@@ -195,7 +196,8 @@ def data_for_quiz(quiz: Quiz | None) -> MultiValueDict:
                 data[name] = "on"
         elif value is not None:
             data[name] = str(getattr(value, "pk", value))
-    questions = [] if quiz is None or quiz.pk is None else list(quiz.questions.all())
+    # Options and parts of every question in two queries, whatever the quiz's size.
+    questions = [] if quiz is None or quiz.pk is None else attach_options(list(quiz.questions.all()))
     data["q-count"] = str(len(questions))
     for i, question in enumerate(questions):
         _question_data(data, f"q-{i}", question)
@@ -218,16 +220,16 @@ def _question_data(data: MultiValueDict, prefix: str, question: Question) -> Non
         data[f"{prefix}-categories"] = "\n".join(str(c) for c in question.categories or [])
     if isinstance(question, ScenarioQuestion):
         data[f"{prefix}-vignette"] = question.vignette
-        parts = list(question.parts.all())
+        parts = question.ordered_parts()
         data[f"{prefix}-p-count"] = str(len(parts))
         for k, part in enumerate(parts):
             part_prefix = f"{prefix}-p-{k}"
             data[f"{part_prefix}-id"] = str(part.pk)
             data[f"{part_prefix}-key"] = part.key
             data[f"{part_prefix}-text"] = part.text
-            _options_data(data, part_prefix, list(part.options.all()))
+            _options_data(data, part_prefix, part.option_list())
     else:
-        _options_data(data, prefix, list(question.options.filter(part__isnull=True)))
+        _options_data(data, prefix, question.option_list())
 
 
 def _options_data(data: MultiValueDict, prefix: str, options: list[Any]) -> None:
@@ -372,6 +374,13 @@ class QuizEditor:
             elif qtype in CHOICE_TYPES:
                 block.options = self._options(prefix, None)
             self.questions.append(block)
+        # Every question's competency list is the same: read it once, not once per question.
+        shared: list[Any] | None = None
+        for block in self.questions:
+            field = block.form.fields.get("competency")
+            if isinstance(field, forms.ModelChoiceField) and isinstance(field.widget, forms.Select):
+                shared = list(field.choices) if shared is None else shared
+                field.widget.choices = shared
         # Rows marked for removal are left out, never checked: they show no errors.
         for block in self.questions:
             question_removed = removed(block.form)

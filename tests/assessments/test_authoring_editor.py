@@ -19,7 +19,7 @@ from tests.factories import UserFactory, make_curriculum
 
 from . import authoring_support
 from .authoring_support import form_data, shown
-from .builders import full_quiz
+from .builders import full_quiz, single
 
 pytestmark = pytest.mark.django_db
 author = authoring_support.author
@@ -227,3 +227,21 @@ def test_learners_and_agency_administrators_cannot_reach_the_quiz_screens(client
     for url in (f"/admin/quizzes/{quiz.pk}/", "/admin/quizzes/new/", f"/admin/quizzes/{quiz.pk}/import/"):
         assert client.get(url).status_code in (302, 403)
     assert client.post(f"/admin/quizzes/{quiz.pk}/", {"action": "save"}).status_code in (302, 403)
+
+
+def test_the_quiz_screen_costs_the_same_queries_whatever_the_number_of_questions(author, django_assert_max_num_queries):
+    quiz, _ = full_quiz()
+    url = f"/admin/quizzes/{quiz.pk}/"
+    author.get(url)  # warm caches (menus, permissions)
+    with django_assert_max_num_queries(40) as small:
+        author.get(url)
+    for n in range(20):
+        single(quiz, order=10 + n, key=f"extra-{n}")
+    with django_assert_max_num_queries(len(small.captured_queries) + 2):
+        assert author.get(url).status_code == 200
+
+
+def test_the_quizzes_listing_offers_try_and_import(author):
+    quiz, _ = full_quiz()
+    html = author.get("/admin/snippets/assessments/quiz/").content.decode()
+    assert f"/admin/quizzes/{quiz.pk}/try/" in html and f"/admin/quizzes/{quiz.pk}/import/" in html
