@@ -245,9 +245,9 @@ def weakest_items(*, users: list[int], competency_ids: list[int], on: date) -> d
     )
     questions = {
         row["pk"]: row
-        for row in Question.objects.non_polymorphic()
-        .filter(pk__in=[c[0] for c in counts])
-        .values("pk", "key", "text", "competency_id", "quiz__title")
+        for row in Question.objects.filter(pk__in=[c[0] for c in counts]).values(
+            "pk", "key", "text", "competency_id", "quiz__title"
+        )
     }
     result: dict[int, list[WeakItem]] = {}
     for question_id, answered, right in sorted(counts, key=lambda c: (c[2] / c[1], c[0])):
