@@ -61,7 +61,7 @@ def item_analysis_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
             base = [
                 item.question.key,
                 item.question.type_label,
-                codes.get(item.question.competency_id, ""),
+                codes.get(item.question.competency_id or 0, ""),
                 item.responses,
                 "" if item.facility is None else f"{item.facility:.3f}",
                 "" if item.discrimination is None else f"{item.discrimination:.3f}",
