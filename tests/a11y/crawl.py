@@ -11,6 +11,7 @@ not, and checking every one would take CI's whole time budget."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ HEIGHT = 900
 OVERFLOW_WIDTH = 320
 PER_SHAPE = 2
 FAILING_IMPACTS = {"serious", "critical"}
+SCREENSHOTS = os.environ.get("A11Y_SCREENSHOTS") == "1"  # a full-page picture of each page at 390 px
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 # Not crawled: the Wagtail and Django admins (their own journey notes upstream findings, tests/e2e/browser.py),
@@ -203,6 +205,10 @@ class Crawl:
                 (self.problems if violation["impact"] in FAILING_IMPACTS else self.notes).append(text)
             for finding in page.evaluate(LAYOUT):
                 self.problems.append(f"{where} at {width} px: {finding}")
+            if SCREENSHOTS and width == 390:
+                shots = OUT / "screens"
+                shots.mkdir(exist_ok=True)
+                page.screenshot(path=shots / f"{len(self.pages):04d}.png", full_page=True)
             if width in (390, OVERFLOW_WIDTH):
                 found = page.evaluate(OVERFLOW)
                 if found["page"] > found["width"]:
@@ -321,8 +327,8 @@ class Crawl:
             "== Notes (minor or moderate axe findings, overflow at 390 px, HTML warnings)",
             *self.notes,
             "",
-            "== Pages",
-            *self.pages,
+            "== Pages (numbered as the screenshots, A11Y_SCREENSHOTS=1)",
+            *(f"{number:04d} {where}" for number, where in enumerate(self.pages, start=1)),
         ]
         report.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return report
