@@ -80,7 +80,8 @@ def escape(text: str) -> str:
     text = text.replace("\\", "\\\\")
     for char in SPECIAL:
         text = text.replace(char, "\\" + char)
-    return text.replace("\r\n", "\n").replace("\n", "\\n")
+    # "->" marks a matching pair; a literal arrow is written -\> (read back as ->).
+    return text.replace("->", "-\\>").replace("\r\n", "\n").replace("\n", "\\n")
 
 
 def _chunks(text: str) -> Iterable[tuple[int, list[str], str]]:

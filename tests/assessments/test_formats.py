@@ -304,3 +304,23 @@ def test_a_file_that_is_not_utf8_or_too_large_gets_a_clear_message(author):
     assert response.status_code == 400 and "not UTF-8" in response.content.decode()
     response = author.post(f"/admin/quizzes/{quiz.pk}/import/", {"format": "docx", "file": upload})
     assert response.status_code == 400
+
+
+def test_gift_writes_special_characters_and_line_breaks_so_they_read_back_the_same():
+    from assessments.formats.draft import OptionDraft, QuestionDraft  # noqa: PLC0415 - test-only
+
+    question = QuestionDraft(
+        type="single",
+        key="tricky",
+        text="Is {x} = ~y # z: a\\b?\nSecond line.",
+        explanation="Because: {reasons}.",
+        competency="MI-2",
+        source="Seed 001, p. 3",
+        options=[
+            OptionDraft(text="=yes", is_correct=True, feedback="#1 answer"),
+            OptionDraft(text="~no", feedback="a -> b is not matching"),
+        ],
+    )
+    written = gift.write(title="T", questions=[question])
+    (read,) = gift.parse(written).questions
+    assert dataclasses.replace(read, line=0) == question
