@@ -35,7 +35,6 @@ urlpatterns = [
     path("search/", content_views.search, name="search"),
     path("learn/", include("curricula.urls")),
     path("competencies/", include("competencies.urls")),
-    path("competencies/", include("competencies.urls")),
     path("quiz/", include("assessments.urls")),
     path("agency/", include("agencies.urls")),
     path("", include("certificates.urls")),
