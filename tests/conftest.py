@@ -24,6 +24,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("redis_fault"):
             item.add_marker(pytest.mark.xdist_group("redis_fault"))
+        elif _has_module_fixture(item):
+            # A module-scoped fixture (collectstatic, a production process) is built once per worker that
+            # runs any of the module's tests: keep the module on one worker so it is built once.
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def _has_module_fixture(item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        defs and defs[-1].scope in ("module", "package") for defs in info.name2fixturedefs.values()
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -15,10 +15,12 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db.models import Model
 from django.http import HttpResponseBase
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RegexPattern, RoutePattern
+from wagtail.models import Page
 
 from .world import FIRST_FOREIGN_ID, World
 
@@ -74,7 +76,16 @@ def all_patterns() -> list[Pattern]:
     return list(walk(get_resolver().url_patterns, (), ""))
 
 
+# Parameters that name a Wagtail page (the admin's page screens are function views: no model to ask).
+PAGE_PARAMS = {"page_id", "parent_page_id", "page_to_move_id", "page_pk"}
+
+
 def _candidates(name: str, converter: str, world: World, *, for_post: bool) -> list[str]:
+    if name in PAGE_PARAMS:
+        # Pages are shared content: a real one (GET only, so page screens render), every page made after the
+        # bump (none unless a test adds one) and one id that is no page.
+        real = [] if for_post else [str(world.lesson_id)]
+        return real + [FOREIGN_IDS[0]] + [i for i in world.ids_of(Page) if i != FOREIGN_IDS[0]]
     ids = list(FOREIGN_IDS)
     if "page" in name and not for_post:
         ids.append(str(world.lesson_id))  # a real page, so page screens render instead of 404ing
@@ -176,10 +187,37 @@ def _combinations(pieces: list[list[str]]) -> Iterator[tuple[str, ...]]:
         yield tuple(piece[i % len(piece)] for piece in pieces)
 
 
+def view_model(func) -> type[Model] | None:
+    """The model a generic view works on, when the view says so (Wagtail's viewsets and snippets pass it to
+    ``as_view``; Django's admin views carry their ModelAdmin)."""
+    model = (getattr(func, "view_initkwargs", None) or {}).get("model")
+    if model is None:
+        model = getattr(getattr(func, "view_class", None), "model", None)
+    if model is None:
+        model = getattr(getattr(func, "model_admin", None), "model", None)
+    return model if isinstance(model, type) and issubclass(model, Model) else None
+
+
+def _aimed(url: str, match, world: World) -> list[str]:
+    """For a view of a known model with one id in its URL: the URL for the first foreign id (a hidden row or a
+    missing one) and for every hidden row of that model, instead of ids that are no row of it (they all take
+    the same not-found path). Other URLs are kept as they are."""
+    values = [*match.args, *match.kwargs.values()]
+    model = view_model(match.func)
+    if model is None or len(values) != 1 or str(values[0]) not in FOREIGN_IDS:
+        return [url]
+    value = str(values[0])
+    hidden = world.ids_of(model)
+    if value == FOREIGN_IDS[0]:
+        extra = [i for i in hidden if i not in FOREIGN_IDS]  # rows beyond the first few ids: aim at them too
+        return [url] + [url.replace(f"/{value}/", f"/{i}/", 1) for i in extra if f"/{value}/" in url]
+    return [url] if value in hidden else []
+
+
 def urls_for(pattern: Pattern, world: World, *, for_post: bool = False, first_only: bool = False) -> list[str]:
     """Concrete URLs for a pattern that resolve back to it ([] if it cannot be filled)."""
     pieces = [piece for part in pattern.parts for piece in _fill_part(part, world, for_post=for_post)]
-    urls = []
+    urls: list[str] = []
     for combination in _combinations(pieces):
         url = "/" + "".join(combination)
         try:
@@ -187,9 +225,9 @@ def urls_for(pattern: Pattern, world: World, *, for_post: bool = False, first_on
         except Resolver404:
             continue
         if match.route == pattern.route:
-            urls.append(url)
             if first_only:
-                break
+                return [url]
+            urls.extend(u for u in _aimed(url, match, world) if u not in urls)
     return urls
 
 

@@ -62,9 +62,17 @@ class World:
     quiz_key: str = ""
     lesson_id: int = 0
     lesson_path: str = ""
+    hidden_ids: dict[type, list[str]] = field(default_factory=dict)
 
     def hidden_from(self, role: str) -> list[Person]:
         return [p for p in self.people if role not in p.visible_to]
+
+    def ids_of(self, model: type) -> list[str]:
+        """The ids of this model's rows created for people a role may not see (from the bump on)."""
+        if model not in self.hidden_ids:
+            rows = model._base_manager.filter(pk__gte=FIRST_FOREIGN_ID).order_by("pk").values_list("pk", flat=True)
+            self.hidden_ids[model] = [str(pk) for pk in rows]
+        return self.hidden_ids[model]
 
     def markers(self, role: str) -> list[str]:
         """Text that must never appear on a page this role receives (surnames and emails)."""
@@ -162,7 +170,6 @@ def build_world() -> World:
         defaults={
             "roles": [JobRole.MCM, JobRole.NMCM],
             "due_days_after_hire": 30,
-            "renew_every_months": 24,
             "starts_on": timezone.localdate() - timedelta(days=900),
         },
     )
