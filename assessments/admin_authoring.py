@@ -127,6 +127,7 @@ def _write_question(*, quiz: Quiz, draft: QuestionDraft, position: int, instance
     question.explanation = draft.explanation
     question.source = draft.source
     question.competency = draft.competency
+    question.retired = draft.retired
     question.sort_order = position
     if draft.type == "truefalse":
         question.correct_answer = draft.correct_answer
@@ -183,6 +184,7 @@ def drafts_from_questions(questions: list[Question]) -> list[QuestionDraft]:
             explanation=question.explanation,
             source=question.source,
             competency=competency_text(question),
+            retired=question.retired,
             id=question.pk,
         )
         if code == "truefalse":

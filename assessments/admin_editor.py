@@ -99,7 +99,7 @@ class QuestionForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = ["key", "text", "competency", "explanation", "source"]
+        fields = ["key", "text", "competency", "retired", "explanation", "source"]
         labels = {
             "key": "Key",
             "text": "Question text",
@@ -210,6 +210,8 @@ def _question_data(data: MultiValueDict, prefix: str, question: Question) -> Non
     for name in ("key", "text", "competency", "explanation", "source"):
         value = form.get_initial_for_field(form.fields[name], name)
         data[f"{prefix}-{name}"] = "" if value is None else str(getattr(value, "pk", value))
+    if question.retired:
+        data[f"{prefix}-retired"] = "on"
     data[f"{prefix}-id"] = str(question.pk)
     data[f"{prefix}-type"] = qtype
     if isinstance(question, TrueFalseQuestion):
@@ -502,6 +504,7 @@ class QuizEditor:
             explanation=data.get("explanation") or "",
             source=data.get("source") or "",
             competency=data.get("competency"),
+            retired=bool(data.get("retired")),
             vignette=data.get("vignette") or "",
             correct_answer=bool(data.get("correct_answer")),
             feedback_true=data.get("feedback_true") or "",

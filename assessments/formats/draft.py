@@ -42,6 +42,7 @@ class QuestionDraft:
     explanation: str = ""
     source: str = ""
     competency: Any = ""  # text in files; whatever the model field holds in the editor
+    retired: bool = False  # never drawn again (the editor only; files do not carry it)
     options: list[OptionDraft] = field(default_factory=list)
     parts: list[PartDraft] = field(default_factory=list)
     vignette: str = ""

@@ -170,12 +170,14 @@ def test_editing_keeps_ids_reorders_and_removes_rows(author):
     data = shown(response)
     data["q-1-o-1-text"] = "Individual Service Plan (ISP)"
     data["q-2-delete"] = "on"  # the true/false question
+    data["q-0-retired"] = "on"  # a faulty item: never drawn again
     response = post(author, url, data)
     assert response.status_code == 302
     keys = list(quiz.questions.values_list("key", flat=True))
     assert keys == ["multi", "single", "order", "match", "scen"]
     wrong.refresh_from_db()
     assert wrong.text == "Individual Service Plan (ISP)" and wrong.question_id == single.pk
+    assert Question.objects.get(key="multi", quiz=quiz).retired and not Question.objects.get(pk=single.pk).retired
 
 
 def test_an_answered_question_cannot_be_removed_nor_lose_options(author):
