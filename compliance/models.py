@@ -251,6 +251,7 @@ class ReminderTemplateKind(models.TextChoices):
     OVERDUE = "overdue", "Overdue notice"
     CERTIFICATE = "certificate", "Certificate expiry reminder"
     REMIND_NOW = "remind_now", "Reminder sent by a supervisor or administrator"
+    DIGEST = "digest", "Weekly digest (its opening; the lists of people follow)"
 
 
 class ReminderTemplate(PreviewableMixin, models.Model):

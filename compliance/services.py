@@ -40,7 +40,7 @@ from .models import (
     StaffActionKind,
 )
 from .status import employed_q
-from .templating import DEFAULTS, RenderedEmail, long_date, render_email, when
+from .templating import DEFAULTS, RenderedEmail, fill, long_date, render_email, when
 
 logger = logging.getLogger(__name__)
 
@@ -412,17 +412,21 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
             (section.overdue if is_overdue else section.due_soon).append(item)
 
     dashboard_url = _absolute(reverse("compliance:home"))
+    subject_text, intro_text = email_templates()[ReminderTemplateKind.DIGEST]
     messages = []
     for user_id, by_title in sections.items():
         user = recipients[user_id]
         ordered = [by_title[t] for t in sorted(by_title)]
         overdue = sum(len(s.overdue) for s in ordered)
         due_soon = sum(len(s.due_soon) for s in ordered)
-        subject = f"Training digest: {overdue} overdue, {due_soon} due within {DIGEST_DAYS} days"
+        values = {
+            **_person_values(user), "date": long_date(today), "overdue": str(overdue), "due_soon": str(due_soon),
+            "days": str(DIGEST_DAYS), "dashboard_url": dashboard_url,
+        }  # fmt: skip
+        subject = " ".join(fill(subject_text, values).split())[:255]
         context = {
             "sections": ordered, "today": today, "dashboard_url": dashboard_url, "days": DIGEST_DAYS,
-            "greeting": _greeting(user), "my_reminders_url": _absolute(reverse("compliance:my_reminders")),
-            "subject": subject,
+            "intro": fill(intro_text, values).strip().split("\n\n"), "links": _links(), "subject": subject,
         }  # fmt: skip
         messages.append(
             _Message(

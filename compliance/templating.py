@@ -44,6 +44,17 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "sender": "who sent the reminder",
         "items": "the list of the person's open training with due dates, one per line",
     },
+    # The weekly digest: this text opens it; the tables of overdue and due-soon people follow it.
+    "digest": {
+        "greeting": COMMON["greeting"],
+        "first_name": COMMON["first_name"],
+        "name": COMMON["name"],
+        "date": "the digest's date, e.g. March 4, 2026",
+        "overdue": "how many items are overdue",
+        "due_soon": "how many items are due soon",
+        "days": "how many days “due soon” covers (30)",
+        "dashboard_url": "the link to the compliance dashboard",
+    },
 }
 
 _FOOTER = "If you think this is a mistake, talk to your supervisor or agency administrator."
@@ -73,6 +84,11 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Reminder from {sender}: training to complete",
         "{greeting}\n\n{sender} asked us to remind you of your training at {agency}:\n\n{items}\n\n"
         f"Continue your training: {{learn_url}}\n\n{_FOOTER}",
+    ),
+    "digest": (
+        "Training digest: {overdue} overdue, {due_soon} due within {days} days",
+        "{greeting}\n\nTraining of the people you are responsible for, as of {date}: overdue items and items "
+        "due within {days} days.",
     ),
 }
 
@@ -142,6 +158,11 @@ SAMPLE = {
     "sender": "Sam Supervisor",
     "items": "- CT-201 Medical Case Management Essentials: due March 4, 2026 (overdue)\n"
     "- CT-105 Documentation Basics: due April 1, 2026",
+    "date": "March 2, 2026",
+    "overdue": "3",
+    "due_soon": "5",
+    "days": "30",
+    "dashboard_url": "https://learn.example.org/compliance/",
 }
 SAMPLE_LINKS = {
     "Reminders we have sent you": "https://learn.example.org/compliance/my-reminders/",

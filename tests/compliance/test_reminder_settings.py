@@ -47,7 +47,7 @@ def schedule(**changes) -> ReminderSchedule:
 def test_the_migration_made_the_rows_coordinators_edit():
     assert ReminderSchedule.objects.count() == 1
     assert set(ReminderTemplate.objects.values_list("kind", flat=True)) == {
-        "early", "final", "overdue", "certificate", "remind_now",
+        "early", "final", "overdue", "certificate", "remind_now", "digest",
     }  # fmt: skip
 
 
@@ -111,6 +111,20 @@ def test_digest_goes_out_on_the_coordinators_day(people):
     assert send_weekly_digests(today=TODAY).sent == []  # Monday
     assert len(send_weekly_digests(today=TODAY + timedelta(days=3)).sent) == 2
     assert send_weekly_digests(today=TODAY + timedelta(days=3)).sent == []  # once
+
+
+def test_the_digest_opening_is_the_coordinators_text_and_the_lists_follow(people):
+    ReminderTemplate.objects.filter(kind="digest").update(
+        subject="Week of {date}: {overdue} late",
+        body="{greeting}\n\nPlease follow up with your people. Dashboard: {dashboard_url}",
+    )
+    assign(people["teammate"], people["curriculum"], -3)
+    send_weekly_digests(today=TODAY)
+    boss_mail = next(m for m in mail.outbox if m.to == [people["boss"].user.email])
+    assert boss_mail.subject == "Week of March 10, 2025: 1 late"
+    assert boss_mail.body.startswith(f"Hello {people['boss'].user.first_name},\n\nPlease follow up")
+    assert "Tess Team" in boss_mail.body and "/accounts/notifications/" in boss_mail.body
+    assert "Please follow up with your people." in boss_mail.alternatives[0][0]
 
 
 def test_remind_now_is_sent_once_however_often_the_task_runs(people):
