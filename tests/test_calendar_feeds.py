@@ -101,3 +101,16 @@ def test_team_feed_queries_do_not_grow_with_the_team(team):
 
     response = assert_queries_constant(Client(), build_small=lambda: url, build_large=more)
     assert len(events(response)) == 11
+
+
+def test_learner_feed_queries_do_not_grow_with_the_assignments(team):
+    ann = team["ann"]
+    url = mine(feed_of(ann.user).token)
+
+    def more() -> str:
+        for _ in range(8):
+            AssignmentFactory(staff=ann, curriculum=make_curriculum())
+        return url
+
+    response = assert_queries_constant(Client(), build_small=lambda: url, build_large=more)
+    assert len(events(response)) == 9
