@@ -6,16 +6,14 @@ from django.shortcuts import redirect
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from . import admin_views
 from .models import (
     MatchingQuestion,
     MultipleChoiceQuestion,
-    Option,
     OrderingQuestion,
     Quiz,
     ScenarioQuestion,
@@ -39,6 +37,9 @@ class QuizCreateRedirect(CreateView):
 class QuizViewSet(SnippetViewSet):
     model = Quiz
     icon = "tasks"
+    menu_label = "Quizzes"
+    menu_order = 250
+    add_to_admin_menu = True
     list_display = ["title", "key", "curriculum", "pass_mark", "required", "active"]
     search_fields = ["title", "key"]
     edit_view_class = QuizEditRedirect
@@ -60,46 +61,19 @@ def _question_viewset(question_model, icon="help"):
     )
 
 
-class ScenarioOptionViewSet(SnippetViewSet):
-    """Options of scenario parts (Wagtail cannot nest inline panels, so they are edited here)."""
-
-    model = Option
-    icon = "list-ul"
-    menu_label = "Scenario choices"
-    list_display = ["text", "question", "part", "is_correct", "next_part"]
-    list_filter = ["question__quiz"]
-    search_fields = ["text"]
-    panels = [
-        FieldPanel("question"),
-        FieldPanel("part"),
-        FieldPanel("text"),
-        FieldPanel("is_correct"),
-        FieldPanel("next_part"),
-        FieldPanel("feedback"),
-        FieldPanel("sort_order"),
-    ]
-
-    def get_queryset(self, request):
-        return Option.objects.filter(part__isnull=False).select_related("question", "part")
-
-
-class QuizzesGroup(SnippetViewSetGroup):
-    menu_label = "Quizzes"
-    menu_icon = "tasks"
-    menu_order = 250
-    items = (
-        QuizViewSet,
-        _question_viewset(SingleChoiceQuestion),
-        _question_viewset(MultipleChoiceQuestion),
-        _question_viewset(TrueFalseQuestion),
-        _question_viewset(OrderingQuestion),
-        _question_viewset(MatchingQuestion),
-        _question_viewset(ScenarioQuestion),
-        ScenarioOptionViewSet,
-    )
-
-
-register_snippet(QuizzesGroup)
+# Quizzes are authored on their own screen (settings, questions, options, parts and branches together), so
+# the menu has one entry. The per-type question listings stay (searching items across quizzes, item
+# analysis links, deletes) under Snippets; scenario choices are no longer a listing of their own.
+register_snippet(QuizViewSet)
+for _model in (
+    SingleChoiceQuestion,
+    MultipleChoiceQuestion,
+    TrueFalseQuestion,
+    OrderingQuestion,
+    MatchingQuestion,
+    ScenarioQuestion,
+):
+    register_snippet(_question_viewset(_model))
 
 
 @hooks.register("register_admin_menu_item")
