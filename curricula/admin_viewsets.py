@@ -230,7 +230,7 @@ class RequirementViewSet(ModelViewSet):
     delete_view_class = RequirementDeleteView
     copy_view_enabled = False
     list_display = ["__str__", "all_agencies", "due_days_after_hire", "starts_on", "active"]
-    list_filter = ["active", "all_agencies", "agencies", "categories"]
+    list_filter = ["active", "all_agencies", "categories"]
     search_fields = ["curriculum__code", "curriculum__title"]
 
     def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:

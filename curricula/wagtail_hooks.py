@@ -12,7 +12,7 @@ from agencies.admin_scope import LimitedActionsPolicy
 
 from . import pages
 from .admin_viewsets import TrainingGroup
-from .models import Assignment, CurriculumPage
+from .models import Assignment, CurriculumPage, ModulePage
 from .publishing import publish_with_children, unreachable_required_items
 
 # Assignments are read only in the admin whatever a group says; registered before any viewset asks for it.
@@ -55,14 +55,17 @@ class PublishWithChildrenMenuItem(PublishMenuItem):
 hooks.register("register_page_action_menu_item", PublishWithChildrenMenuItem)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _warn_if_unreachable(request: HttpRequest, curriculum: CurriculumPage) -> None:
     missing = unreachable_required_items(curriculum=curriculum)
     if missing:
         messages.warning(
             request,
-            f"This curriculum is live but learners cannot finish it: {len(missing)} required "
-            f'item{"s" if len(missing) != 1 else ""} not live: {"; ".join(missing)}. Use "Publish with modules '
-            'and lessons", or activate the quiz.',
+            f"This curriculum is live but learners cannot finish it: {_count(len(missing), 'required item')} "
+            f'not live: {"; ".join(missing)}. Use "Publish with modules and lessons", or activate the quiz.',
         )
 
 
@@ -75,8 +78,9 @@ def publish_children(request: HttpRequest, page) -> None:
         return
     if request.POST.get("action-publish") == WITH_CHILDREN:
         result = publish_with_children(curriculum=curriculum, by=cast(User, request.user))  # the admin signs in
-        count = len(result.published)
-        messages.success(request, f"Published with it: {count} module{'s' if count != 1 else ''} and lessons.")
+        modules = sum(isinstance(p, ModulePage) for p in result.published)
+        lessons = len(result.published) - modules
+        messages.success(request, f"Published with it: {_count(modules, 'module')} and {_count(lessons, 'lesson')}.")
         if result.not_allowed:
             names = ", ".join(p.title for p in result.not_allowed)
             messages.warning(request, f"You may not publish these, so they stay as they were: {names}.")

@@ -67,7 +67,7 @@ def test_publish_with_modules_and_lessons_in_one_action(editor):
     children = Page.objects.descendant_of(curriculum)
     assert children.count() == 6 and all(child.live for child in children)
     text = response.content.decode()
-    assert "Published with it: 6 modules and lessons" in text
+    assert "Published with it: 2 modules and 4 lessons" in text
     assert "learners cannot finish it" not in text
     # the learner-facing page counts every lesson now
     assert curriculum.lessons().count() == 4
@@ -126,3 +126,17 @@ def test_lesson_preview_renders(editor):
     draft.save_revision()
     response = editor.get(f"/admin/pages/{draft.pk}/view_draft/")
     assert response.status_code == 200 and draft.title in response.content.decode()
+
+
+def test_audience_roles_are_ticked_not_typed(editor):
+    """Issue 19, item 5: the curriculum's audience roles are checkboxes of the job roles, never a JSON box."""
+    curriculum = make_curriculum(code="PUB-6")
+    html = editor.get(f"/admin/pages/{curriculum.pk}/edit/").content.decode()
+    assert 'type="checkbox" name="audience_roles" value="mcm"' in html
+    assert "Enter a valid JSON" not in html
+    data = {**edit_form(editor, curriculum), "audience_roles": ["mcm", "peer"], "action-publish": "action-publish"}
+    editor.post(f"/admin/pages/{curriculum.pk}/edit/", data)
+    curriculum.refresh_from_db()
+    assert curriculum.audience_roles == ["mcm", "peer"]
+    assert curriculum.audience_role_labels == ["Medical case manager", "Peer navigator"]
+    assert "name=\"recertification_months\"" in html and "the one place recertification is set" in html.lower()
