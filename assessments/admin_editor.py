@@ -11,8 +11,9 @@ type's rules, unique keys, the scenario graph) and shows every error next to the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -381,19 +382,21 @@ class QuizEditor:
         for block in self.questions:
             field = block.form.fields.get("competency")
             if isinstance(field, forms.ModelChoiceField) and isinstance(field.widget, forms.Select):
-                shared = list(field.choices) if shared is None else shared
+                shared = list(cast(Iterable[Any], field.choices)) if shared is None else shared
                 field.widget.choices = shared
         # Rows marked for removal are left out, never checked: they show no errors.
         for block in self.questions:
             question_removed = removed(block.form)
             for part in block.parts:
                 part_removed = question_removed or removed(part.form)
-                for form in [part.form, *part.options]:
-                    if part_removed or removed(form):
-                        _quiet(form)
-            for form in [block.form, *block.options]:
-                if question_removed or removed(form):
-                    _quiet(form)
+                part_rows: list[forms.BaseForm] = [part.form, *part.options]
+                for row in part_rows:
+                    if part_removed or removed(row):
+                        _quiet(row)
+            rows: list[forms.BaseForm] = [block.form, *block.options]
+            for row in rows:
+                if question_removed or removed(row):
+                    _quiet(row)
 
     def _options(self, prefix: str, part_choices: list[tuple[str, str]] | None) -> list[OptionForm]:
         return [
@@ -538,13 +541,13 @@ class QuizEditor:
             found += _form_errors(block.form, where, block.prefix)
             found += [(block.prefix, where, message) for message in block.errors]
             for j, option in enumerate(block.options, start=1):
-                found += _form_errors(option, f"{where}, option {j}", option.prefix)
+                found += _form_errors(option, f"{where}, option {j}", str(option.prefix))
             for k, part in enumerate(block.parts, start=1):
                 part_where = f"{where}, part {k}"
                 found += _form_errors(part.form, part_where, part.prefix)
                 found += [(part.prefix, part_where, message) for message in part.errors]
                 for j, option in enumerate(part.options, start=1):
-                    found += _form_errors(option, f"{part_where}, choice {j}", option.prefix)
+                    found += _form_errors(option, f"{part_where}, choice {j}", str(option.prefix))
         return found
 
     def error_count(self) -> int:
@@ -553,8 +556,9 @@ class QuizEditor:
 
 def _quiet(form: forms.BaseForm) -> None:
     """Treat a row as checked with no errors (it is being removed)."""
-    form._errors = ErrorDict()
-    form.cleaned_data = {}
+    quiet: Any = form  # Django's own way to mark a form checked: its private error dict
+    quiet._errors = ErrorDict()
+    quiet.cleaned_data = {}
 
 
 def _form_errors(form: forms.BaseForm, where: str, row: str) -> list[tuple[str, str, str]]:
