@@ -247,3 +247,17 @@ def test_the_quizzes_listing_offers_try_and_import(author):
     quiz, _ = full_quiz()
     html = author.get("/admin/snippets/assessments/quiz/").content.decode()
     assert f"/admin/quizzes/{quiz.pk}/try/" in html and f"/admin/quizzes/{quiz.pk}/import/" in html
+
+
+def test_a_blank_row_marked_for_removal_is_left_out_without_errors(author):
+    quiz, parts = full_quiz()
+    url = f"/admin/quizzes/{quiz.pk}/"
+    response = post(author, url, form_data(quiz), "q-0:add-option")  # a third, blank option
+    data = shown(response)
+    assert data["q-0-o-count"] == "3" and not data.get("q-0-o-2-text")
+    response = post(author, url, data, "q-0-o-2:remove")  # the Remove button ticks its box
+    data = shown(response)
+    assert data["q-0-o-2-delete"] == "on"
+    response = post(author, url, data)
+    assert response.status_code == 302
+    assert parts["single"][0].options.count() == 2
