@@ -170,8 +170,15 @@ SAMPLE_LINKS = {
 }
 
 
-def preview(*, template: object) -> RenderedEmail:
-    """The template filled with sample values, for the preview in the Wagtail admin."""
+def preview(*, template: object) -> dict[str, object]:
+    """The template filled with sample values, for the preview in the Wagtail admin: the email as sent, and
+    its paragraphs and links for showing the HTML version in the page itself (escaped there too)."""
     subject = str(getattr(template, "subject", "") or "")
     body = str(getattr(template, "body", "") or "")
-    return render_email(subject=subject, body=body, values=SAMPLE, links=SAMPLE_LINKS)
+    email = render_email(subject=subject, body=body, values=SAMPLE, links=SAMPLE_LINKS)
+    return {
+        "subject": email.subject,
+        "text": email.text,
+        "paragraphs": fill(body, SAMPLE).strip().split("\n\n"),
+        "links": SAMPLE_LINKS,
+    }

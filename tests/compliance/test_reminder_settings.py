@@ -156,11 +156,12 @@ def test_coordinator_edits_an_email_and_previews_it(client):
     page = client.get(edit_url).content.decode()
     assert "{curriculum_code}" in page and "{expiry_date}" in page  # the placeholder list beside the editor
 
-    data = {"subject": "{curriculum_code} is late", "body": "{greeting}\n\nIt was due {due_date}."}
+    data = {"subject": "{curriculum_code} is late", "body": "{greeting}\n\nIt was due {due_date}. <b>Now</b>"}
     preview_url = reverse(viewset.get_url_name("preview_on_edit"), args=[template.pk])
     assert client.post(preview_url, data).json()["is_valid"] is True
     preview = client.get(preview_url).content.decode()
     assert "CT-201 is late" in preview and "It was due March 4, 2026." in preview
+    assert "&lt;b&gt;Now&lt;/b&gt;" in preview and "<b>Now" not in preview  # typed text never becomes markup
 
     bad = client.post(edit_url, {**data, "body": "{nope}"})
     assert bad.status_code == 200 and "Unknown placeholder {nope}" in bad.content.decode()
