@@ -4,7 +4,8 @@ Scopes:
 - site administrator (superuser): every agency;
 - training coordinator: every agency, or the agencies their coordinator record lists;
 - agency administrator: the agencies where they hold an active staff record with ``is_agency_admin``;
-- supervisor: the staff they supervise (directly), read only;
+- supervisor: the staff they supervise (directly): they read their records and may act for them (remind,
+  extend a due date, waive, assign: `actionable_staff`), never edit them;
 - learner: their own records only.
 
 Someone an agency has only invited (``StaffInvitation``, not yet accepted) has no staff record there, so none
