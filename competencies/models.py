@@ -40,6 +40,7 @@ class Competency(models.Model):
         MultiFieldPanel([FieldPanel("domain"), FieldPanel("position")], heading="Place in the framework"),
         FieldPanel("sources"),
     ]
+
     class Meta:
         ordering = ["position", "code"]
         verbose_name_plural = "competencies"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db import connections
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -19,7 +20,15 @@ from content.sanitize import render_markdown
 from curricula.models import CurriculumPage, LessonPage
 
 from .models import Competency
-from .rules import FULL_MARK, Shown, Standing, demonstrated_having, shows_competency, standing
+from .rules import (
+    FULL_MARK,
+    Shown,
+    Standing,
+    demonstrated_having,
+    first_current_day,
+    shows_competency,
+    standing,
+)
 
 
 def competencies_of(*, curriculum: CurriculumPage) -> list[Competency]:
@@ -56,7 +65,13 @@ def lessons_for(
 # --- Evidence -------------------------------------------------------------------------------------------
 
 
-def _passed_attempt_counts(*, users: Any, until: date) -> QuerySet[Any]:
+def _end_of(day: date) -> datetime:
+    """The first instant after `day` in the site's time zone: a plain comparison on the column (a `__date`
+    lookup would convert every row, which on SQLite is a Python call per row)."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _passed_attempt_counts(*, users: Any, until: date, **extra: Any) -> QuerySet[Any]:
     """Per passed attempt and competency: how many of its (unretired) drawn items there were and how many
     were right. One grouped query over the responses; `users` is a list of ids or a queryset of them."""
     return (
@@ -64,7 +79,7 @@ def _passed_attempt_counts(*, users: Any, until: date) -> QuerySet[Any]:
             attempt__user_id__in=users,
             attempt__passed=True,
             attempt__submitted_at__isnull=False,
-            attempt__submitted_at__date__lte=until,
+            attempt__submitted_at__lt=_end_of(until),
             question__retired=False,
             question__competency__isnull=False,
         )
@@ -74,26 +89,45 @@ def _passed_attempt_counts(*, users: Any, until: date) -> QuerySet[Any]:
             aid=F("attempt_id"),
             done=F("attempt__submitted_at"),
             months=Coalesce(F("attempt__quiz__curriculum__recertification_months"), Value(0)),
+            **extra,
         )
         .annotate(total=Count("id"), right=Count("id", filter=Q(score__gte=FULL_MARK)))
         .order_by()
     )
 
 
-def shown_by(*, users: Any, on: date) -> dict[tuple[int, int], list[Shown]]:
-    """Every passed attempt up to `on` that showed a competency, by (user id, competency id): one query.
-    The SQL applies the evidence rule (`rules.demonstrated_having`), so only showing attempts come back."""
-    rows = (
-        _passed_attempt_counts(users=users, until=on)
+def standing_by(*, users: Any, on: date) -> dict[tuple[int, int], str]:
+    """By (user id, competency id), demonstrated or expired on `on` (absent: not yet shown): one query for
+    the periods in use, one for the standings. Each passed attempt that shows a competency (the rule in
+    SQL, `rules.demonstrated_having`) is marked current when it falls on or after its period's first current
+    day (`rules.first_current_day`), and the database keeps one row per person and competency."""
+    periods = set(CurriculumPage.objects.values_list("recertification_months", flat=True).distinct()) - {0}
+    fresh = [
+        When(Q(attempt__quiz__curriculum__isnull=True) | Q(attempt__quiz__curriculum__recertification_months=0), then=1)
+    ]
+    for months in sorted(periods):
+        first = first_current_day(recertification_months=months, on=on)
+        if first is not None:
+            fresh.append(
+                When(
+                    attempt__quiz__curriculum__recertification_months=months,
+                    attempt__submitted_at__gte=_end_of(first - timedelta(days=1)),
+                    then=1,
+                )
+            )
+    inner = (
+        _passed_attempt_counts(users=users, until=on, fresh=Case(*fresh, default=0, output_field=IntegerField()))
         .filter(demonstrated_having())
-        .values_list("uid", "cid", "done", "months")
+        .values_list("uid", "cid", "fresh")
     )
-    shown: dict[tuple[int, int], list[Shown]] = {}
-    for user_id, competency_id, done, months in rows:
-        shown.setdefault((user_id, competency_id), []).append(
-            Shown(shown_on=timezone.localdate(done), recertification_months=months)
-        )
-    return shown
+    sql, params = inner.query.sql_with_params()
+    outer = f"SELECT uid, cid, MAX(fresh) FROM ({sql}) shown GROUP BY uid, cid"  # noqa: S608 - the ORM's SQL
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(outer, params)
+        return {
+            (user_id, competency_id): Standing.DEMONSTRATED if current else Standing.EXPIRED
+            for user_id, competency_id, current in cursor.fetchall()
+        }
 
 
 @dataclass
@@ -195,13 +229,13 @@ def heat_map(*, staff: QuerySet[StaffMember], on: date, domain: str = "") -> Hea
     competencies = list(Competency.objects.filter(domain=domain) if domain else Competency.objects.all())
     members = list(staff.filter(active=True).select_related("user").order_by("user__last_name", "user__first_name"))
     user_ids = [m.user_id for m in members]
-    shown = shown_by(users=user_ids, on=on)
+    standings = standing_by(users=user_ids, on=on)
     rows = []
     counts = {c.pk: [0, 0] for c in competencies}
     for member in members:
         cells = []
         for competency in competencies:
-            state, _ = standing(shown=shown.get((member.user_id, competency.pk), []), on=on)
+            state = standings.get((member.user_id, competency.pk), Standing.NOT_YET)
             cells.append(state)
             if state == Standing.DEMONSTRATED:
                 counts[competency.pk][0] += 1
@@ -233,7 +267,7 @@ def weakest_items(*, users: list[int], competency_ids: list[int], on: date) -> d
         Response.objects.filter(
             attempt__user_id__in=users,
             attempt__submitted_at__isnull=False,
-            attempt__submitted_at__date__lte=on,
+            attempt__submitted_at__lt=_end_of(on),
             question__retired=False,
             question__competency_id__in=competency_ids,
         )
@@ -308,16 +342,18 @@ def program_rollup(*, agencies: QuerySet[Agency], on: date, domain: str = "") ->
     competencies = list(Competency.objects.filter(domain=domain) if domain else Competency.objects.all())
     agency_list = list(agencies.order_by("name"))
     staff = list(StaffMember.objects.filter(agency__in=agency_list, active=True).values_list("agency_id", "user_id"))
-    shown = shown_by(users=StaffMember.objects.filter(agency__in=agency_list, active=True).values("user_id"), on=on)
+    standings = standing_by(
+        users=StaffMember.objects.filter(agency__in=agency_list, active=True).values("user_id"), on=on
+    )
     position = {c.pk: i for i, c in enumerate(competencies)}
     by_agency = {a.pk: AgencyRollup(agency=a, staff=0, demonstrated=[0] * len(competencies)) for a in agency_list}
     people: dict[int, set[int]] = {}
     for agency_id, user_id in staff:
         people.setdefault(user_id, set()).add(agency_id)
         by_agency[agency_id].staff += 1
-    for (user_id, competency_id), evidence in shown.items():
+    for (user_id, competency_id), state in standings.items():
         index = position.get(competency_id)
-        if index is None or standing(shown=evidence, on=on)[0] != Standing.DEMONSTRATED:
+        if index is None or state != Standing.DEMONSTRATED:
             continue
         for agency_id in people.get(user_id, ()):
             by_agency[agency_id].demonstrated[index] += 1

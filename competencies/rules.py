@@ -5,8 +5,10 @@ filter the bulk queries use (tests check that both agree on the edge cases)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
@@ -40,10 +42,26 @@ def demonstrated_having(*, right: str = "right", total: str = "total") -> Q:
     return Q(GreaterThan(F(total), 0)) & Q(GreaterThanOrEqual(F(right) * SHARE_DENOMINATOR, F(total) * SHARE_NUMERATOR))
 
 
+@lru_cache(maxsize=16384)  # pure; a program roll-up asks for the same few thousand (day, period) pairs
 def evidence_valid_until(*, shown_on: date, recertification_months: int) -> date | None:
     """The first day the evidence no longer counts: when a certificate completed that day would expire
     (`curricula.rules.renewal_date`); None if the curriculum never expires."""
     return renewal_date(completed_on=shown_on, months=recertification_months)
+
+
+def first_current_day(*, recertification_months: int, on: date) -> date | None:
+    """The earliest day whose evidence still counts on `on` (None: any day's does, the period being 0). The
+    same rule as `evidence_valid_until`, turned into a threshold a bulk query can compare against."""
+    if not recertification_months:
+        return None
+    day = on - relativedelta(months=recertification_months)
+    while (
+        until := evidence_valid_until(shown_on=day - timedelta(days=1), recertification_months=recertification_months)
+    ) and until > on:
+        day -= timedelta(days=1)
+    while (until := evidence_valid_until(shown_on=day, recertification_months=recertification_months)) and until <= on:
+        day += timedelta(days=1)
+    return day
 
 
 def is_current(*, shown_on: date, recertification_months: int, on: date) -> bool:

@@ -73,9 +73,7 @@ def framework(request: HttpRequest) -> HttpResponse:
     return render(request, "competencies/framework.html", {"domains": [d for d in domains if d[1]]})
 
 
-def _heat_map_page(
-    request: HttpRequest, *, staff: QuerySet[StaffMember], title: str, export_url: str
-) -> HttpResponse:
+def _heat_map_page(request: HttpRequest, *, staff: QuerySet[StaffMember], title: str, export_url: str) -> HttpResponse:
     domain, domain_error = _domain(request)
     result = heat_map(staff=staff, on=timezone.localdate(), domain=domain)
     page = Paginator(result.rows, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -23,9 +23,7 @@ def _never(user: Any) -> bool:
 
 register_permission_policy(
     Competency,
-    RuledPolicy(
-        Competency, rules={"add": manages_all_agencies, "change": manages_all_agencies, "delete": _never}
-    ),
+    RuledPolicy(Competency, rules={"add": manages_all_agencies, "change": manages_all_agencies, "delete": _never}),
 )
 
 

@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from assessments.models import Question, Response
-from competencies.queries import learner_competencies, shown_by
+from competencies.queries import learner_competencies, standing_by
 from competencies.rules import Standing, demonstrated_having, shows_competency
 from tests.factories import UserFactory
 
@@ -84,7 +84,7 @@ def test_the_sql_filter_applies_the_same_rule_as_python(right, total):
     quiz, items = quiz_with_items(codes={"SC-1": total})
     scores = {q: (1.0 if n < right else 0.0) for n, q in enumerate(items["SC-1"])}
     attempt(user, quiz, scores, on=timezone.localdate())
-    in_sql = (user.pk, competency("SC-1").pk) in shown_by(users=[user.pk], on=timezone.localdate())
+    in_sql = (user.pk, competency("SC-1").pk) in standing_by(users=[user.pk], on=timezone.localdate())
     assert in_sql is shows_competency(right=right, total=total)
     assert demonstrated_having() is not None
 
@@ -110,3 +110,18 @@ def test_my_competencies_needs_a_sign_in(client):
 def test_the_framework_page_is_public_and_anchors_each_code(client):
     html = client.get("/competencies/framework/").content.decode()
     assert 'id="SC-2"' in html and "Motivational interviewing" in html
+
+
+@pytest.mark.parametrize("months", [0, 1, 6, 12, 24, 36])
+def test_the_bulk_standing_agrees_with_the_learners_around_the_expiry_day(months):
+    """The heat map and roll-up mark evidence current from a threshold day (rules.first_current_day); the
+    learner's page from each attempt's own expiry. Around month ends and the expiry day both must agree."""
+    user = UserFactory()
+    quiz, items = quiz_with_items(codes={"LR-1": 1}, recertification_months=months)
+    today = timezone.localdate()
+    shown_on = today - relativedelta(months=months) - timedelta(days=3)
+    attempt(user, quiz, {items["LR-1"][0]: 1.0}, on=shown_on)
+    for day in [shown_on + timedelta(days=n) for n in range(0, 8)] + [today - timedelta(days=n) for n in range(0, 8)]:
+        python = standing_of(user, "LR-1", on=day).standing
+        bulk = standing_by(users=[user.pk], on=day).get((user.pk, competency("LR-1").pk), Standing.NOT_YET)
+        assert bulk == python, (months, day)

@@ -1,10 +1,10 @@
 """The evidence rule on its own (no database), and the same rule as the SQL filter the bulk queries use."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from competencies.rules import Shown, Standing, shows_competency, standing
+from competencies.rules import Shown, Standing, first_current_day, is_current, shows_competency, standing
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,16 @@ def test_the_newest_evidence_wins_and_an_old_lapse_does_not_hide_it():
     new = Shown(shown_on=date(2025, 6, 1), recertification_months=24)
     assert standing(shown=[old, new], on=date(2026, 1, 1)) == (Standing.DEMONSTRATED, new)
     assert standing(shown=[old], on=date(2026, 1, 1)) == (Standing.EXPIRED, old)
+
+
+@pytest.mark.parametrize("months", [1, 6, 12, 24, 36])
+@pytest.mark.parametrize(
+    "on", [date(2026, 2, 28), date(2026, 3, 1), date(2024, 2, 29), date(2026, 8, 31), date(2026, 12, 2)]
+)
+def test_the_first_current_day_is_the_threshold_of_the_same_rule(months, on):
+    first = first_current_day(recertification_months=months, on=on)
+    for offset in range(-40, 40):
+        day = first + timedelta(days=offset)
+        if day <= on:
+            assert is_current(shown_on=day, recertification_months=months, on=on) is (day >= first), day
+    assert first_current_day(recertification_months=0, on=on) is None
