@@ -226,7 +226,14 @@ def test_learners_and_agency_administrators_cannot_reach_the_quiz_screens(client
     admin = UserFactory(is_staff=True)
     admin.groups.add(agency_admin_group())
     client.force_login(admin)
-    for url in (f"/admin/quizzes/{quiz.pk}/", "/admin/quizzes/new/", f"/admin/quizzes/{quiz.pk}/import/"):
+    for url in (
+        f"/admin/quizzes/{quiz.pk}/",
+        "/admin/quizzes/new/",
+        f"/admin/quizzes/{quiz.pk}/import/",
+        f"/admin/quizzes/{quiz.pk}/try/",
+        f"/admin/quizzes/{quiz.pk}/export/gift/",
+        f"/admin/quizzes/{quiz.pk}/export/moodle-xml/",
+    ):
         assert client.get(url).status_code in (302, 403)
     assert client.post(f"/admin/quizzes/{quiz.pk}/", {"action": "save"}).status_code in (302, 403)
 
