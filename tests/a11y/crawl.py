@@ -85,14 +85,11 @@ OVERFLOW = """() => {
 
 # Path segments that name one of many things of a kind (an agency, a quiz, a certificate code): one shape.
 SLUGS = [
-    (re.compile(r"^/agency/(?!invitations/)[^/]+/"), "/agency/S/"),
-    (re.compile(r"^/compliance/agency/[^/]+/"), "/compliance/agency/S/"),
+    (re.compile(r"/agency/(?!invitations/)[^/]+/"), "/agency/S/"),  # also /compliance/agency/, /competencies/agency/
     (re.compile(r"^/verify/[^/]+/"), "/verify/S/"),
     (re.compile(r"^/quiz/analysis/[^/]+/"), "/quiz/analysis/S/"),
     (re.compile(r"^/quiz/(?!attempts/|analysis/)[^/]+/"), "/quiz/S/"),
 ]
-# The site's own screens; every other path is a Wagtail page (author content), checked once for all roles.
-APP_PREFIXES = ("/learn/", "/quiz/", "/agency/", "/compliance/", "/certificates/", "/accounts/", "/verify/", "/search/")
 
 
 # What axe does not measure but the issue found (labels far from their fields, chart text shrunk to a few
@@ -146,10 +143,6 @@ def shape(path_and_query: str) -> str:
     return re.sub(r"\d+", "N", path) + ("?" + "&".join(names) if names else "")
 
 
-def is_content(path: str) -> bool:
-    return path != "/" and not path.startswith(APP_PREFIXES)
-
-
 def local_target(href: str, base_url: str) -> str | None:
     """The path and query of a link on this site worth visiting, or None."""
     if not href.startswith(base_url):
@@ -171,6 +164,7 @@ class Crawl:
     notes: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     html_files: dict[str, str] = field(default_factory=dict)  # file name -> "role path"
+    content_paths: set[str] = field(default_factory=set)  # every live Wagtail page's path but the home page
     content_seen: set[str] = field(default_factory=set)  # Wagtail pages already checked (by any role)
     checked: set[tuple[str, str]] = field(default_factory=set)  # (role, path) checked
     impacts: Counter = field(default_factory=Counter)
@@ -179,6 +173,10 @@ class Crawl:
         (OUT / "html").mkdir(parents=True, exist_ok=True)
         for old in (OUT / "html").glob("*.html"):
             old.unlink()
+
+    def is_content(self, path_and_query: str) -> bool:
+        """A Wagtail page (author content, the same for everyone), not one of the site's own screens."""
+        return urlsplit(path_and_query).path in self.content_paths
 
     # -- one page -----------------------------------------------------------------------------------------
 
@@ -258,15 +256,15 @@ class Crawl:
             if target in visited or target in self.content_seen or shapes[shape(target)] >= PER_SHAPE:
                 continue
             visited.add(target)
-            if not is_content(target):
+            if not self.is_content(target):
                 shapes[shape(target)] += 1
             landed = self.visit(page, target, role=role)
             if landed is None:
                 continue
             visited.add(landed)
-            if landed != target and not is_content(landed):
+            if landed != target and not self.is_content(landed):
                 shapes[shape(landed)] += 1
-            if is_content(landed) and landed == target:
+            if self.is_content(landed) and landed == target:
                 self.content_seen.add(landed)
             hrefs = page.eval_on_selector_all("a[href]", "links => links.map((a) => a.href)")
             for href in hrefs:
