@@ -204,6 +204,7 @@ class Requirement(models.Model):
 
     class Meta:
         ordering = ["curriculum__code"]
+        verbose_name = "mandate"  # what coordinators call it (the admin's "Add mandate", "New: Mandate")
 
     def __str__(self) -> str:
         roles = ", ".join(dict(JobRole.choices).get(r, r) for r in self.roles)
