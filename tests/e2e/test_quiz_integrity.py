@@ -68,6 +68,7 @@ def test_enter_confirmation_review_and_certificate(demo_site, journey):
     j.checkpoint("quiz-page")
     page.get_by_role("button", name="Start the quiz").click()
     expect(page.get_by_role("button", name="Submit my answers")).to_be_visible()
+    expect(page.locator(".implicit-submit-guard")).to_be_hidden()  # the Enter guard is never a visible button
     first_id = _attempt_id(page.url)
     j.checkpoint("attempt")
 
