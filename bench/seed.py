@@ -388,8 +388,9 @@ def _history(
         Certificate,
         ["id", "completion_id", "user_id", "curriculum_id", "learner_name", "curriculum_code", "curriculum_title",
          "credit_hours", "competencies", "completed_on", "expires_on", "serial", "code", "issued_at", "pdf",
-         "rendered_at", "render_failures", "emailed_at", "revoked_at", "revoked_reason", "superseded_at"],
-        certificates,
+         "rendered_at", "render_failures", "emailed_at", "revoked_at", "revoked_reason", "superseded_at",
+         "superseded_kind", "superseded_reason", "pdf_site_url", "competency_refs"],
+        [[*c, "", "", "", []] for c in certificates],  # the columns added by issue 18, empty as for old rows
     )  # fmt: skip
     report.counts["assignments"] = len(assignments)
     report.counts["completions"] = len(completions)
