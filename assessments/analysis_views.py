@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,9 +17,9 @@ from .models import Question, Quiz
 
 
 def _edit_url(question: Question) -> str:
-    """The admin edit page of the question's own type (each type is its own snippet)."""
-    viewset = cast(Any, type(question)).snippet_viewset  # set on the model by Wagtail's register_snippet
-    return reverse(viewset.get_url_name("edit"), args=[question.pk])
+    """The quiz screen, where a question is edited with its options, parts and branches (the per-type pages
+    cannot edit a scenario's choices)."""
+    return reverse("quiz_authoring:edit", args=[question.quiz_id]) + "#questions-heading"
 
 
 def item_analysis_page(request: HttpRequest, key: str) -> HttpResponse:

@@ -121,8 +121,9 @@ def test_weak_items_are_flagged_once_they_have_30_responses_with_a_link_to_edit_
     client.force_login(make_coordinator())
     html = client.get(f"/quiz/analysis/{quiz.key}/").content.decode()
     assert "Needs review" in html and "A distractor nobody picks" in html
-    edit = f"/admin/snippets/assessments/singlechoicequestion/edit/{parts['single'][0].pk}/"
+    edit = f"/admin/quizzes/{quiz.pk}/#questions-heading"  # the quiz screen, where every part of it is edited
     assert f'href="{edit}"' in html
+    assert client.get(edit.split("#")[0]).status_code == 200
     body = b"".join(client.get(f"/quiz/analysis/{quiz.key}/items.csv").streaming_content).decode()
     assert "Too easy" in body
 
