@@ -3,7 +3,10 @@ is unchanged since. The signer is `keys.pdf_signing_identity()`; no cryptography
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]  # no type information
@@ -43,5 +46,18 @@ def sign_pdf(pdf: bytes, *, signer_name: str, reason: str, location: str) -> byt
         md_algorithm="sha256",
     )
     out = io.BytesIO()
-    signers.PdfSigner(metadata, signer=_signer(pdf_signing_identity())).sign_pdf(writer, output=out)
+    pdf_signer = signers.PdfSigner(metadata, signer=_signer(pdf_signing_identity()))
+    _outside_event_loop(lambda: pdf_signer.sign_pdf(writer, output=out))
     return out.getvalue()
+
+
+def _outside_event_loop(work: Callable[[], object]) -> None:
+    """pyHanko's synchronous API runs its own event loop (asyncio.run), which fails inside a running one (an
+    async caller; Playwright's loop in the browser tests): there, sign on a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        work()
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(work).result()

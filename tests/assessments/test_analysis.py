@@ -123,7 +123,6 @@ def test_weak_items_are_flagged_once_they_have_30_responses_with_a_link_to_edit_
     assert "Needs review" in html and "A distractor nobody picks" in html
     edit = f"/admin/quizzes/{quiz.pk}/#questions-heading"  # the quiz screen, where every part of it is edited
     assert f'href="{edit}"' in html
-    assert client.get(edit.split("#")[0]).status_code == 200
     body = b"".join(client.get(f"/quiz/analysis/{quiz.key}/items.csv").streaming_content).decode()
     assert "Too easy" in body
 

@@ -218,3 +218,22 @@ def test_the_issuer_logo_is_printed(owner, certificate):
     images = pypdf.PdfReader(io.BytesIO(download(owner, certificate).content)).pages[0].images
     assert len(images) == 2  # the logo and the QR code
     assert sorted(image.image.size for image in images)[0] == (120, 60)
+
+
+def test_a_pdf_is_signed_when_the_caller_runs_an_event_loop(owner, certificate):
+    """pyHanko's synchronous API starts an event loop of its own; an async caller (or the browser tests, where
+    Playwright's loop runs) must still get a signed PDF, not 'asyncio.run() cannot be called...'."""
+    import asyncio
+
+    from certificates.pdf_signing import sign_pdf
+
+    unsigned = pypdf.PdfWriter()
+    unsigned.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    unsigned.write(buffer)
+
+    async def caller() -> bytes:
+        return sign_pdf(buffer.getvalue(), signer_name="CMTP Learn", reason="test", location="test")
+
+    status = signature_status(asyncio.run(caller()))
+    assert status.intact and status.valid and status.trusted
