@@ -78,6 +78,18 @@ class ParsedBank:
     def file_error(self) -> bool:
         return bool(self.errors) and not self.questions
 
+    def add(self, question: QuestionDraft, *, line: int, keys: set[str]) -> None:
+        """Keep a read question under a key unique in the file (a repeat gets -2, -3...), or its problems."""
+        base, n = question.key, 2
+        while question.key in keys:
+            question.key, n = f"{base[:36]}-{n}", n + 1
+        keys.add(question.key)
+        problems = check_draft(question)
+        if problems:
+            self.errors.extend(Problem(line, f"“{question.key}”: {p}") for p in problems)
+            return
+        self.questions.append(question)
+
 
 def check_draft(question: QuestionDraft) -> list[str]:
     """What makes a question unusable whatever its source (the editor checks the same rules on its fields)."""

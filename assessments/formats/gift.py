@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from django.utils.text import slugify
 
-from .draft import OptionDraft, ParsedBank, Problem, QuestionDraft, check_draft
+from .draft import OptionDraft, ParsedBank, Problem, QuestionDraft
 
 SPECIAL = "~=#{}:"
 _TF = re.compile(r"^(T|F|TRUE|FALSE)$", re.IGNORECASE)
@@ -130,15 +130,7 @@ def parse(text: str) -> ParsedBank:
                 question.competency = value.strip()
             elif label.strip().lower() == "source":
                 question.source = value.strip()
-        base, n = question.key, 2
-        while question.key in keys:
-            question.key, n = f"{base[:36]}-{n}", n + 1
-        keys.add(question.key)
-        problems = check_draft(question)
-        if problems:
-            bank.errors.extend(Problem(line, f"“{question.key}”: {p}") for p in problems)
-            continue
-        bank.questions.append(question)
+        bank.add(question, line=line, keys=keys)
     if not bank.questions and not bank.errors and not bank.unsupported:
         bank.errors.append(Problem(1, "No questions found: is this a GIFT file?"))
     return bank

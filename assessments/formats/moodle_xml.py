@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException  # type: ignore[import-untyped]  # no
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 from django.utils.text import slugify
 
-from .draft import OptionDraft, ParsedBank, PartDraft, Problem, QuestionDraft, check_draft
+from .draft import OptionDraft, ParsedBank, PartDraft, Problem, QuestionDraft
 
 SUPPORTED = {"multichoice", "truefalse", "matching", "ordering", "cmtp_scenario"}
 TYPE_NAMES = {
@@ -107,15 +107,7 @@ def parse(text: str) -> ParsedBank:
         except _Malformed as exc:
             bank.errors.append(Problem(exc.line, str(exc)))
             continue
-        base, n = question.key, 2
-        while question.key in keys:
-            question.key, n = f"{base[:36]}-{n}", n + 1
-        keys.add(question.key)
-        problems = check_draft(question)
-        if problems:
-            bank.errors.extend(Problem(line, f"“{question.key}”: {p}") for p in problems)
-            continue
-        bank.questions.append(question)
+        bank.add(question, line=line, keys=keys)
     if not bank.questions and not bank.errors and not bank.unsupported:
         bank.errors.append(Problem(1, "No questions found in the file."))
     return bank
