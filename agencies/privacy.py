@@ -34,7 +34,8 @@ from wagtail.models import ModelLogEntry
 from wagtail.users.models import UserProfile
 
 from certificates.models import Certificate, CertificateEvent
-from compliance.models import ExportRecord, ReminderLog
+from compliance.models import ExportRecord, ReminderLog, StaffAction
+from curricula.models import Assignment
 
 from .models import StaffMember
 
@@ -110,6 +111,15 @@ def remove_personal_data(*, user: User, by: User) -> RemovalResult:
                 scrubbed += 1
         for event in CertificateEvent.objects.filter(_mentioning("detail", secrets)):
             CertificateEvent.objects.filter(pk=event.pk).update(detail=_scrub(event.detail, secrets, placeholder))
+            scrubbed += 1
+        # Reasons typed by supervisors and administrators (extensions, waivers) may name the person.
+        for action in StaffAction.objects.filter(_mentioning("reason", secrets)):
+            StaffAction.objects.filter(pk=action.pk).update(reason=_scrub(action.reason, secrets, placeholder))
+            scrubbed += 1
+        for assignment in Assignment.objects.filter(_mentioning("waived_reason", secrets)):
+            Assignment.objects.filter(pk=assignment.pk).update(
+                waived_reason=_scrub(assignment.waived_reason, secrets, placeholder)
+            )
             scrubbed += 1
         export_count = ExportRecord.objects.filter(generated_by=user).update(generated_by_name=placeholder)
 

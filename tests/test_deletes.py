@@ -13,12 +13,12 @@ from wagtail.models import ModelLogEntry, Page
 from assessments.models import Attempt, Option, Quiz, Response, SingleChoiceQuestion, TrueFalseQuestion
 from assessments.services import start_attempt, submit_attempt
 from certificates.models import Certificate
-from compliance.models import ReminderLog
+from compliance.models import ReminderLog, StaffAction
 from curricula.completion import record_lesson_completion
 from curricula.models import CurriculumCompletion, LessonPage, LessonProgress
 from curricula.services import record_lesson_view
 from tests.assessments.builders import full_quiz
-from tests.factories import ReminderLogFactory, StaffFactory, UserFactory, make_curriculum
+from tests.factories import AssignmentFactory, ReminderLogFactory, StaffFactory, UserFactory, make_curriculum
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -238,6 +238,13 @@ def test_remove_personal_data_anonymises_the_person_and_keeps_the_history(superu
         body="Overdue: Maria Okafor (maria@harbor.org)", sent_at=certificate.issued_at,
     )  # fmt: skip
 
+    assignment = AssignmentFactory(
+        staff=staff, curriculum=curriculum, state="waived", waived_reason="Maria Okafor did equivalent training"
+    )
+    StaffAction.objects.create(
+        staff=staff, kind="extended", assignment=assignment, reason="Maria Okafor was on leave", actor=supervisor
+    )
+
     url = f"/admin/people/remove-personal-data/{learner.pk}/"
     page = superuser_client.get(url).content.decode()
     assert "What goes" in page and "What stays" in page and "1 certificate" in page
@@ -258,6 +265,9 @@ def test_remove_personal_data_anonymises_the_person_and_keeps_the_history(superu
     assert staff.user_id == learner.pk
     assert "Maria" not in str(list(ReminderLog.objects.values_list("email", "subject", "body")))
     assert "maria@harbor.org" not in str(list(ReminderLog.objects.values_list("email", "subject", "body")))
+    assert StaffAction.objects.get(assignment=assignment).reason == f"Removed person #{learner.pk} was on leave"
+    assignment.refresh_from_db()
+    assert assignment.waived_reason == f"Removed person #{learner.pk} did equivalent training"
     entry = ModelLogEntry.objects.get(action="cmtp.remove_personal_data", object_id=str(learner.pk))
     assert entry.user_id == superuser_client.user.pk and entry.timestamp is not None
     # The public verification page still verifies the certificate, without the name.
