@@ -16,13 +16,16 @@ without waiting for them to accept.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from .models import Agency, ServiceCategory, StaffInvitation, StaffMember
+
+_Mandate = TypeVar("_Mandate", bound=Model)  # curricula.Requirement (above this app: passed in, never imported)
 
 AnyUser = User | AnonymousUser
 
@@ -76,6 +79,14 @@ def mandate_agency_choices(user: AnyUser) -> QuerySet[Agency]:
     if not is_coordinator(user):
         return Agency.objects.none()
     return managed_agencies(user)
+
+
+def listed_mandates(user: AnyUser, mandates: QuerySet[_Mandate]) -> QuerySet[_Mandate]:
+    """The mandates a coordinator sees listed: all of them for a program-wide scope; otherwise those for every
+    agency and those naming an agency they manage (what reaches their staff), never another agency's own."""
+    if manages_all_agencies(user):
+        return mandates
+    return mandates.filter(Q(all_agencies=True) | Q(agencies__in=managed_agencies(user))).distinct()
 
 
 def may_mandate_for(

@@ -22,7 +22,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.log_actions import log
 
-from agencies.access import manages_all_agencies, mandate_agency_choices, may_mandate_for
+from agencies.access import listed_mandates, manages_all_agencies, mandate_agency_choices, may_mandate_for
 from agencies.admin_scope import MandateScopeMixin, ScopedViewSet
 from agencies.models import JobRole
 from agencies.services import create_requirement, delete_requirement, preview_requirement, update_requirement
@@ -220,11 +220,19 @@ class RequirementDeleteView(MandateScopeMixin, generic.DeleteView):
             delete_requirement(requirement=self.object, by=self.request.user)
 
 
+class RequirementIndexView(generic.IndexView):
+    """Mandates listed by scope: a coordinator of some agencies does not see another agency's own mandates."""
+
+    def get_base_queryset(self) -> Any:
+        return listed_mandates(self.request.user, super().get_base_queryset())
+
+
 class RequirementViewSet(ModelViewSet):
     model = Requirement
     name = "training-mandates"
     icon = "clipboard-list"
     menu_label = "Mandates"
+    index_view_class = RequirementIndexView
     add_view_class = RequirementCreateView
     edit_view_class = RequirementEditView
     delete_view_class = RequirementDeleteView

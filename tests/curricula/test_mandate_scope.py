@@ -177,6 +177,23 @@ def test_a_scoped_coordinator_cannot_open_a_mandate_reaching_another_agency(worl
     assert client.get(reverse("training-mandates:delete", args=[theirs.pk])).status_code in (302, 403)
 
 
+def test_a_scoped_coordinator_lists_mandates_reaching_their_staff_only(world, superuser):
+    harbor, beacon, _mcm, _people = world
+    def mandate(code: str, **scope):
+        return services.create_requirement(**fields(make_curriculum(code=code), **scope), by=superuser)
+
+    ours = mandate("LIST-1", all_agencies=False, agencies=[harbor])
+    everyone = mandate("LIST-2")
+    theirs = mandate("LIST-3", all_agencies=False, agencies=[beacon])
+    client = Client()
+    client.force_login(scoped_coordinator(harbor))
+    listing = client.get(reverse("training-mandates:index")).content.decode()
+    assert str(ours) in listing and str(everyone) in listing
+    assert str(theirs) not in listing
+    client.force_login(superuser)
+    assert str(theirs) in client.get(reverse("training-mandates:index")).content.decode()
+
+
 # -- the preview before saving ----------------------------------------------------------------------------------
 
 
