@@ -151,14 +151,38 @@ def probe(prod_tmp, collected) -> dict:
 # ---- manage.py check --deploy ---------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def signing_keys(prod_tmp) -> dict[str, str]:
+    """Signing keys as production gives them: PEM files from the secret store (made here by the same code
+    that makes the embedded default's own)."""
+    from certificates.keys import _new_ed25519_pem, _new_pdf_identity
+
+    both = _new_pdf_identity()
+    split = both.index(b"-----BEGIN CERTIFICATE-----")
+    files = {
+        "CMTP_CREDENTIAL_SIGNING_KEY": _new_ed25519_pem(),
+        "CMTP_PDF_SIGNING_KEY": both[:split],
+        "CMTP_PDF_SIGNING_CERT": both[split:],
+    }
+    for name, pem in files.items():
+        (prod_tmp / f"{name.lower()}.pem").write_bytes(pem)
+    return {name: str(prod_tmp / f"{name.lower()}.pem") for name in files}
+
+
 @pytest.mark.parametrize("redis_url", [None, "redis://127.0.0.1:6379/14"], ids=["db-cache", "redis"])
-def test_check_deploy_reports_nothing(prod_tmp, redis_url):
-    env = production_env(prod_tmp, REDIS_URL=redis_url)
+def test_check_deploy_reports_nothing(prod_tmp, redis_url, signing_keys):
+    env = production_env(prod_tmp, REDIS_URL=redis_url, **signing_keys)
     result = run(["manage.py", "check", "--deploy", "--fail-level", "INFO"], env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output, output
     assert "WARNINGS" not in output and "?: (" not in output, output
+
+
+def test_check_deploy_warns_when_signing_keys_are_generated_per_server(prod_tmp):
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "ERROR"], production_env(prod_tmp))
+    output = result.stdout + result.stderr
+    assert "certificates.W001" in output and "CMTP_CREDENTIAL_SIGNING_KEY" in output, output
 
 
 @pytest.mark.parametrize(
