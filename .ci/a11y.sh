@@ -8,42 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-APT_UPDATED=""
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
-  $SUDO apt-get install -y -qq "$@" >/dev/null
-}
-
-if [ ! -x "$CHROMIUM" ]; then
-  echo "Installing Chromium (Debian packages)"
-  apt_install chromium chromium-driver fonts-dejavu-core
-fi
-if ! command -v npm >/dev/null; then
-  echo "Installing Node.js and npm (Debian packages)"
-  apt_install nodejs npm
-fi
-if ! command -v java >/dev/null; then
-  echo "Installing Java for the Nu HTML checker (Debian packages)"
-  apt_install default-jre-headless
-fi
-
-# axe-core and vnu-jar from the npm registry, at the versions package-lock.json pins.
-installed() { node -p "try { require('$1/package.json').version } catch (e) { '' }"; }
-locked() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; }
-if [ "$(locked axe-core)" != "$(installed axe-core)" ] || [ "$(locked vnu-jar)" != "$(installed vnu-jar)" ] \
-  || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
-  echo "Installing axe-core and vnu-jar"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-echo "axe-core $(locked axe-core), vnu-jar $(locked vnu-jar), $(java -version 2>&1 | head -n 1)"
+NEED_JAVA=1
+# shellcheck source=browser_tools.sh
+source .ci/browser_tools.sh
+java -version 2>&1 | head -n 1
 
 mkdir -p test-artifacts/a11y
 # The test settings (SQLite, eager Celery, in-memory email), as for the journeys.
 unset CELERY_BROKER_URL REDIS_URL DATABASE_URL DJANGO_SETTINGS_MODULE
-export CHROMIUM_PATH="$CHROMIUM"
 E2E=1 .venv/bin/python -m pytest -q -m e2e tests/a11y -p no:cacheprovider "$@"
 echo "Report: test-artifacts/a11y/report.txt"
