@@ -10,7 +10,9 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -320,3 +322,27 @@ def test_renewal_follows_the_curriculum_recertification_period(world, superuser)
     renewal = Assignment.objects.get(curriculum=course, staff=people["ana"], state="open")
     assert renewal.source == "recertification"
     assert renewal.due_on == timezone.localdate(done) + relativedelta(months=12)
+
+
+def test_the_preview_costs_the_same_queries_for_few_or_many_people(world, superuser):
+    """The preview runs the real sync and lists everyone it would assign: its query count must not grow
+    with the number of people (the list is built from one read, not one per person)."""
+    harbor, _beacon, _mcm, _people = world
+    course = make_curriculum(code="PREV-Q")
+    client = Client()
+    client.force_login(superuser)
+    url, data = reverse("training-mandates:add"), form(course, scope="chosen", agencies=[harbor.pk])
+    client.post(url, data)  # warms per-process caches (menus, content types), as in production
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(url, data)
+        assert response.status_code == 200 and "Confirm and save" in response.content.decode()
+        return len(ctx.captured_queries)
+
+    few = count()
+    for n in range(20):
+        StaffFactory(agency=harbor, role=JobRole.MCM, hire_date=date(2024, 6, 1), user__first_name=f"Extra{n}")
+    many = count()
+    assert len(client.post(url, data).context["preview"].to_do) == 22
+    assert many == few, f"{few} queries for 2 people, {many} for 22"
