@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "certificates",
     "compliance",
     "outbox",
+    "wagtail_localize",  # the admin translation workflow for Spanish content (issue 24)
+    "wagtail_localize.locales",  # replaces wagtail.locales
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
