@@ -16,9 +16,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import reverse, translate_url
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from .http import SignedInUser
+from .language import default_language, preferred_language
 from .two_factor import has_two_factor, must_use_two_factor
 
 EXEMPT_SESSION_KEY = "accounts_two_factor_exempt"  # {"user": pk, "until": epoch seconds}
@@ -56,3 +59,32 @@ class TwoFactorMiddleware:
         next_url = request.get_full_path() if request.method == "GET" else ""
         query = f"?{urlencode({'next': next_url})}" if next_url and next_url != "/" else ""
         return HttpResponseRedirect(reverse(target) + query)
+
+
+class PreferredLanguageMiddleware:
+    """English URLs carry no prefix (``prefix_default_language=False``), so LocaleMiddleware shows them in
+    English whoever asks. A GET for a page that exists under ``/es/`` from someone who wants Spanish (their
+    saved choice, their language cookie, or Accept-Language) is redirected there. A URL with a language
+    prefix is never redirected: a shared ``/es/`` link opens in Spanish for everyone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self._redirect(request) or self.get_response(request)
+
+    def _redirect(self, request: HttpRequest) -> HttpResponse | None:
+        if request.method not in ("GET", "HEAD") or translation.get_language_from_path(request.path_info):
+            return None
+        if "." in request.path_info.rsplit("/", 1)[-1]:
+            return None  # files (calendar feeds, JSON, images) are the same in every language
+        language = preferred_language(request)
+        if language == default_language():
+            return None
+        current = request.get_full_path()
+        target = translate_url(current, language)
+        if target == current:
+            return None  # not a page with a Spanish URL (the admin, health, downloads)
+        response = HttpResponseRedirect(target)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        return response

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("language/", views.set_language, name="set_language"),
     # Before django.contrib.auth.urls (config/urls.py includes this first): the same paths and templates,
     # with forms that show the password rules before the first try.
     path("reset/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),

@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_ratelimit.core import is_ratelimited
@@ -27,6 +29,7 @@ from outbox.services import enqueue
 from . import two_factor
 from .forms import ChangePasswordForm, NotificationPreferenceForm, SetOrResetPasswordForm, SetPasswordForm, TokenForm
 from .http import AuthenticatedRequest
+from .language import is_supported, remember_in_session, save_language, url_in_language
 from .throttle import reset_address_key, reset_email_key
 
 RECOVERY_CODES_SESSION_KEY = "accounts_new_recovery_codes"
@@ -44,6 +47,38 @@ def _safe_next(request: HttpRequest, default: str = "") -> str:
 def _with_query(name: str, request: HttpRequest) -> str:
     query = request.GET.urlencode()
     return f"{reverse(name)}?{query}" if query else reverse(name)
+
+
+# ---- language --------------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher. Both methods set the language cookie (anonymous visitors follow a link, so
+    public pages stay free of CSRF tokens and cacheable); a signed-in person's POST (the switcher form, the
+    account page) also saves the choice on their account. Then back to the same page in that language."""
+    data = request.POST if request.method == "POST" else request.GET
+    language = data.get("language", "")
+    if not is_supported(language):
+        return HttpResponseBadRequest(gettext("Choose English or Spanish."), content_type="text/plain; charset=utf-8")
+    target = url_in_language(request=request, url=_safe_next(request, "/"), language=language)
+    if request.user.is_authenticated:
+        remember_in_session(request=request, language=language)
+        if request.method == "POST":
+            save_language(user=request.user, language=language)
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 # ---- signing in ------------------------------------------------------------------------------------------

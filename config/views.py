@@ -1,15 +1,19 @@
 """Project-wide views: health check, error pages, rate-limit response."""
 
 import logging
+from contextlib import suppress
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
+from wagtail import views as wagtail_views
+from wagtail.models import Locale, Page, Site
 
 from config.celery import app
 
@@ -73,3 +77,17 @@ def security_txt(request: HttpRequest) -> HttpResponse:
         f"Canonical: {settings.SITE_URL}/.well-known/security.txt\n"
     )
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+def serve_page(request: HttpRequest, path: str) -> HttpResponse:
+    """Wagtail's page serving, kinder under /es/: a page with no Spanish translation yet is shown in English
+    (its content marked lang="en" by base.html) rather than a 404, so every link on the Spanish site works."""
+    if Page.route_for_request(request, path) is None and get_language() != settings.LANGUAGE_CODE:
+        site = Site.find_for_request(request)
+        if site is not None:
+            root = site.root_page.get_translation_or_none(Locale.get_default()) or site.root_page
+            with suppress(Http404):
+                request._wagtail_route_for_request = root.specific.route(  # type: ignore[attr-defined]
+                    request, [part for part in path.split("/") if part]
+                )
+    return wagtail_views.serve(request, path)

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
+    "accounts.middleware.PreferredLanguageMiddleware",  # a Spanish reader on an English URL goes to /es/...
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.textinput.RejectControlCharactersMiddleware",  # one rule for control characters in any text input
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -130,6 +131,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The site's pages are served under /es/... in Spanish (config/urls.py, i18n_patterns); English stays at /...
+# A signed-in person's saved choice (accounts.language) wins over the cookie and Accept-Language.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+# Wagtail content in both languages: Spanish pages live in the "es" locale's tree (wagtail-localize).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

@@ -67,6 +67,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_COOKIE_AGE", str(12 * 60 * 60)))
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 
 # Behind the proxy: the client address comes from X-Real-IP, trusted only from the proxy's address, so the
 # login throttle and the verification-page throttle count each client separately.
