@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="measure only cases whose name contains one of these (comma-separated)")
     parser.add_argument("--reuse", action="store_true", help="measure the kept database again, without seeding")
     parser.add_argument("--keep", action="store_true", help="keep the database (for bench/load.py)")
+    parser.add_argument("--seed-only", action="store_true", help="migrate and seed, measure nothing (bench/load.py)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
 
@@ -145,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         }  # fmt: skip
         state_path.write_text(json.dumps(state, indent=2))
         print(f"migrated and seeded in {time.perf_counter() - started:.0f} s: {report.counts}", flush=True)
+    if args.seed_only:
+        return 0
 
     cases = build_cases(
         today=date.fromisoformat(state["today"]) if args.reuse else today,

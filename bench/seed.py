@@ -113,14 +113,17 @@ def seed(volumes: Volumes, *, today: date, seed_value: int = 42, verbose: bool =
 
 def _content(volumes: Volumes) -> tuple[dict[str, object], dict[int, list[int]]]:
     """The real curricula and quizzes, then synthetic curricula (same lesson bodies) up to the volumes."""
+    from wagtail.models import Locale
+
     from competencies.models import Competency
     from content.loader import load_all
     from curricula.models import CatalogPage, CurriculumPage, LessonPage, ModulePage
 
     load_all()
-    catalog = CatalogPage.objects.get()
-    real = list(CurriculumPage.objects.order_by("code"))
-    real_lessons = list(LessonPage.objects.order_by("path"))
+    english = Locale.get_default()  # the loader may also make translated copies; the seed works in English
+    catalog = CatalogPage.objects.get(locale=english)
+    real = list(CurriculumPage.objects.filter(locale=english).order_by("code"))
+    real_lessons = list(LessonPage.objects.filter(locale=english).order_by("path"))
     extra = max(0, volumes.curricula - len(real))
     remaining = max(0, volumes.lessons - len(real_lessons))
     for i in range(extra):
@@ -153,7 +156,7 @@ def _content(volumes: Volumes) -> tuple[dict[str, object], dict[int, list[int]]]
                         references=template.references.raw_data,
                     )
                 )
-    curricula = {c.code: c for c in CurriculumPage.objects.order_by("code")}
+    curricula = {c.code: c for c in CurriculumPage.objects.filter(locale=english).order_by("code")}
     lessons_by_curriculum = {
         c.pk: list(LessonPage.objects.descendant_of(c).order_by("path").values_list("pk", flat=True))
         for c in curricula.values()
