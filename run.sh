@@ -4,7 +4,8 @@
 #   ./run.sh test    set up and run the checks (ruff, import contracts and cycles, house rules, mypy) and the
 #                    test suite
 #   ./run.sh bench   seed a realistic program and measure it, on SQLite and then PostgreSQL (bench/run.py)
-#   ./run.sh bench-http   load-test the learner pages over HTTP with wrk (after ./run.sh bench)
+#   ./run.sh bench-http   our pages against a bare Wagtail site (bench/anchor) over HTTP with wrk, as ratios
+#                    [--db sqlite|postgres] [--scale 1] [--rounds 3] [--reuse] (bench/load.py)
 set -euo pipefail
 cd "$(dirname "$0")"
 
