@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 # Digits are ASCII only and bounded: ids fit a 32-bit key, item keys a slug, positions four digits.
 MAX_ID_DIGITS = 10
@@ -31,20 +32,20 @@ MAX_FIELDS = 2000
 def _bounded_id(digits: str) -> int:
     value = int(digits)  # at most MAX_ID_DIGITS ASCII digits, so this is cheap and cannot fail
     if value > MAX_ID:
-        raise ValidationError("The form contained an answer to a question that is not in this attempt.")
+        raise ValidationError(_("The form contained an answer to a question that is not in this attempt."))
     return value
 
 
 def _single_value(post: QueryDict, name: str) -> str:
     values = post.getlist(name)
     if len(values) > 1:
-        raise ValidationError("Each question takes one answer; the form sent several.")
+        raise ValidationError(_("Each question takes one answer; the form sent several."))
     return values[0] if values else ""
 
 
 def parse_answers(post: QueryDict) -> dict[int, Any]:
     if len(post) > MAX_FIELDS:
-        raise ValidationError("The form is too large.")
+        raise ValidationError(_("The form is too large."))
     answers: dict[int, Any] = {}
     positions: dict[int, dict[int, str]] = {}
     for name in post:
@@ -52,34 +53,34 @@ def parse_answers(post: QueryDict) -> dict[int, Any]:
             continue
         match = _FIELD.match(name)
         if not match:
-            raise ValidationError("The form contained a field that is not part of this quiz.")
+            raise ValidationError(_("The form contained a field that is not part of this quiz."))
         question_id = _bounded_id(match.group(1))
         kind, sub = match.group(2), match.group(3)
         if kind is None:
             values = post.getlist(name)
             if len(values) > 1 and not all(_OPTION_ID.match(value) for value in values):
                 # Only multiple-select checkboxes repeat a name, and they send option ids.
-                raise ValidationError("Each question takes one answer; the form sent several.")
+                raise ValidationError(_("Each question takes one answer; the form sent several."))
             answers[question_id] = values if len(values) != 1 else values[0]
         elif kind == "pos":
             if not sub.isdigit() or len(sub) > MAX_ID_DIGITS:  # sub is ASCII here
-                raise ValidationError("That item is not part of this question.")
+                raise ValidationError(_("That item is not part of this question."))
             positions.setdefault(question_id, {})[_bounded_id(sub)] = _single_value(post, name)
         else:  # "cat" (matching item -> category) and "part" (scenario part -> option) both map keys
             answers.setdefault(question_id, {})
             if not isinstance(answers[question_id], dict):
-                raise ValidationError("The answers could not be read.")
+                raise ValidationError(_("The answers could not be read."))
             answers[question_id][sub] = _single_value(post, name)
     for question_id, given in positions.items():
         filled = {item: pos for item, pos in given.items() if pos}
         if not filled:
             continue
         if len(filled) != len(given):
-            raise ValidationError("Give every item of an ordering question a position.")
+            raise ValidationError(_("Give every item of an ordering question a position."))
         if not all(_POSITION.match(pos) for pos in filled.values()):
-            raise ValidationError("Positions must be whole numbers from 1 to the number of items.")
+            raise ValidationError(_("Positions must be whole numbers from 1 to the number of items."))
         numbers = {item: int(pos) for item, pos in filled.items()}
         if sorted(numbers.values()) != list(range(1, len(numbers) + 1)):
-            raise ValidationError("Use each position once in an ordering question.")
+            raise ValidationError(_("Use each position once in an ordering question."))
         answers[question_id] = [item for item, _ in sorted(numbers.items(), key=lambda kv: kv[1])]
     return answers

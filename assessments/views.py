@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 # The pass page links to the certificate the pass issued; views sit above every app's models.
@@ -99,7 +100,7 @@ def attempt_view(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse
     attempt = _own_attempt(request, attempt_id)
     if attempt.submitted_at is not None:
         if request.method == "POST":
-            messages.error(request, "This attempt was already submitted. Your score was recorded once.")
+            messages.error(request, _("This attempt was already submitted. Your score was recorded once."))
         return redirect("assessments:result", attempt_id=attempt.pk)
     if not quiz_is_open(attempt.quiz):
         return render(request, "assessments/closed.html", {"attempt": attempt, "message": CLOSED_MESSAGE})
@@ -117,7 +118,7 @@ def attempt_view(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse
             submitted = submit_attempt(attempt=attempt, raw_answers=answers)
             return redirect("assessments:result", attempt_id=submitted.pk)
         save_answers(attempt=attempt, raw_answers=answers)
-        messages.success(request, "Your answers are saved.")
+        messages.success(request, _("Your answers are saved."))
         focus = request.POST.get("focus", "")
         return redirect(f"{request.path}#q-{focus}" if focus.isdigit() else request.path)
     except AttemptRefused as exc:

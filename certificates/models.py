@@ -8,14 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 
 class CertificateStatus(models.TextChoices):
-    VALID = "valid", "Valid"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
-    SUPERSEDED = "superseded", "Superseded"
+    VALID = "valid", pgettext_lazy("certificate status", "Valid")
+    EXPIRED = "expired", pgettext_lazy("certificate status", "Expired")
+    REVOKED = "revoked", pgettext_lazy("certificate status", "Revoked")
+    SUPERSEDED = "superseded", pgettext_lazy("certificate status", "Superseded")
 
 
 class SupersededKind(models.TextChoices):

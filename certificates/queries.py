@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from curricula.rules import RENEWAL_NOTICE_DAYS
 
@@ -35,7 +36,9 @@ class CertificateState:
     @property
     def text(self) -> str:
         if self.expiring_soon and self.days_left is not None:
-            return f"Valid, expires in {self.days_left} day{'s' if self.days_left != 1 else ''}"
+            return ngettext("Valid, expires in %(days)d day", "Valid, expires in %(days)d days", self.days_left) % {
+                "days": self.days_left
+            }
         return self.label
 
     @property

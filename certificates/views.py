@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -157,7 +158,7 @@ def revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, certificate, revoke_form=form, status=400)
     revoke_certificate(certificate=certificate, reason=form.cleaned_data["reason"], by=request.user)
-    messages.success(request, f"Certificate {certificate.serial} was revoked.")
+    messages.success(request, _("Certificate %(serial)s was revoked.") % {"serial": certificate.serial})
     return redirect("certificates:detail", pk=certificate.pk)
 
 
@@ -173,7 +174,10 @@ def reissue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("certificates:detail", pk=certificate.pk)
-    messages.success(request, f"Reissued as {new.serial}. {certificate.serial} is now marked superseded.")
+    messages.success(
+        request,
+        _("Reissued as %(new)s. %(old)s is now marked superseded.") % {"new": new.serial, "old": certificate.serial},
+    )
     return redirect("certificates:detail", pk=new.pk)
 
 

@@ -6,18 +6,19 @@ curricula and assessments in the model layers and imports no app."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
 
 class Domain(models.TextChoices):
     """The areas of practice the framework is grouped by (the order they are listed in)."""
 
-    SERVICE_CATEGORIES = "service-categories", "Ryan White service categories (MCM and NMCM)"
-    PROCESS = "process", "The case-management process"
-    MOTIVATIONAL_INTERVIEWING = "motivational-interviewing", "Motivational interviewing"
-    CLINICAL_SUPERVISION = "clinical-supervision", "Clinical case management and supervision"
-    SUBSTANCE_USE = "substance-use", "Substance use and harm reduction"
-    LINKAGE_RETENTION = "linkage-retention", "Linkage, retention and adherence"
+    SERVICE_CATEGORIES = "service-categories", gettext_lazy("Ryan White service categories (MCM and NMCM)")
+    PROCESS = "process", gettext_lazy("The case-management process")
+    MOTIVATIONAL_INTERVIEWING = "motivational-interviewing", gettext_lazy("Motivational interviewing")
+    CLINICAL_SUPERVISION = "clinical-supervision", gettext_lazy("Clinical case management and supervision")
+    SUBSTANCE_USE = "substance-use", gettext_lazy("Substance use and harm reduction")
+    LINKAGE_RETENTION = "linkage-retention", gettext_lazy("Linkage, retention and adherence")
 
 
 class Competency(models.Model):

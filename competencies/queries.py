@@ -13,6 +13,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import strip_tags
+from wagtail.models import Locale
 
 from agencies.models import Agency, StaffMember
 from assessments.models import Question, Response
@@ -44,7 +45,7 @@ def lessons_for(
     wanted = set(competency_ids)
     if not wanted:
         return {}
-    lessons = LessonPage.objects.live()
+    lessons = LessonPage.objects.live().filter(locale=Locale.get_default())  # records point at English pages
     if curriculum is not None:
         lessons = lessons.descendant_of(curriculum)
     through = LessonPage.competencies.through
@@ -139,7 +140,7 @@ class LearnerCompetency:
 
     @property
     def label(self) -> str:
-        return Standing.LABELS[self.standing]
+        return str(Standing.LABELS[self.standing])
 
 
 def learner_competencies(*, user_id: int, on: date) -> list[LearnerCompetency]:

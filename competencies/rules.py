@@ -11,6 +11,7 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from curricula.rules import renewal_date
 
@@ -19,7 +20,7 @@ FULL_MARK = 0.999
 # The share of a competency's drawn items that must be right in one passed attempt: at least two thirds.
 SHARE_NUMERATOR, SHARE_DENOMINATOR = 2, 3
 
-EVIDENCE_RULE = (
+EVIDENCE_RULE = gettext_lazy(
     "A competency is demonstrated by a passed quiz attempt in which you answered at least two thirds of its "
     "items fully right (1 of 1, 2 of 2 or 3, 3 of 4; retired items do not count). The evidence lasts as long "
     "as a certificate earned that day: until the curriculum's recertification period has run."
@@ -76,7 +77,11 @@ class Standing:
     EXPIRED = "expired"  # shown once, but the evidence has lapsed
     NOT_YET = "not_yet"
 
-    LABELS = {DEMONSTRATED: "Demonstrated", EXPIRED: "Evidence expired", NOT_YET: "Not yet shown"}
+    LABELS = {
+        DEMONSTRATED: pgettext_lazy("competency standing", "Demonstrated"),
+        EXPIRED: gettext_lazy("Evidence expired"),
+        NOT_YET: gettext_lazy("Not yet shown"),
+    }
     SYMBOLS = {DEMONSTRATED: "✓", EXPIRED: "!", NOT_YET: "–"}
 
 

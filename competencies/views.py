@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.http import AuthenticatedRequest
 from agencies.access import (
@@ -39,7 +40,7 @@ def _domain(request: HttpRequest) -> tuple[str, str]:
     """The domain filter from the query string, or all; an unknown value is said, not a 500."""
     value = request.GET.get("domain", "")
     if value and value not in Domain.values:
-        return "", "Unknown domain: showing every competency."
+        return "", gettext("Unknown domain: showing every competency.")
     return value, ""
 
 
@@ -97,7 +98,7 @@ def agency(request: HttpRequest, slug: str) -> HttpResponse:
     return _heat_map_page(
         request,
         staff=StaffMember.objects.filter(agency=found),
-        title=f"Competencies at {found.name}",
+        title=gettext("Competencies at %(agency)s") % {"agency": found.name},
         export_url=reverse("competencies:agency_export", args=[found.slug]),
     )
 
@@ -112,7 +113,7 @@ def agency_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 
 def _require_supervisor(request: HttpRequest) -> None:
     if not is_supervisor(request.user):
-        raise PermissionDenied("This page lists the people you supervise.")
+        raise PermissionDenied(gettext("This page lists the people you supervise."))
 
 
 @login_required
@@ -121,7 +122,7 @@ def team(request: HttpRequest) -> HttpResponse:
     return _heat_map_page(
         request,
         staff=supervised_staff(request.user),
-        title="Competencies of my team",
+        title=gettext("Competencies of my team"),
         export_url=reverse("competencies:team_export"),
     )
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 # A recertification assignment appears this many days before a certificate runs out; certificates call
 # themselves "expiring soon" from the same day, so both tell the same story.
@@ -18,23 +19,23 @@ RENEWAL_NOTICE_DAYS = 90
 class AssignmentState(models.TextChoices):
     """The stored facts; everything a person is shown is derived from these by `assignment_status`."""
 
-    OPEN = "open", "Open"
-    COMPLETED = "completed", "Completed"
-    WAIVED = "waived", "Waived"
-    WITHDRAWN = "withdrawn", "No longer required"
+    OPEN = "open", pgettext_lazy("assignment status", "Open")
+    COMPLETED = "completed", pgettext_lazy("assignment status", "Completed")
+    WAIVED = "waived", pgettext_lazy("assignment status", "Waived")
+    WITHDRAWN = "withdrawn", pgettext_lazy("assignment status", "No longer required")
 
 
 class AssignmentStatus(models.TextChoices):
     """What an assignment is on a day. `DUE` is an open assignment when progress was not looked at (the
     staff page); a learner's own pages say `NOT_STARTED` or `IN_PROGRESS` instead."""
 
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    DUE = "due", "Open"
-    OVERDUE = "overdue", "Overdue"
-    COMPLETED = "completed", "Completed"
-    WAIVED = "waived", "Waived"
-    WITHDRAWN = "withdrawn", "No longer required"
+    NOT_STARTED = "not_started", pgettext_lazy("assignment status", "Not started")
+    IN_PROGRESS = "in_progress", pgettext_lazy("assignment status", "In progress")
+    DUE = "due", pgettext_lazy("assignment status", "Open")
+    OVERDUE = "overdue", pgettext_lazy("assignment status", "Overdue")
+    COMPLETED = "completed", pgettext_lazy("assignment status", "Completed")
+    WAIVED = "waived", pgettext_lazy("assignment status", "Waived")
+    WITHDRAWN = "withdrawn", pgettext_lazy("assignment status", "No longer required")
 
 
 def is_overdue(*, due_on: date, day: date) -> bool:

@@ -11,6 +11,8 @@ from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -45,11 +47,15 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         ).order_by("expires_on")
     )
     groups = [
-        ("overdue", "Overdue", [r for r in rows if r.urgency == "overdue"]),
-        ("due_soon", "Due in the next 30 days", [r for r in rows if r.urgency == "due_soon"]),
-        ("in_progress", "In progress", [r for r in rows if r.urgency == "in_progress"]),
-        ("not_started", "Not started", [r for r in rows if r.urgency == "not_started"]),
-        ("completed", "Completed", [r for r in rows if r.urgency in ("completed", "waived")]),
+        ("overdue", pgettext("assignment status", "Overdue"), [r for r in rows if r.urgency == "overdue"]),
+        ("due_soon", _("Due in the next 30 days"), [r for r in rows if r.urgency == "due_soon"]),
+        ("in_progress", pgettext("assignment status", "In progress"), [r for r in rows if r.urgency == "in_progress"]),
+        ("not_started", pgettext("assignment status", "Not started"), [r for r in rows if r.urgency == "not_started"]),
+        (
+            "completed",
+            pgettext("assignment status", "Completed"),
+            [r for r in rows if r.urgency in ("completed", "waived")],
+        ),
     ]
     return render(
         request,
@@ -85,7 +91,11 @@ def complete_lesson(request: AuthenticatedRequest, lesson_id: int) -> HttpRespon
     completion = record_lesson_completion(user=request.user, lesson=lesson)
     position = lesson_position(lesson)
     if completion is not None:
-        messages.success(request, f"You completed {position.curriculum.title}. Your certificate is on its way.")
+        messages.success(
+            request,
+            _("You completed %(curriculum)s. Your certificate is on its way.")
+            % {"curriculum": position.curriculum.title},
+        )
         return redirect("curricula:transcript")
     if position.next_in_module is not None:
         return redirect(position.next_in_module.url)
