@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from polymorphic.models import PolymorphicModel
@@ -186,7 +188,7 @@ class Question(ClusterableModel, PolymorphicModel):
         "evidence of the competency.",
     )
 
-    type_label = "Question"
+    type_label = gettext_lazy("Question")
     base_panels = [
         FieldPanel("quiz"),
         FieldPanel("key"),
@@ -282,11 +284,11 @@ def _choice_set(raw: Any) -> set[int]:
     try:
         return {int(v) for v in values if v not in (None, "")}
     except (TypeError, ValueError):
-        raise ValidationError("That answer is not one of the options.") from None
+        raise ValidationError(_("That answer is not one of the options.")) from None
 
 
 class SingleChoiceQuestion(Question):
-    type_label = "Single choice"
+    type_label = gettext_lazy("Single choice")
     panels = [
         *Question.base_panels,
         InlinePanel("options", label="Options", panels=CHOICE_PANELS),
@@ -296,7 +298,7 @@ class SingleChoiceQuestion(Question):
     def clean_answer(self, raw: Any) -> list[int]:
         chosen = _choice_set(raw)
         if len(chosen) > 1 or not chosen <= self.option_ids():
-            raise ValidationError("Choose one of the listed options.")
+            raise ValidationError(_("Choose one of the listed options."))
         return sorted(chosen)
 
     def score(self, answer: Any) -> float:
@@ -307,7 +309,7 @@ class SingleChoiceQuestion(Question):
 class MultipleChoiceQuestion(Question):
     """Partial credit: (right options chosen − wrong options chosen) / number of right options, floor 0."""
 
-    type_label = "Multiple select"
+    type_label = gettext_lazy("Multiple select")
     panels = [
         *Question.base_panels,
         InlinePanel("options", label="Options", panels=CHOICE_PANELS),
@@ -320,7 +322,7 @@ class MultipleChoiceQuestion(Question):
     def clean_answer(self, raw: Any) -> list[int]:
         chosen = _choice_set(raw)
         if not chosen <= self.option_ids():
-            raise ValidationError("Choose only from the listed options.")
+            raise ValidationError(_("Choose only from the listed options."))
         return sorted(chosen)
 
     def score(self, answer: Any) -> float:
@@ -332,7 +334,7 @@ class MultipleChoiceQuestion(Question):
 
 
 class TrueFalseQuestion(Question):
-    type_label = "True or false"
+    type_label = gettext_lazy("True or false")
     correct_answer = models.BooleanField()
     feedback_true = models.TextField(blank=True)
     feedback_false = models.TextField(blank=True)
@@ -350,7 +352,7 @@ class TrueFalseQuestion(Question):
             return None
         if value in ("true", "false", True, False):
             return value in ("true", True)
-        raise ValidationError("Answer true or false.")
+        raise ValidationError(_("Answer true or false."))
 
     def score(self, answer: Any) -> float:
         return 1.0 if answer is not None and answer == self.correct_answer else 0.0
@@ -359,7 +361,7 @@ class TrueFalseQuestion(Question):
 class OrderingQuestion(Question):
     """Options are stored in the correct order; the learner gives a position to each."""
 
-    type_label = "Ordering"
+    type_label = gettext_lazy("Ordering")
     panels = [
         *Question.base_panels,
         InlinePanel("options", label="Items, in the correct order"),
@@ -368,13 +370,13 @@ class OrderingQuestion(Question):
 
     def clean_answer(self, raw: Any) -> list[int]:
         if not isinstance(raw, list):
-            raise ValidationError("Give every item a position.")
+            raise ValidationError(_("Give every item a position."))
         try:
             order = [int(v) for v in raw]
         except (TypeError, ValueError):
-            raise ValidationError("Give every item a position.") from None
+            raise ValidationError(_("Give every item a position.")) from None
         if sorted(order) != sorted(self.option_ids()):
-            raise ValidationError("Each item must be placed exactly once.")
+            raise ValidationError(_("Each item must be placed exactly once."))
         return order
 
     def score(self, answer: Any) -> float:
@@ -387,7 +389,7 @@ class OrderingQuestion(Question):
 class MatchingQuestion(Question):
     """Sort each item (an option) into one category."""
 
-    type_label = "Matching / classification"
+    type_label = gettext_lazy("Matching / classification")
     categories = models.JSONField(default=list, help_text='e.g. ["MCM", "NMCM"]')
     panels = [
         *Question.base_panels,
@@ -398,12 +400,12 @@ class MatchingQuestion(Question):
 
     def clean_answer(self, raw: Any) -> dict[str, str]:
         if not isinstance(raw, dict):
-            raise ValidationError("Choose a category for each item.")
+            raise ValidationError(_("Choose a category for each item."))
         ids = {str(pk) for pk in self.option_ids()}
         if not set(raw) <= ids:
-            raise ValidationError("That item is not part of this question.")
+            raise ValidationError(_("That item is not part of this question."))
         if any(value not in self.categories for value in raw.values() if value):
-            raise ValidationError("Choose one of the listed categories.")
+            raise ValidationError(_("Choose one of the listed categories."))
         return {k: v for k, v in raw.items() if v}
 
     def score(self, answer: Any) -> float:
@@ -423,7 +425,7 @@ class ScenarioQuestion(Question):
 
     _part_cache: list[ScenarioPart]  # filled by attach_options (not a field)
 
-    type_label = "Case scenario"
+    type_label = gettext_lazy("Case scenario")
     vignette = models.TextField(help_text="Markdown case story.")
     panels = [
         *Question.base_panels,
@@ -464,20 +466,20 @@ class ScenarioQuestion(Question):
 
     def clean_answer(self, raw: Any) -> dict[str, int]:
         if not isinstance(raw, dict):
-            raise ValidationError("Answer the parts of the scenario.")
+            raise ValidationError(_("Answer the parts of the scenario."))
         parts = {part.key: part for part in self.ordered_parts()}
         cleaned: dict[str, int] = {}
         for key, value in raw.items():
             if key not in parts:
-                raise ValidationError("That part is not in this scenario.")
+                raise ValidationError(_("That part is not in this scenario."))
             if value in (None, ""):
                 continue
             try:
                 option_id = int(value)
             except (TypeError, ValueError):
-                raise ValidationError("Choose one of the listed options.") from None
+                raise ValidationError(_("Choose one of the listed options.")) from None
             if option_id not in {o.pk for o in parts[key].option_list()}:
-                raise ValidationError("Choose one of the listed options.")
+                raise ValidationError(_("Choose one of the listed options."))
             cleaned[key] = option_id
         # Answers for parts off the learner's path are dropped: they were never shown on this path.
         on_path = {part.key for part, _ in self.path(cleaned)}

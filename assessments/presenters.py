@@ -9,6 +9,7 @@ from typing import Any, cast
 import bleach
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from competencies.models import Competency
 from competencies.queries import lessons_for
@@ -131,26 +132,32 @@ def _choice_rows(question: Question, answer: Any, show: set[str]) -> list[dict[s
         key = "answers" in show
         feedback = option.feedback if "feedback" in show and (picked or (key and option.is_correct)) else ""
         if picked and "responses" in show:
-            mark = (" (correct)" if option.is_correct else " (not correct)") if key else ""
-            rows.append(_row(f"You chose: {option.text}{mark}", option.is_correct if key else None, feedback))
+            if not key:
+                label = _("You chose: %(option)s") % {"option": option.text}
+            elif option.is_correct:
+                label = _("You chose: %(option)s (correct)") % {"option": option.text}
+            else:
+                label = _("You chose: %(option)s (not correct)") % {"option": option.text}
+            rows.append(_row(label, option.is_correct if key else None, feedback))
         elif key and option.is_correct:
-            rows.append(_row(f"Correct answer: {option.text}", True, feedback))
+            rows.append(_row(_("Correct answer: %(option)s") % {"option": option.text}, True, feedback))
         elif feedback:
-            rows.append(_row("Feedback on your answer:", None, feedback))
+            rows.append(_row(_("Feedback on your answer:"), None, feedback))
     if "responses" in show and not chosen:
-        rows.insert(0, _row("You gave no answer."))
+        rows.insert(0, _row(_("You gave no answer.")))
     return rows
 
 
 def _truefalse_rows(question: TrueFalseQuestion, answer: Any, show: set[str]) -> list[dict[str, Any]]:
     rows = []
     if "responses" in show:
-        given = "True" if answer is True else "False" if answer is False else "no answer"
-        rows.append(_row(f"Your answer: {given}."))
+        given = _("True") if answer is True else _("False") if answer is False else _("no answer")
+        rows.append(_row(_("Your answer: %(answer)s.") % {"answer": given}))
     if "answers" in show:
-        rows.append(_row(f"Correct answer: {'True' if question.correct_answer else 'False'}.", True))
+        correct = _("True") if question.correct_answer else _("False")
+        rows.append(_row(_("Correct answer: %(option)s.") % {"option": correct}, True))
     if "feedback" in show and answer is not None:
-        rows.append(_row("Feedback:", None, question.feedback_true if answer else question.feedback_false))
+        rows.append(_row(_("Feedback:"), None, question.feedback_true if answer else question.feedback_false))
     return rows
 
 
@@ -159,9 +166,11 @@ def _ordering_rows(question: OrderingQuestion, answer: Any, show: set[str]) -> l
     rows = []
     if "responses" in show:
         given = [by_id[pk].text for pk in (answer or []) if pk in by_id]
-        rows.append(_row("Your order: " + (" → ".join(given) if given else "no answer")))
+        order = " → ".join(given) if given else _("no answer")
+        rows.append(_row(_("Your order: %(order)s") % {"order": order}))
     if "answers" in show:
-        rows.append(_row("Correct order: " + " → ".join(o.text for o in question.option_list()), True))
+        correct = " → ".join(o.text for o in question.option_list())
+        rows.append(_row(_("Correct order: %(order)s") % {"order": correct}, True))
     return rows
 
 
@@ -171,9 +180,9 @@ def _matching_rows(question: MatchingQuestion, answer: Any, show: set[str]) -> l
         placed = (answer or {}).get(str(option.pk))
         parts = [option.text]
         if "responses" in show:
-            parts.append(f"you chose {placed or 'nothing'}")
+            parts.append(_("you chose %(category)s") % {"category": placed or _("nothing")})
         if "answers" in show:
-            parts.append(f"correct: {option.category}")
+            parts.append(_("correct: %(category)s") % {"category": option.category})
         feedback = option.feedback if "feedback" in show else ""
         if len(parts) > 1 or feedback:
             right = placed == option.category if "answers" in show else None
@@ -189,9 +198,9 @@ def _scenario_rows(question: ScenarioQuestion, answer: Any, show: set[str]) -> l
         better = next((o for o in options if o.is_correct), None)
         label = part.text.strip()[:140]
         if "responses" in show:
-            label += f" — you chose: {picked.text if picked else 'nothing'}"
+            label += _(" — you chose: %(option)s") % {"option": picked.text if picked else _("nothing")}
         if "answers" in show and not (picked is not None and picked.is_correct):
-            label += f"; a better choice: {better.text if better else ''}"
+            label += _("; a better choice: %(option)s") % {"option": better.text if better else ""}
         right = (picked is not None and picked.is_correct) if "answers" in show else None
         feedback = picked.feedback if "feedback" in show and picked else ""
         if show & {"responses", "answers"} or feedback:
@@ -229,7 +238,7 @@ def review_for_attempt(attempt: Attempt, show: set[str] | None = None) -> list[d
         if isinstance(question, ScenarioQuestion):
             item["vignette_html"] = render_markdown(question.vignette)
             item["rows"] = _scenario_rows(question, answer, show)
-            item["rule"] = "Scored on the parts of the path you took: the share answered with a good choice."
+            item["rule"] = _("Scored on the parts of the path you took: the share answered with a good choice.")
         elif isinstance(question, TrueFalseQuestion):
             item["rows"] = _truefalse_rows(question, answer, show)
         elif isinstance(question, OrderingQuestion):
@@ -239,7 +248,7 @@ def review_for_attempt(attempt: Attempt, show: set[str] | None = None) -> list[d
         else:
             item["rows"] = _choice_rows(question, answer, show)
             if isinstance(question, MultipleChoiceQuestion):
-                item["rule"] = (
+                item["rule"] = _(
                     "Partial credit: right options chosen minus wrong options chosen, "
                     "divided by the number of right options (never below zero)."
                 )
@@ -265,7 +274,11 @@ def competencies_to_revisit(attempt: Attempt) -> list[dict[str, Any]]:
         return []
     curriculum = attempt.quiz.curriculum
     lessons = lessons_for(competency_ids=weak, curriculum=curriculum) if curriculum is not None else {}
-    fallback = [{"title": f"{curriculum.title}: the outline", "url": curriculum.url}] if curriculum else []
+    fallback = (
+        [{"title": _("%(curriculum)s: the outline") % {"curriculum": curriculum.title}, "url": curriculum.url}]
+        if curriculum
+        else []
+    )
     result = []
     for competency in Competency.objects.filter(pk__in=weak):
         links = [{"title": page.title, "url": page.url} for page in lessons.get(competency.pk, [])]

@@ -11,7 +11,9 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from curricula.completion import complete_if_done
 
@@ -72,7 +74,15 @@ def eligibility(
     left = max(0, quiz.max_attempts - used) if quiz.max_attempts else None
     if left == 0:
         return Eligibility(
-            False, f"You have used all {quiz.max_attempts} attempts for this quiz.", used, attempts_left=0
+            False,
+            ngettext(
+                "You have used all %(count)d attempt for this quiz.",
+                "You have used all %(count)d attempts for this quiz.",
+                quiz.max_attempts,
+            )
+            % {"count": quiz.max_attempts},
+            used,
+            attempts_left=0,
         )
     wait_until = next_opening(
         series=series, wait_minutes=quiz.wait_minutes, wait_after_failures=quiz.wait_after_failures
@@ -81,8 +91,8 @@ def eligibility(
         local = timezone.localtime(wait_until)
         return Eligibility(
             False,
-            f"Please wait before trying again: your next attempt opens on {local:%A %B} {local.day}, "
-            f"{local:%Y} at {local.strftime('%I:%M %p').lstrip('0')} ({local:%Z}).",
+            _("Please wait before trying again: your next attempt opens on %(when)s.")
+            % {"when": dateformat.format(local, pgettext("when the next attempt opens", "l F j, Y \\a\\t g:i A (T)"))},
             used,
             attempts_left=left,
             wait_until=wait_until,
@@ -183,7 +193,7 @@ def start_attempt(*, user: User, quiz: Quiz, rng: random.Random | None = None) -
         return Attempt.objects.get(user=user, quiz=quiz, submitted_at__isnull=True)
 
 
-CLOSED_MESSAGE = (
+CLOSED_MESSAGE = gettext_lazy(
     "This quiz has been withdrawn by the training coordinators: your attempt was not scored and does not count "
     "toward your attempts. Your answers are kept."
 )
@@ -211,7 +221,7 @@ def clean_answers(
     for question_id, raw in raw_answers.items():
         question = questions.get(question_id)
         if question is None:
-            raise ValidationError("The form contained an answer to a question that is not in this attempt.")
+            raise ValidationError(_("The form contained an answer to a question that is not in this attempt."))
         cleaned[question_id] = question.clean_answer(raw)
     return cleaned
 
@@ -221,7 +231,7 @@ def save_answers(*, attempt: Attempt, raw_answers: dict[int, Any]) -> None:
     """Store answers without scoring (e.g. to move to the next part of a branching scenario)."""
     locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz__curriculum").get(pk=attempt.pk)
     if locked.submitted_at is not None:
-        raise AttemptRefused("This attempt was already submitted; it cannot be changed.")
+        raise AttemptRefused(_("This attempt was already submitted; it cannot be changed."))
     if not quiz_is_open(locked.quiz):
         raise AttemptRefused(CLOSED_MESSAGE)
     cleaned = clean_answers(attempt=locked, raw_answers=raw_answers)
@@ -271,7 +281,7 @@ def submit_attempt(*, attempt: Attempt, raw_answers: dict[int, Any]) -> Attempt:
     with transaction.atomic():
         locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz__curriculum").get(pk=attempt.pk)
         if locked.submitted_at is not None:
-            raise AttemptRefused("This attempt was already submitted. Your score was recorded once.")
+            raise AttemptRefused(_("This attempt was already submitted. Your score was recorded once."))
         if not quiz_is_open(locked.quiz):
             raise AttemptRefused(CLOSED_MESSAGE)
         rules = locked.rules()
@@ -281,7 +291,7 @@ def submit_attempt(*, attempt: Attempt, raw_answers: dict[int, Any]) -> Attempt:
         now = timezone.now()
         claimed = Attempt.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(submitted_at=now)
         if not claimed:
-            raise AttemptRefused("This attempt was already submitted. Your score was recorded once.")
+            raise AttemptRefused(_("This attempt was already submitted. Your score was recorded once."))
         saved = {r.question_id: r for r in Response.objects.filter(attempt=locked)}
         total = 0.0
         to_create, to_update = [], []

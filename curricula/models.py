@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -226,9 +227,9 @@ class Requirement(models.Model):
 
 
 class AssignmentSource(models.TextChoices):
-    REQUIREMENT = "requirement", "Mandate"
-    MANUAL = "manual", "Assigned by hand"
-    RECERTIFICATION = "recertification", "Recertification"
+    REQUIREMENT = "requirement", gettext_lazy("Mandate")
+    MANUAL = "manual", gettext_lazy("Assigned by hand")
+    RECERTIFICATION = "recertification", gettext_lazy("Recertification")
 
 
 class Assignment(models.Model):
