@@ -96,3 +96,30 @@ def test_tiny_seed_and_every_case_runs(settings, tmp_path):
     # Cases that write inside a rolled-back transaction leave the data as it was (the very large agency too).
     assert Assignment.objects.count() == assignments_before
     assert not Agency.objects.filter(slug="agency-big").exists()
+
+
+def test_http_bench_puts_the_anchor_database_next_to_ours():
+    from bench.load import database_urls
+
+    assert database_urls("postgres", "postgres://u@h:5432/pbl_bench") == (
+        "postgres://u@h:5432/pbl_bench",
+        "postgres://u@h:5432/pbl_bench_anchor",
+    )
+    ours, anchor = database_urls("sqlite", "sqlite:////tmp/x.sqlite3")
+    assert (ours, anchor) == ("sqlite:////tmp/x.sqlite3", "sqlite:////tmp/x-anchor.sqlite3")
+
+
+def test_http_bench_table_gives_each_page_its_ratio_to_the_anchor():
+    from bench.load import markdown
+
+    def page(rps: float, ratio: float) -> dict:
+        return {"rps": rps, "ratio": ratio, "p50_ms": 10.0, "p99_ms": 30.0, "queries": 3,
+                "rounds": [{"rps": rps}, {"rps": rps}]}  # fmt: skip
+
+    table = markdown({
+        "database": "sqlite", "scale": 1.0, "workers": 2, "connections": 4, "rounds": 2, "duration_s": 5,
+        "cores": 2, "date": "2026-12-02", "worker_rss_mb": {"ours": [90.0, 91.0], "anchor": [60.0, 61.0]},
+        "pages": {"anchor home": page(200.0, 1.0), "lesson": page(100.0, 0.5)},
+    })  # fmt: skip
+    assert "| lesson | 100.0 | 0.50x | 100 / 100 |" in table
+    assert "ours [90.0, 91.0] MB, anchor [60.0, 61.0] MB" in table
