@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from wagtail.models import Locale
 
 from curricula.models import CurriculumPage
 
@@ -199,7 +200,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agency = agency
-        curricula = CurriculumPage.objects.live().order_by("code")
+        curricula = CurriculumPage.objects.live().filter(locale=Locale.get_default()).order_by("code")
         cast(forms.ModelChoiceField, self.fields["curriculum"]).queryset = curricula
         cast(forms.ModelChoiceField, self.fields["staff"]).queryset = _agency_staff(agency)
         for name in ("staff", "role"):
@@ -290,7 +291,7 @@ class StaffActionForm(forms.Form):
         # The curricula these people have open, and every live one (to assign): the list a person can choose from.
         curricula = CurriculumPage.objects.filter(
             assignments__staff__in=ids, assignments__state="open"
-        ) | CurriculumPage.objects.live()
+        ) | CurriculumPage.objects.live().filter(locale=Locale.get_default())  # not the translations (issue 24)
         field = cast(forms.ModelChoiceField, self.fields["curriculum"])
         field.queryset = curricula.distinct().order_by("code")
         field.label_from_instance = _code_and_title  # type: ignore[method-assign,assignment]

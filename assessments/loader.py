@@ -8,7 +8,8 @@ import json
 from typing import Any, cast
 
 from competencies.models import Competency
-from content.source_files import SOURCE_DIR, SourceError, citation_text, read_yaml
+from content.source_files import SOURCE_DIR, SourceError, citation_text, read_translated_yaml, read_yaml
+from content.upsert import translation_locales
 from curricula.models import CurriculumPage, ModulePage
 
 from .models import (
@@ -64,7 +65,8 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
         )
     claimed = {c.code: c for c in curriculum.competencies.all()}
     check_bank(data["questions"], list(claimed), int(spec.get("draw", 0)), path)
-    digest = _digest(data)
+    translations = quiz_translations(path, data)
+    digest = _digest([data, translations] if translations else data)
     quiz, created = Quiz.objects.get_or_create(
         key=code.lower(), defaults={"title": spec["title"], "curriculum": curriculum}
     )
@@ -91,8 +93,56 @@ def load_quiz_file(path, references: dict, report) -> Quiz:
         raise SourceError(f"{path}: question keys are not unique")
     for order, qspec in enumerate(data["questions"]):
         load_question(quiz, qspec, order, references, path, competencies=claimed)
+    for language, own in translations.items():
+        apply_translation(quiz, data, own, language)
     report.note("created" if created else "updated", label)
     return quiz
+
+
+def quiz_translations(path, data: dict) -> dict[str, dict]:
+    """{language: the translated bank as written} for every content/source/<language>/quizzes/ file of this
+    bank, each checked against the English structure (same question keys and options, no scoring data)."""
+    found = {}
+    for locale in translation_locales():
+        translated = read_translated_yaml(path, data, language=locale.language_code, quiz=True)
+        if translated is not None:
+            found[locale.language_code] = translated[1]
+    return found
+
+
+def _texts(spec: Any, *fields: str) -> dict[str, str]:
+    if not isinstance(spec, dict):
+        return {}
+    return {name: str(spec[name]).strip() for name in fields if spec.get(name)}
+
+
+def _translate_options(options: list[Option], specs: list, language: str) -> None:
+    for option, spec in zip(options, specs, strict=False):
+        texts = _texts(spec, "text", "feedback") if isinstance(spec, dict) else {"text": str(spec).strip()}
+        option.translations = {**(option.translations or {}), language: texts}
+        option.save(update_fields=["translations"])
+
+
+def apply_translation(quiz: Quiz, english: dict, own: dict, language: str) -> None:
+    """Store a translated bank's texts beside the English on the same quiz, question, option and part rows
+    (the translation holds no scoring data: the rows score as they always did)."""
+    quiz.translations = {**(quiz.translations or {}), language: _texts(own.get("quiz"), "title", "intro")}
+    quiz.save(update_fields=["translations"])
+    questions = {q.key: q for q in Question.objects.filter(quiz=quiz)}
+    for en_spec, spec in zip(english["questions"], own.get("questions") or [], strict=False):
+        question = questions[en_spec["key"]]
+        texts = _texts(spec, "text", "explanation", "vignette", "feedback_true", "feedback_false")
+        question.translations = {**(question.translations or {}), language: texts}
+        question.save(update_fields=["translations"])
+        if isinstance(question, ScenarioQuestion):
+            parts = list(question.parts.all())
+            for part, part_spec in zip(parts, spec.get("parts") or [], strict=False):
+                part.translations = {**(part.translations or {}), language: _texts(part_spec, "text")}
+                part.save(update_fields=["translations"])
+                _translate_options(list(part.options.all()), part_spec.get("options") or [], language)
+        else:
+            option_specs = spec.get("options") or spec.get("items") or []
+            _translate_options(list(question.options.filter(part__isnull=True)), option_specs, language)
 
 
 def parse_review(raw: Any, path) -> dict[str, list[str]]:

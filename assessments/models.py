@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modelcluster.fields import ParentalKey
@@ -69,6 +70,15 @@ def _safe_passed() -> list[str]:
     return list(SAFE_REVIEW["passed"])
 
 
+def translated(obj: Any, field: str, language: str | None = None) -> str:
+    """One text of a quiz, question, option or scenario part in a language (default: the active one),
+    falling back to the English field when that language has none. Quizzes keep one row per question and
+    option for every language, so an attempt is scored the same and item analysis pools both."""
+    code = (language or translation.get_language() or "").split("-")[0]
+    value = (getattr(obj, "translations", None) or {}).get(code, {}).get(field)
+    return value if value else getattr(obj, field)
+
+
 class Quiz(ClusterableModel):
     key = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
@@ -116,6 +126,9 @@ class Quiz(ClusterableModel):
     )
     active = models.BooleanField(default=True)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    translations = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Texts in other languages: {language: {field: text}}."
+    )
 
     panels = [
         FieldPanel("key"),
@@ -186,6 +199,9 @@ class Question(ClusterableModel, PolymorphicModel):
         default=False,
         help_text="A faulty or outdated item: never drawn again, and its past answers no longer count as "
         "evidence of the competency.",
+    )
+    translations = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Texts in other languages: {language: {field: text}}."
     )
 
     type_label = gettext_lazy("Question")
@@ -259,6 +275,9 @@ class Option(models.Model):
         max_length=40, blank=True, help_text="Scenario branching: key of the part this choice leads to, or 'end'."
     )
     feedback = models.TextField(blank=True, help_text="Markdown, shown after submission.")
+    translations = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Texts in other languages: {language: {field: text}}."
+    )
 
     panels = [
         FieldPanel("text"),
@@ -506,6 +525,9 @@ class ScenarioPart(models.Model):
     key = models.SlugField(max_length=40)
     sort_order = models.PositiveIntegerField(default=0)
     text = models.TextField(help_text="Markdown.")
+    translations = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="Texts in other languages: {language: {field: text}}."
+    )
 
     panels = [FieldPanel("key"), FieldPanel("sort_order"), FieldPanel("text")]
 
@@ -541,6 +563,9 @@ class Attempt(models.Model):
         default=False,
         db_default=False,
         help_text="Failed and no attempt was left under its policy: the 'last attempt' review applies.",
+    )
+    language = models.CharField(
+        max_length=8, blank=True, default="", help_text="The language the attempt was taken in (for analysis)."
     )
 
     class Meta:

@@ -26,6 +26,7 @@ from .models import (
     SingleChoiceQuestion,
     TrueFalseQuestion,
     attach_options,
+    translated,
 )
 
 KINDS = {
@@ -65,7 +66,7 @@ def _ordered_options(attempt: Attempt, question: Question) -> list[dict[str, Any
     elif order:
         position = {pk: i for i, pk in enumerate(order)}
         options = sorted(options, key=lambda o: position.get(o.pk, len(position)))
-    return [{"id": o.pk, "html": render_inline(o.text)} for o in options]
+    return [{"id": o.pk, "html": render_inline(translated(o, "text"))} for o in options]
 
 
 def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> list[dict[str, Any]]:
@@ -79,16 +80,16 @@ def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> l
             "number": number,
             "kind": KINDS[type(question)],
             "type_label": question.type_label,
-            "text_html": render_markdown(question.text),
+            "text_html": render_markdown(translated(question, "text")),
             "answer": answer,
         }
         if isinstance(question, ScenarioQuestion):
-            item["vignette_html"] = render_markdown(question.vignette)
+            item["vignette_html"] = render_markdown(translated(question, "vignette"))
             item["parts"] = [
                 {
                     "key": part.key,
-                    "text_html": render_markdown(part.text),
-                    "options": [{"id": o.pk, "html": render_inline(o.text)} for o in part.option_list()],
+                    "text_html": render_markdown(translated(part, "text")),
+                    "options": [{"id": o.pk, "html": render_inline(translated(o, "text"))} for o in part.option_list()],
                     "chosen": chosen,
                 }
                 for part, chosen in question.path(answer or {})
@@ -130,17 +131,19 @@ def _choice_rows(question: Question, answer: Any, show: set[str]) -> list[dict[s
     for option in question.option_list():
         picked = option.pk in chosen
         key = "answers" in show
-        feedback = option.feedback if "feedback" in show and (picked or (key and option.is_correct)) else ""
+        feedback = (
+            translated(option, "feedback") if "feedback" in show and (picked or (key and option.is_correct)) else ""
+        )
         if picked and "responses" in show:
             if not key:
-                label = _("You chose: %(option)s") % {"option": option.text}
+                label = _("You chose: %(option)s") % {"option": translated(option, "text")}
             elif option.is_correct:
-                label = _("You chose: %(option)s (correct)") % {"option": option.text}
+                label = _("You chose: %(option)s (correct)") % {"option": translated(option, "text")}
             else:
-                label = _("You chose: %(option)s (not correct)") % {"option": option.text}
+                label = _("You chose: %(option)s (not correct)") % {"option": translated(option, "text")}
             rows.append(_row(label, option.is_correct if key else None, feedback))
         elif key and option.is_correct:
-            rows.append(_row(_("Correct answer: %(option)s") % {"option": option.text}, True, feedback))
+            rows.append(_row(_("Correct answer: %(option)s") % {"option": translated(option, "text")}, True, feedback))
         elif feedback:
             rows.append(_row(_("Feedback on your answer:"), None, feedback))
     if "responses" in show and not chosen:
@@ -157,7 +160,13 @@ def _truefalse_rows(question: TrueFalseQuestion, answer: Any, show: set[str]) ->
         correct = _("True") if question.correct_answer else _("False")
         rows.append(_row(_("Correct answer: %(option)s.") % {"option": correct}, True))
     if "feedback" in show and answer is not None:
-        rows.append(_row(_("Feedback:"), None, question.feedback_true if answer else question.feedback_false))
+        rows.append(
+            _row(
+                _("Feedback:"),
+                None,
+                translated(question, "feedback_true") if answer else translated(question, "feedback_false"),
+            )
+        )
     return rows
 
 
@@ -165,11 +174,11 @@ def _ordering_rows(question: OrderingQuestion, answer: Any, show: set[str]) -> l
     by_id = {o.pk: o for o in question.option_list()}
     rows = []
     if "responses" in show:
-        given = [by_id[pk].text for pk in (answer or []) if pk in by_id]
+        given = [translated(by_id[pk], "text") for pk in (answer or []) if pk in by_id]
         order = " → ".join(given) if given else _("no answer")
         rows.append(_row(_("Your order: %(order)s") % {"order": order}))
     if "answers" in show:
-        correct = " → ".join(o.text for o in question.option_list())
+        correct = " → ".join(translated(o, "text") for o in question.option_list())
         rows.append(_row(_("Correct order: %(order)s") % {"order": correct}, True))
     return rows
 
@@ -178,12 +187,12 @@ def _matching_rows(question: MatchingQuestion, answer: Any, show: set[str]) -> l
     rows = []
     for option in question.option_list():
         placed = (answer or {}).get(str(option.pk))
-        parts = [option.text]
+        parts = [translated(option, "text")]
         if "responses" in show:
             parts.append(_("you chose %(category)s") % {"category": placed or _("nothing")})
         if "answers" in show:
             parts.append(_("correct: %(category)s") % {"category": option.category})
-        feedback = option.feedback if "feedback" in show else ""
+        feedback = translated(option, "feedback") if "feedback" in show else ""
         if len(parts) > 1 or feedback:
             right = placed == option.category if "answers" in show else None
             rows.append(_row("; ".join(parts), right, feedback))
@@ -196,13 +205,13 @@ def _scenario_rows(question: ScenarioQuestion, answer: Any, show: set[str]) -> l
         options = part.option_list()
         picked = next((o for o in options if o.pk == chosen), None)
         better = next((o for o in options if o.is_correct), None)
-        label = part.text.strip()[:140]
+        label = translated(part, "text").strip()[:140]
         if "responses" in show:
-            label += _(" — you chose: %(option)s") % {"option": picked.text if picked else _("nothing")}
+            label += _(" — you chose: %(option)s") % {"option": translated(picked, "text") if picked else _("nothing")}
         if "answers" in show and not (picked is not None and picked.is_correct):
-            label += _("; a better choice: %(option)s") % {"option": better.text if better else ""}
+            label += _("; a better choice: %(option)s") % {"option": translated(better, "text") if better else ""}
         right = (picked is not None and picked.is_correct) if "answers" in show else None
-        feedback = picked.feedback if "feedback" in show and picked else ""
+        feedback = translated(picked, "feedback") if "feedback" in show and picked else ""
         if show & {"responses", "answers"} or feedback:
             rows.append(_row(label, right, feedback))
     return rows
@@ -227,16 +236,16 @@ def review_for_attempt(attempt: Attempt, show: set[str] | None = None) -> list[d
         item: dict[str, Any] = {
             "number": number,
             "type_label": question.type_label,
-            "text_html": render_markdown(question.text),
+            "text_html": render_markdown(translated(question, "text")),
             "marked": "questions" in show,
             "score_percent": round(score * 100),
             "correct": score >= 0.999,
-            "explanation_html": render_markdown(question.explanation) if "answers" in show else "",
+            "explanation_html": render_markdown(translated(question, "explanation")) if "answers" in show else "",
             "source": question.source if "answers" in show else "",
             "competency": _competency_label(competencies.get(question.competency_id or 0)),
         }
         if isinstance(question, ScenarioQuestion):
-            item["vignette_html"] = render_markdown(question.vignette)
+            item["vignette_html"] = render_markdown(translated(question, "vignette"))
             item["rows"] = _scenario_rows(question, answer, show)
             item["rule"] = _("Scored on the parts of the path you took: the share answered with a good choice.")
         elif isinstance(question, TrueFalseQuestion):
@@ -281,6 +290,6 @@ def competencies_to_revisit(attempt: Attempt) -> list[dict[str, Any]]:
     )
     result = []
     for competency in Competency.objects.filter(pk__in=weak):
-        links = [{"title": page.title, "url": page.url} for page in lessons.get(competency.pk, [])]
+        links = [{"title": page.localized.title, "url": page.localized.url} for page in lessons.get(competency.pk, [])]
         result.append({"competency": competency.description, "code": competency.code, "lessons": links or fallback})
     return result

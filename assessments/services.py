@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
@@ -187,6 +187,7 @@ def start_attempt(*, user: User, quiz: Quiz, rng: random.Random | None = None) -
                 option_orders=option_orders,
                 started_at=timezone.now(),
                 policy=quiz.policy(),
+                language=(translation.get_language() or "")[:8],  # the language it is taken in, for analysis
             )
     except IntegrityError:
         # A double click started it twice: the other request won; use its attempt.

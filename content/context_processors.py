@@ -1,5 +1,6 @@
 from django.core.cache import cache
 from django.http import HttpRequest
+from wagtail.models import Locale
 
 from agencies.access import is_coordinator, is_manager, is_supervisor
 
@@ -12,7 +13,9 @@ def navigation(request: HttpRequest) -> dict:
     if menu is None:
         menu = [
             {"title": page.menu_title or page.title, "url": page.url}
-            for page in StandardPage.objects.live().filter(show_in_menus=True).order_by("menu_order", "title")
+            for page in StandardPage.objects.live()
+            .filter(show_in_menus=True, locale=Locale.get_active())  # the pages in the language read
+            .order_by("menu_order", "title")
         ]
         cache.set("main-menu", menu, 300)
     return {"main_menu": menu}

@@ -6,9 +6,11 @@ This is the top of the loading: it calls the curricula and quiz loaders, which b
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import translation
 from wagtail.models import Locale, Page, Site
 
 from agencies.models import ServiceCategory
@@ -23,9 +25,19 @@ from .source_files import (
     file_digest,
     load_references,
     read_doc,
+    read_translated_doc,
     read_yaml,
 )
-from .upsert import LoadReport, publish, upsert_doc_page, upsert_page
+from .upsert import (
+    LoadReport,
+    doc_fields,
+    publish,
+    translate_doc_page,
+    translate_yaml_page,
+    translation_locales,
+    upsert_page,
+    upsert_translation,
+)
 
 SERVICE_CATEGORIES = {
     "MCM": ("Medical Case Management", "Client-centred services that link clients with health care and support."),
@@ -43,20 +55,25 @@ def ensure_wagtail_base() -> None:
     transactional test) has neither, so recreate them the same way."""
     if not Locale.objects.exists():
         Locale.objects.create(language_code="en")
+    translation_locales()
     if not Page.get_root_nodes().exists():
         Page.add_root(instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)))
 
 
-def ensure_home(report: LoadReport) -> HomePage:
-    ensure_wagtail_base()
-    home = HomePage.objects.first()
-    doc = read_doc(SOURCE_DIR / "home.md")
-    fields = {
+def home_fields(doc) -> dict:
+    return {
         "title": doc.meta["title"],
         "intro": doc.meta.get("intro", ""),
         "body": body_blocks(doc.body, path=doc.path),
         "seo_title": doc.meta.get("seo_title", ""),
     }
+
+
+def ensure_home(report: LoadReport) -> HomePage:
+    ensure_wagtail_base()
+    home = HomePage.objects.filter(locale=Locale.get_default()).first()
+    doc = read_doc(SOURCE_DIR / "home.md")
+    fields = home_fields(doc)
     root = Page.get_first_root_node()
     if home is None:
         # Wagtail's own placeholder welcome page takes the "home" slug; our home replaces it.
@@ -82,6 +99,12 @@ def ensure_home(report: LoadReport) -> HomePage:
         site.site_name = "CMTP Learn"
         site.is_default_site = True
         site.save()
+    for locale in translation_locales():
+        translated = read_translated_doc(doc, language=locale.language_code)
+        if translated is not None:
+            with translation.override(locale.language_code):
+                fields = home_fields(translated)
+            upsert_translation(home, locale=locale, digest=translated.digest, fields=fields, report=report)
     return home
 
 
@@ -91,40 +114,45 @@ def load_service_categories() -> None:
 
 
 def load_standard_pages(home: HomePage, references: dict, report: LoadReport) -> None:
-    for path in sorted((SOURCE_DIR / "pages").glob("*.md")):
-        doc = read_doc(path)
-        upsert_doc_page(
-            home,
-            StandardPage,
+    def fields(doc) -> dict:
+        return doc_fields(
             doc,
             references=references,
-            report=report,
             summary_key="intro",
             show_in_menus=bool(doc.meta.get("menu", False)),
             menu_order=int(doc.meta.get("menu_order", 100)),
             menu_title=doc.meta.get("menu_title", "") or "",
         )
 
+    for path in sorted((SOURCE_DIR / "pages").glob("*.md")):
+        doc = read_doc(path)
+        page = upsert_page(
+            home, StandardPage, slug=doc.meta["slug"], digest=doc.digest, fields=fields(doc), report=report
+        )
+        translate_doc_page(page, doc, fields, report)
+
 
 def load_resources(home: HomePage, references: dict, report: LoadReport) -> None:
     index_source = SOURCE_DIR / "resources.yaml"
     meta = read_yaml(index_source)
+
+    def index_fields(data: dict) -> dict:
+        return {"title": data["title"], "intro": data.get("intro", "")}
+
     index = upsert_page(
         home,
         ResourceIndexPage,
         slug="resources",
         digest=file_digest(index_source),
         report=report,
-        fields={"title": meta["title"], "intro": meta.get("intro", "")},
+        fields=index_fields(meta),
     )
-    for path in sorted((SOURCE_DIR / "resources").glob("*.md")):
-        doc = read_doc(path)
-        upsert_doc_page(
-            index,
-            ResourcePage,
+    translate_yaml_page(index, index_source, meta, index_fields, report)
+
+    def fields(doc) -> dict:
+        return doc_fields(
             doc,
             references=references,
-            report=report,
             summary_key="summary",
             category=doc.meta["category"],
             organisation=doc.meta.get("organisation", "") or "",
@@ -133,34 +161,44 @@ def load_resources(home: HomePage, references: dict, report: LoadReport) -> None
             link=doc.meta.get("link", "") or "",
         )
 
+    for path in sorted((SOURCE_DIR / "resources").glob("*.md")):
+        doc = read_doc(path)
+        page = upsert_page(
+            index, ResourcePage, slug=doc.meta["slug"], digest=doc.digest, fields=fields(doc), report=report
+        )
+        translate_doc_page(page, doc, fields, report)
+
 
 def load_faq(home: HomePage, references: dict, report: LoadReport) -> None:
     path = SOURCE_DIR / "faq.yaml"
     data = read_yaml(path)
-    items = [
-        (
-            "item",
-            {
-                "question": item["question"],
-                "answer": item["answer"],
-                "references": [value for _, value in citations(item.get("references"), references)],
-            },
-        )
-        for item in data["items"]
-    ]
-    upsert_page(
-        home,
-        FaqPage,
-        slug="faq",
-        digest=file_digest(path),
-        report=report,
-        fields={"title": data["title"], "intro": data.get("intro", ""), "items": items},
-    )
+
+    def fields(data: dict) -> dict:
+        items = [
+            (
+                "item",
+                {
+                    "question": item["question"],
+                    "answer": item["answer"],
+                    "references": [value for _, value in citations(item.get("references"), references)],
+                },
+            )
+            for item in data["items"]
+        ]
+        return {"title": data["title"], "intro": data.get("intro", ""), "items": items}
+
+    page = upsert_page(home, FaqPage, slug="faq", digest=file_digest(path), report=report, fields=fields(data))
+    translate_yaml_page(page, path, data, fields, report)
 
 
 @transaction.atomic
 def load_all() -> LoadReport:
     """Load every source file. Raises SourceError (nothing written) on a malformed file."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _load_all()
+
+
+def _load_all() -> LoadReport:
     report = LoadReport()
     references = load_references()
     load_service_categories()

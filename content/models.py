@@ -38,7 +38,8 @@ class HomePage(SourceTracked, Page):
         """Apps above this one add to the home page through the `content_home_context` hook (the curricula
         app lists its curricula), so content, which they build on, never imports them."""
         context = super().get_context(request, *args, **kwargs)
-        context["menu_pages"] = StandardPage.objects.live().filter(show_in_menus=True).order_by("path")[:6]
+        menu = StandardPage.objects.live().filter(show_in_menus=True, locale=self.locale)  # this home's language
+        context["menu_pages"] = menu.order_by("path")[:6]
         for contribute in hooks.get_hooks("content_home_context"):
             context.update(contribute(request=request, page=self))
         return context

@@ -21,6 +21,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.log_actions import log
+from wagtail.models import Locale
 
 from agencies.access import listed_mandates, manages_all_agencies, mandate_agency_choices, may_mandate_for
 from agencies.admin_scope import MandateScopeMixin, ScopedViewSet
@@ -66,7 +67,7 @@ class RequirementForm(WagtailAdminModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["curriculum"].queryset = CurriculumPage.objects.order_by("code")
+        self.fields["curriculum"].queryset = CurriculumPage.objects.filter(locale=Locale.get_default()).order_by("code")
         # A scoped coordinator ticks only among their agencies (agencies.access decides which).
         choices = mandate_agency_choices(self.for_user) if self.for_user is not None else None
         if choices is not None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from .models import Assignment, CurriculumCompletion, CurriculumPage, LessonPage, LessonProgress
 from .queries import curriculum_progress
 from .rules import AssignmentState
+from .translation import canonical_page
 
 # Sent with `completion=` (a new CurriculumCompletion) inside the completing transaction: a receiver that
 # raises rolls the completion back.
@@ -29,6 +30,7 @@ def record_lesson_completion(*, user: User, lesson: LessonPage) -> CurriculumCom
     """Mark a live lesson done (idempotent within a cycle), then complete the curriculum if that finished it."""
     if not lesson.live:
         raise ValueError("Progress can only be recorded on a published lesson.")
+    lesson = canonical_page(lesson)  # a translated lesson records against the English one
     curriculum = lesson.get_curriculum()
     with transaction.atomic():
         now = timezone.now()
@@ -51,6 +53,7 @@ def complete_if_done(*, user: User, curriculum: CurriculumPage) -> CurriculumCom
     """The one place a completion is created. Exactly one per cycle, even when two requests race:
     the unique (user, curriculum, cycle) constraint lets only one insert win. Open assignments close with
     it, and `curriculum_completed` is sent in the same transaction (so a certificate is issued with it)."""
+    curriculum = canonical_page(curriculum)  # one record whatever the language it was taken in
     progress = curriculum_progress(user=user, curriculum=curriculum)
     if not progress.is_complete:
         return None

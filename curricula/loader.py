@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from wagtail.models import Page
 
 from agencies.models import ServiceCategory
@@ -18,7 +19,15 @@ from content.source_files import (
     read_doc,
     read_yaml,
 )
-from content.upsert import LoadReport, upsert_doc_page, upsert_page
+from content.upsert import (
+    LoadReport,
+    doc_fields,
+    translate_doc_page,
+    translate_yaml_page,
+    translation_locales,
+    upsert_page,
+    upsert_translation,
+)
 
 from .models import CatalogPage, CurriculumPage, LessonPage, ModulePage
 
@@ -26,14 +35,19 @@ from .models import CatalogPage, CurriculumPage, LessonPage, ModulePage
 def load_curricula(home: Page, references: dict, report: LoadReport) -> None:
     catalog_source = SOURCE_DIR / "catalog.yaml"
     meta = read_yaml(catalog_source)
+
+    def catalog_fields(data: dict) -> dict:
+        return {"title": data["title"], "intro": data.get("intro", "")}
+
     catalog = upsert_page(
         home,
         CatalogPage,
         slug="curricula",
         digest=file_digest(catalog_source),
         report=report,
-        fields={"title": meta["title"], "intro": meta.get("intro", "")},
+        fields=catalog_fields(meta),
     )
+    translate_yaml_page(catalog, catalog_source, meta, catalog_fields, report)
     categories = {c.code: c for c in ServiceCategory.objects.all()}
     framework = load_competencies(references, report)
     for folder in sorted(p for p in (SOURCE_DIR / "curricula").iterdir() if p.is_dir()):
@@ -68,13 +82,9 @@ def load_curriculum(
     unknown = set(spec.get("audience_categories", [])) - set(categories)
     if unknown:
         raise SourceError(f"{spec_path}: unknown service categories {sorted(unknown)}")
-    curriculum = upsert_page(
-        catalog,
-        CurriculumPage,
-        slug=spec["code"].lower(),
-        digest=file_digest(spec_path),
-        report=report,
-        fields={
+
+    def curriculum_fields(spec: dict) -> dict:
+        return {
             "title": spec["title"],
             "code": spec["code"],
             "summary": spec["summary"].strip(),
@@ -84,21 +94,43 @@ def load_curriculum(
             "estimated_minutes": int(spec.get("estimated_minutes", 60)),
             "recertification_months": int(spec.get("recertification_months", 0)),
             "search_description": spec["summary"].strip()[:250],
-        },
+        }
+
+    def module_fields(module_spec: dict) -> dict:
+        return {"title": module_spec["title"], "summary": (module_spec.get("summary") or "").strip()}
+
+    curriculum = upsert_page(
+        catalog,
+        CurriculumPage,
+        slug=spec["code"].lower(),
+        digest=file_digest(spec_path),
+        report=report,
+        fields=curriculum_fields(spec),
     )
     wanted = [categories[code] for code in spec.get("audience_categories", [])]
     if set(curriculum.audience_categories.all()) != set(wanted):
         curriculum.audience_categories.set(wanted)
         curriculum.save_revision().publish()
-    for module_spec in spec["modules"]:
+    translated_specs = translate_yaml_page(curriculum, spec_path, spec, curriculum_fields, report)
+    for index, module_spec in enumerate(spec["modules"]):
         module = upsert_page(
             curriculum,
             ModulePage,
             slug=module_spec["slug"],
             digest=file_digest(spec_path),
             report=report,
-            fields={"title": module_spec["title"], "summary": (module_spec.get("summary") or "").strip()},
+            fields=module_fields(module_spec),
         )
+        for locale in translation_locales():
+            found = translated_specs.get(locale.language_code)
+            if found is not None:
+                upsert_translation(
+                    module,
+                    locale=locale,
+                    digest=found["digest"],
+                    fields=module_fields(found["data"]["modules"][index]),
+                    report=report,
+                )
         for name in module_spec["lessons"]:
             path = folder / "lessons" / f"{name}.md"
             if not path.exists():
@@ -106,21 +138,26 @@ def load_curriculum(
             doc = read_doc(path)
             lesson_competencies = competencies_named(doc.meta.get("competencies"), framework, str(path))
             taught.update(c.code for c in lesson_competencies)
-            body = body_blocks(doc.body, path=path)
-            if doc.meta.get("key_points"):
-                body.append(("key_points", {"title": "Key points", "points": list(doc.meta["key_points"])}))
-            upsert_doc_page(
-                module,
-                LessonPage,
-                doc,
-                references=references,
-                report=report,
-                summary_key="summary",
-                body=body,
-                estimated_minutes=int(doc.meta.get("estimated_minutes", 15)),
-                required=bool(doc.meta.get("required", True)),
-                competencies=lesson_competencies,
+
+            def lesson_fields(doc, lesson_competencies=lesson_competencies) -> dict:
+                body = body_blocks(doc.body, path=doc.path)
+                if doc.meta.get("key_points"):
+                    title = gettext("Key points")
+                    body.append(("key_points", {"title": title, "points": list(doc.meta["key_points"])}))
+                return doc_fields(
+                    doc,
+                    references=references,
+                    summary_key="summary",
+                    body=body,
+                    estimated_minutes=int(doc.meta.get("estimated_minutes", 15)),
+                    required=bool(doc.meta.get("required", True)),
+                    competencies=lesson_competencies,
+                )
+
+            lesson = upsert_page(
+                module, LessonPage, slug=doc.meta["slug"], digest=doc.digest, fields=lesson_fields(doc), report=report
             )
+            translate_doc_page(lesson, doc, lesson_fields, report)
     untaught = [c.code for c in claimed if c.code not in taught]
     if untaught:
         raise SourceError(f"{spec_path}: no lesson teaches competency {', '.join(untaught)} (lesson front matter)")

@@ -28,6 +28,7 @@ from content.blocks import lesson_body_blocks
 from content.models import SourceTracked, references_field
 
 from .rules import AssignmentState, assignment_status
+from .translation import canonical_page, localized_list
 
 
 class CatalogPage(SourceTracked, Page):
@@ -41,7 +42,9 @@ class CatalogPage(SourceTracked, Page):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        context["curricula"] = CurriculumPage.objects.child_of(self).live().order_by("code")
+        # The English catalogue's curricula, each in the reader's language where translated (issue 24).
+        canonical = CurriculumPage.objects.child_of(canonical_page(self)).live().order_by("code")
+        context["curricula"] = localized_list(canonical)
         return context
 
 
@@ -56,6 +59,17 @@ class CurriculumPageForm(WagtailAdminPageForm):
         help_text="The job roles this curriculum is written for (shown to learners; mandates choose their own).",
     )
 
+    def clean_code(self) -> str:
+        """One curriculum per code in each language: a translation (issue 24) keeps its curriculum's code, so
+        the code is unique per locale (checked here: the locale lives on Wagtail's page table)."""
+        code = self.cleaned_data["code"]
+        others = CurriculumPage.objects.filter(code=code, locale_id=self.instance.locale_id)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("Another curriculum already has this code.")
+        return code
+
 
 RECERTIFICATION_HELP = (
     "The one place recertification is set: certificates expire this many months after completion, and mandated "
@@ -64,7 +78,7 @@ RECERTIFICATION_HELP = (
 
 
 class CurriculumPage(SourceTracked, Page):
-    code = models.CharField(max_length=20, unique=True)
+    code = models.CharField(max_length=20, db_index=True)  # unique per language (CurriculumPageForm.clean_code)
     summary = models.TextField()
     audience_categories = ParentalManyToManyField(ServiceCategory, blank=True, related_name="+")
     audience_roles = models.JSONField(default=list, blank=True, help_text='Job role codes, e.g. ["mcm", "nmcm"].')

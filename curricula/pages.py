@@ -7,11 +7,10 @@ use queries and services like any view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -20,6 +19,7 @@ from assessments.models import Quiz
 from .models import CurriculumPage, LessonPage, ModulePage
 from .queries import curriculum_progress, items_ever_done
 from .services import record_lesson_view
+from .translation import canonical_ids, canonical_page, default_locale, localized_list, with_translated_ids
 
 
 def outline(curriculum: CurriculumPage) -> list[tuple[ModulePage, list[LessonPage]]]:
@@ -61,32 +61,48 @@ def lesson_position(lesson: LessonPage) -> LessonPosition:
     )
 
 
+def _shown_quizzes(quizzes: list[Quiz], shown_outline: list[tuple[ModulePage, list[LessonPage]]]) -> dict:
+    """Quizzes by the id of the module shown: a translated outline's modules stand for the English ones the
+    quizzes belong to."""
+    modules = canonical_ids(module for module, _ in shown_outline)
+    return {modules.get(q.module_id, q.module_id) if q.module_id else None: q for q in quizzes}
+
+
+def _shown_lessons(shown_outline: list[tuple[ModulePage, list[LessonPage]]]) -> list[LessonPage]:
+    return [lesson for _, lessons in shown_outline for lesson in lessons]
+
+
 def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> dict:
-    """What a curriculum page shows beyond its fields: the outline, its quizzes, the reader's progress."""
+    """What a curriculum page shows beyond its fields: the outline, its quizzes, the reader's progress. On a
+    translated curriculum, progress is the learner's record on the English one (`curricula.translation`)."""
+    shown_outline = outline(curriculum)
+    canonical = canonical_page(curriculum)
     context: dict = {
-        "outline": outline(curriculum),
-        "quizzes": {q.module_id: q for q in Quiz.objects.filter(curriculum=curriculum, active=True)},
+        "outline": shown_outline,
+        "quizzes": _shown_quizzes(list(Quiz.objects.filter(curriculum=canonical, active=True)), shown_outline),
     }
     if request.user.is_authenticated:
-        progress = curriculum_progress(user=request.user, curriculum=curriculum)
+        progress = curriculum_progress(user=request.user, curriculum=canonical)
         context["progress"] = progress
-        context["done_lesson_ids"] = progress.done_lesson_ids
+        context["done_lesson_ids"] = with_translated_ids(progress.done_lesson_ids, _shown_lessons(shown_outline))
         context["passed_quiz_ids"] = progress.passed_quiz_ids
         if progress.completed_before and not progress.renewal_open:
             # Complete: progress counts the cycle after the completion (nothing yet), so the page would say
             # "0 of 3 required items" with every item to do; show the completion and what was done for it.
             context["completion"] = progress.last_completion
-            context["done_lesson_ids"], context["passed_quiz_ids"] = items_ever_done(
-                user=request.user, curriculum=curriculum
-            )
+            done_ids, context["passed_quiz_ids"] = items_ever_done(user=request.user, curriculum=canonical)
+            context["done_lesson_ids"] = with_translated_ids(done_ids, _shown_lessons(shown_outline))
         elif progress.last_lesson_id:
-            context["resume_lesson"] = LessonPage.objects.filter(pk=progress.last_lesson_id).live().first()
+            context["resume_lesson"] = next(
+                iter(localized_list(LessonPage.objects.filter(pk=progress.last_lesson_id).live())), None
+            )
     return context
 
 
-def home_context(*, request: HttpRequest, page: object) -> dict[str, QuerySet[CurriculumPage]]:
+def home_context(*, request: HttpRequest, page: object) -> dict[str, list[CurriculumPage]]:
     """The home page (content app, below this one) lists the curricula this app contributes."""
-    return {"curricula": CurriculumPage.objects.live().order_by("code")}
+    canonical = CurriculumPage.objects.live().filter(locale=default_locale()).order_by("code")
+    return {"curricula": localized_list(canonical)}  # in the reader's language where translated
 
 
 def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
@@ -96,10 +112,13 @@ def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     position = lesson_position(lesson)
     if request.method == "GET" and not getattr(request, "is_preview", False):
         record_lesson_view(user=request.user, lesson=lesson)
-    progress = curriculum_progress(user=request.user, curriculum=position.curriculum)
-    quizzes = {
-        q.module_id: q for q in Quiz.objects.filter(curriculum=position.curriculum, active=True, module__isnull=False)
-    }
+    progress = curriculum_progress(user=request.user, curriculum=canonical_page(position.curriculum))
+    quizzes = _shown_quizzes(
+        list(Quiz.objects.filter(curriculum=progress.curriculum, active=True, module__isnull=False)), position.outline
+    )
+    if lesson.locale_id != progress.curriculum.locale_id:  # a translation: show the English records on it
+        done_ids = with_translated_ids(progress.done_lesson_ids, _shown_lessons(position.outline))
+        progress = replace(progress, done_lesson_ids=done_ids)
     is_last_in_module = position.module is not None and position.next_in_module is None
     return TemplateResponse(
         request,

@@ -25,6 +25,7 @@ from .models import (
     Requirement,
 )
 from .rules import RENEWAL_NOTICE_DAYS, renewal_date
+from .translation import canonical_page
 
 
 @dataclass
@@ -226,6 +227,7 @@ def waive_assignment(*, assignment: Assignment, reason: str, by: User) -> Assign
 
 @transaction.atomic
 def record_lesson_view(*, user: User, lesson: LessonPage) -> LessonProgress:
+    lesson = canonical_page(lesson)  # a translated lesson records against the English one
     now = timezone.now()
     progress, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now}

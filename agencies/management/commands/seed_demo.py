@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from wagtail.models import Locale
 
 from accounts.demo import demo_key_base32, enroll_demo_accounts
 from agencies.models import Agency, JobRole, ServiceCategory, StaffMember, TrainingCoordinator
@@ -157,7 +158,7 @@ class Command(BaseCommand):
                 staff_by_email[email].supervisor = staff_by_email[supervisor]
                 staff_by_email[email].save(update_fields=["supervisor"])
 
-        curricula = {c.code: c for c in CurriculumPage.objects.all()}
+        curricula = {c.code: c for c in CurriculumPage.objects.filter(locale=Locale.get_default())}
         for code, codes, roles, due_days in MANDATES:
             if code not in curricula:
                 continue
