@@ -8,6 +8,7 @@ The task names are strings (the outbox looks them up when it hands a row to Cele
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.language import in_language_of
 from curricula.queries import open_assignments_by_user
 from outbox.services import enqueue_many
 
@@ -51,6 +53,7 @@ def send_set_password_emails(*, users: Sequence[User]) -> int:
                 user.email,
                 {
                     "user": user,
+                    "recipient": user,
                     "link": set_password_link(user),
                     "site_name": settings.WAGTAIL_SITE_NAME,
                     "due": due.get(user.pk, []),
@@ -66,11 +69,13 @@ def send_set_password_emails(*, users: Sequence[User]) -> int:
 
 def send_templated_emails(*, template: str, addressed: Sequence[tuple[str, dict]]) -> int:
     """Render ``<template>_subject.txt`` and ``<template>_body.txt`` for each (address, context) and send them
-    all over one mail connection."""
+    all over one mail connection; in the language of ``context["recipient"]`` (a user) when there is one."""
     messages = []
     for address, context in addressed:
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}_body.txt", context)
+        recipient = context.get("recipient")
+        with in_language_of(user=recipient) if recipient is not None else nullcontext():
+            subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+            body = render_to_string(f"{template}_body.txt", context)
         messages.append(EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
     if not messages:
         return 0

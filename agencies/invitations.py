@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from curricula.services import sync_assignments
 
@@ -64,7 +65,12 @@ def invite_staff(
             )
     except IntegrityError:
         raise ValidationError(
-            {"email": f"An invitation to {email} is already awaiting acceptance; it can be cancelled on the roster."}
+            {
+                "email": gettext(
+                    "An invitation to %(email)s is already awaiting acceptance; it can be cancelled on the roster."
+                )
+                % {"email": email}
+            }
         ) from None
     queue_invitation_emails(invitation_ids=[invitation.pk])
     return invitation
@@ -192,6 +198,7 @@ def send_invitation_emails(*, invitations: Sequence[StaffInvitation]) -> int:
                 invitation.email,
                 {
                     "invitation": invitation,
+                    "recipient": invitation.user,
                     "link": invitation_link(invitation),
                     "site_name": settings.WAGTAIL_SITE_NAME,
                     "days": days,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class ServiceCategory(models.Model):
@@ -37,12 +38,12 @@ class Agency(models.Model):
 
 
 class JobRole(models.TextChoices):
-    MCM = "mcm", "Medical case manager"
-    NMCM = "nmcm", "Non-medical case manager"
-    CCMS = "ccms", "Clinical case manager/supervisor"
-    SUPERVISOR = "supervisor", "Supervisor"
-    PEER = "peer", "Peer navigator"
-    OTHER = "other", "Other"
+    MCM = "mcm", _("Medical case manager")
+    NMCM = "nmcm", _("Non-medical case manager")
+    CCMS = "ccms", _("Clinical case manager/supervisor")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    PEER = "peer", _("Peer navigator")
+    OTHER = "other", _("Other")
 
 
 class StaffMember(models.Model):

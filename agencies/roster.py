@@ -8,6 +8,7 @@ staff) is passed in by the caller, so these functions stay pure and easy to test
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -17,12 +18,24 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from config.csvutil import is_formula, safe_cell  # OWASP CSV injection: = + - @ tab CR, also behind spaces
 
 from .models import JobRole
 
 COLUMNS = ("name", "email", "role", "hire_date", "supervisor_email", "active")
+# The columns keep their (English) names in the file; messages name them in words in the reader's language.
+COLUMN_LABELS = {
+    "name": gettext_lazy("name"),
+    "email": gettext_lazy("email"),
+    "role": gettext_lazy("role"),
+    "hire_date": gettext_lazy("hire date"),
+    "supervisor_email": gettext_lazy("supervisor email"),
+    "active": gettext_lazy("active"),
+}
 DEFAULT_MAX_ROWS = 20_000
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = {"yes", "y", "true", "1"}
@@ -95,12 +108,19 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 def role_from_text(text: str) -> str | None:
-    """A job role code from its code or its label, ignoring case and surrounding space."""
+    """A job role code from its code or its label (English, the file's language, or the reader's), ignoring
+    case and surrounding space."""
     wanted = " ".join(text.split()).casefold()
     for code, label in JobRole.choices:
-        if wanted in (code.casefold(), label.casefold()):
+        if wanted in (code.casefold(), str(label).casefold(), _english_roles()[code]):
             return code
     return None
+
+
+@functools.cache
+def _english_roles() -> dict[str, str]:
+    with translation.override("en"):
+        return {code: str(label).casefold() for code, label in JobRole.choices}
 
 
 def active_from_text(text: str) -> bool | None:
@@ -148,18 +168,20 @@ def text_problem(text: str, *, label: str) -> str | None:
     """
     char = control_character(text)
     if char is not None:
-        return f"The {label} contains a control character, {char}; remove it."
+        return gettext("The %(label)s contains a control character, %(char)s; remove it.") % {
+            "label": label, "char": char,
+        }  # fmt: skip
     if is_formula(text):
-        return (
-            f"The {label} starts with “{text.lstrip(' ')[:1]}”, which a spreadsheet would run as a formula; "
-            "remove that character."
-        )
+        return gettext(
+            "The %(label)s starts with “%(char)s”, which a spreadsheet would run as a formula; remove that character."
+        ) % {"label": label, "char": text.lstrip(" ")[:1]}
     return None
 
 
-def name_problem(name: str, *, label: str = "name") -> str | None:
+def name_problem(name: str, *, label: str = "") -> str | None:
     """The name rule: ``text_problem`` for the whole name and for each part it splits into (a last name of
     "=HYPERLINK(...)" is a formula even behind a first name), and no part longer than the account allows."""
+    label = label or column_label("name")
     problem = text_problem(name, label=label)
     if problem is not None:
         return problem
@@ -167,7 +189,9 @@ def name_problem(name: str, *, label: str = "name") -> str | None:
         if is_formula(part):
             return text_problem(part, label=label)
         if len(part) > _NAME_MAX:
-            return f"The {label} is too long (at most {_NAME_MAX} characters for a first or last name)."
+            return gettext("The %(label)s is too long (at most %(max)s characters for a first or last name).") % {
+                "label": label, "max": _NAME_MAX,
+            }  # fmt: skip
     return None
 
 
@@ -186,8 +210,11 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ValueError(
-            f"The file is not UTF-8 text (first unreadable character on line {line}). "
-            "In Excel choose “Save as… CSV UTF-8 (comma delimited)”."
+            gettext(
+                "The file is not UTF-8 text (first unreadable character on line %(line)s). "
+                "In Excel choose “Save as… CSV UTF-8 (comma delimited)”."
+            )
+            % {"line": line}
         ) from None
 
 
@@ -208,8 +235,8 @@ def parse_roster(
     result = ParsedRoster()
     if len(data) > max_bytes:
         result.file_errors.append(
-            f"The file is {_size(len(data))}; the largest roster accepted is {_size(max_bytes)}. "
-            "Split it into smaller files."
+            gettext("The file is %(size)s; the largest roster accepted is %(max)s. Split it into smaller files.")
+            % {"size": _size(len(data)), "max": _size(max_bytes)}
         )
         return result
     try:
@@ -218,26 +245,35 @@ def parse_roster(
         result.file_errors.append(str(exc))
         return result
     if not text.strip():
-        result.file_errors.append("The file is empty.")
+        result.file_errors.append(gettext("The file is empty."))
         return result
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
-        result.file_errors.append(f"Line 1 could not be read as CSV ({exc}).")
+        result.file_errors.append(
+            gettext("Line %(line)s could not be read as CSV (%(error)s).") % {"line": 1, "error": exc}
+        )
         return result
     columns = [h.strip().casefold() for h in header]
     missing = [c for c in COLUMNS if c not in columns]
     if missing:
         result.file_errors.append(
-            f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
-            f"The first line must be: {','.join(COLUMNS)}"
+            ngettext(
+                "Missing column: %(columns)s. The first line must be: %(header)s",
+                "Missing columns: %(columns)s. The first line must be: %(header)s",
+                len(missing),
+            )
+            % {"columns": ", ".join(missing), "header": ",".join(COLUMNS)}
         )
         return result
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
-        result.file_errors.append(f"Column{'s' if len(duplicated) > 1 else ''} named twice: {', '.join(duplicated)}.")
+        result.file_errors.append(
+            ngettext("Column named twice: %(columns)s.", "Columns named twice: %(columns)s.", len(duplicated))
+            % {"columns": ", ".join(duplicated)}
+        )
         return result
     index = {name: columns.index(name) for name in COLUMNS}
 
@@ -250,20 +286,25 @@ def parse_roster(
                 continue
             if len(raw) >= max_rows:
                 result.file_errors.append(
-                    f"The file has more than {max_rows:,} staff rows; split it into smaller files."
+                    gettext("The file has more than %(max)s staff rows; split it into smaller files.")
+                    % {"max": number_format(max_rows, force_grouping=True)}
                 )
                 return result
             problem = ""
             if len(cells) > len(columns):
-                problem = f"The line has {len(cells)} cells but the header has {len(columns)}."
+                problem = gettext("The line has %(cells)s cells but the header has %(columns)s.") % {
+                    "cells": len(cells), "columns": len(columns),
+                }  # fmt: skip
             cells = cells + [""] * (len(columns) - len(cells))
             raw.append((start, {name: cells[i] for name, i in index.items()}, problem))
     except csv.Error as exc:
-        result.file_errors.append(f"Line {line + 1} could not be read as CSV ({exc}).")
+        result.file_errors.append(
+            gettext("Line %(line)s could not be read as CSV (%(error)s).") % {"line": line + 1, "error": exc}
+        )
         return result
     result.line_count = len(raw)
     if not raw:
-        result.file_errors.append("The file has a header line but no staff rows.")
+        result.file_errors.append(gettext("The file has a header line but no staff rows."))
         return result
 
     _validate_rows(
@@ -328,39 +369,52 @@ def _row_errors(
     errors: list[str] = []
     formulas: set[str] = set()  # columns already reported (control character or formula): checked no further
     for column in COLUMNS:
-        problem = text_problem(cells[column], label=column.replace("_", " "))
+        problem = text_problem(cells[column], label=column_label(column))
         if problem is not None:
             formulas.add(column)
             errors.append(problem)
     name = " ".join(cells["name"].split())
     email = cells["email"].strip().casefold()
     if "name" not in formulas:
-        problem = "The name is missing." if not name else name_problem(name)
+        problem = gettext("The name is missing.") if not name else name_problem(name)
         if problem is not None:
             errors.append(problem)
     if "email" not in formulas:
         if not email:
-            errors.append("The email is missing.")
+            errors.append(gettext("The email is missing."))
         elif not _valid_email(email):
-            errors.append(f"“{cells['email'].strip()}” is not a valid email address.")
+            errors.append(gettext("“%(email)s” is not a valid email address.") % {"email": cells["email"].strip()})
         elif first_line_of[email] != line:
-            errors.append(f"The email {email} is a duplicate of line {first_line_of[email]}.")
+            errors.append(
+                gettext("The email %(email)s is a duplicate of line %(line)s.")
+                % {"email": email, "line": first_line_of[email]}
+            )
     if "role" not in formulas and role_from_text(cells["role"]) is None:
         allowed = ", ".join(code for code, _ in JobRole.choices)
-        errors.append(f"Unknown role “{cells['role'].strip() or '(blank)'}”; use one of {allowed} (or its full name).")
+        errors.append(
+            gettext("Unknown role “%(role)s”; use one of %(allowed)s (or its full name).")
+            % {"role": cells["role"].strip() or gettext("(blank)"), "allowed": allowed}
+        )
     if "hire_date" not in formulas and date_from_text(cells["hire_date"]) is None:
-        shown = cells["hire_date"].strip() or "(blank)"
-        errors.append(f"The hire date “{shown}” is not a date in the form YYYY-MM-DD.")
+        shown = cells["hire_date"].strip() or gettext("(blank)")
+        errors.append(gettext("The hire date “%(date)s” is not a date in the form YYYY-MM-DD.") % {"date": shown})
     if "active" not in formulas and active_from_text(cells["active"]) is None:
-        errors.append(f"Active “{cells['active'].strip() or '(blank)'}” must be yes or no.")
+        errors.append(
+            gettext("Active “%(value)s” must be yes or no.") % {"value": cells["active"].strip() or gettext("(blank)")}
+        )
     supervisor = cells["supervisor_email"].strip().casefold()
     if supervisor and "supervisor_email" not in formulas:
         if not _valid_email(supervisor):
-            errors.append(f"The supervisor email “{cells['supervisor_email'].strip()}” is not valid.")
+            errors.append(
+                gettext("The supervisor email “%(email)s” is not valid.") % {"email": cells["supervisor_email"].strip()}
+            )
         elif supervisor == email:
-            errors.append("A person cannot be their own supervisor.")
+            errors.append(gettext("A person cannot be their own supervisor."))
         elif supervisor not in first_line_of and supervisor not in agency_emails:
-            errors.append(f"The supervisor {supervisor} is neither in this file nor on the agency's active roster.")
+            errors.append(
+                gettext("The supervisor %(email)s is neither in this file nor on the agency's active roster.")
+                % {"email": supervisor}
+            )
     return errors
 
 
@@ -388,11 +442,22 @@ def _supervisor_loops(rows: list[RosterRow], agency_supervisors: dict[str, str])
             lines = sorted(line_of[e] for e in loop if e in line_of)
             chain = " → ".join([*loop, email])
             shown = ", ".join(str(n) for n in lines)
-            message = (
-                f"The supervisors form a loop ({chain}) on line{'s' if len(lines) > 1 else ''} {shown}"
-                f"{'' if len(lines) == len(loop) else ' and the current roster'}; "
-                "someone in it must report to a person outside it."
-            )
+            if len(lines) == len(loop):
+                message = ngettext(
+                    "The supervisors form a loop (%(chain)s) on line %(lines)s; "
+                    "someone in it must report to a person outside it.",
+                    "The supervisors form a loop (%(chain)s) on lines %(lines)s; "
+                    "someone in it must report to a person outside it.",
+                    len(lines),
+                ) % {"chain": chain, "lines": shown}
+            else:
+                message = ngettext(
+                    "The supervisors form a loop (%(chain)s) on line %(lines)s and the current roster; "
+                    "someone in it must report to a person outside it.",
+                    "The supervisors form a loop (%(chain)s) on lines %(lines)s and the current roster; "
+                    "someone in it must report to a person outside it.",
+                    len(lines),
+                ) % {"chain": chain, "lines": shown}
             errors.extend(RowError(line, message) for line in lines)
         done.update(path)
     return errors
@@ -412,17 +477,27 @@ def _reject_unsupervisable(
     while queue:
         email = queue.pop()
         for row in supervised_by.pop(email, []):
-            errors.append(RowError(row.line, f"The supervisor's own row (line {first_line_of[email]}) has errors."))
+            errors.append(
+                RowError(
+                    row.line,
+                    gettext("The supervisor's own row (line %(line)s) has errors.") % {"line": first_line_of[email]},
+                )
+            )
             queue.append(row.email)
     return errors
 
 
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
+        return f"{number_format(n / (1024 * 1024), 1)} MB"
     if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"
+        return f"{number_format(n / 1024, 0)} KB"
+    return ngettext("%(count)s byte", "%(count)s bytes", n) % {"count": n}
+
+
+def column_label(column: str) -> str:
+    """A roster column in words for messages ("hire date"), in the active language."""
+    return str(COLUMN_LABELS.get(column, column.replace("_", " ")))
 
 
 def write_roster(rows: Iterable[Iterable[str]], out: io.TextIOBase | None = None) -> str:

@@ -12,6 +12,8 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from curricula.services import SyncResult, sync_assignments
 
@@ -21,10 +23,10 @@ from .models import Agency, RoleChange, StaffInvitation, StaffMember
 from .queries import pending_invitations, users_by_email
 from .roster import ParsedRoster, RosterRow
 
-OUTCOME_NEW_ACCOUNT = "new account"
-OUTCOME_INVITE = "existing account: invitation will be sent"
-OUTCOME_ALREADY_INVITED = "existing account: invitation already sent, awaiting acceptance (row skipped)"
-OUTCOME_STAFF = "already staff here"
+OUTCOME_NEW_ACCOUNT = gettext_lazy("new account")
+OUTCOME_INVITE = gettext_lazy("existing account: invitation will be sent")
+OUTCOME_ALREADY_INVITED = gettext_lazy("existing account: invitation already sent, awaiting acceptance (row skipped)")
+OUTCOME_STAFF = gettext_lazy("already staff here")
 
 
 class RosterNotValid(Exception):
@@ -42,7 +44,7 @@ class RosterPlan:
     new_staff: list[RosterRow] = field(default_factory=list)
     invitations: list[RosterRow] = field(default_factory=list)  # existing accounts: invited, not linked
     already_invited: list[RosterRow] = field(default_factory=list)  # an invitation is awaiting acceptance
-    outcomes: dict[int, str] = field(default_factory=dict)  # line -> what happens to that person
+    outcomes: dict[int, str | Promise] = field(default_factory=dict)  # line -> what happens to that person
     changed: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
     role_changes: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)
     leaving: list[tuple[StaffMember, RosterRow]] = field(default_factory=list)

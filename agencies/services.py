@@ -14,6 +14,7 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from curricula.models import Assignment, AssignmentState, CurriculumPage, Requirement
 from curricula.services import sync_assignments
@@ -39,13 +40,13 @@ def _check_details(
     errors: dict[str, str] = {}
     if supervisor is not None:
         if supervisor.agency_id != agency.pk or not supervisor.active:
-            errors["supervisor"] = "The supervisor must be an active staff member of the same agency."
+            errors["supervisor"] = gettext("The supervisor must be an active staff member of the same agency.")
         elif staff is not None and supervisor.pk == staff.pk:
             errors["supervisor"] = "A person cannot be their own supervisor."
     if not active and left_on is None:
-        errors["left_on"] = "Enter the date this person left."
+        errors["left_on"] = gettext("Enter the date this person left.")
     if left_on is not None and left_on < hire_date:
-        errors["left_on"] = "The leaving date cannot be before the hire date."
+        errors["left_on"] = gettext("The leaving date cannot be before the hire date.")
     if errors:
         raise ValidationError(errors)
 
@@ -78,7 +79,9 @@ def add_staff(
         queue_set_password_emails(user_ids=[user.pk])
     staff = StaffMember.objects.select_for_update().filter(user=user, agency=agency).first()
     if staff is not None and staff.active:
-        raise ValidationError({"email": f"{email} is already on the {agency} roster."})
+        raise ValidationError(
+            {"email": gettext("%(email)s is already on the %(agency)s roster.") % {"email": email, "agency": agency}}
+        )
     if staff is None and not created:
         return invite_staff(
             agency=agency,
@@ -153,9 +156,9 @@ def move_staff(
     completed training) and a record at the new agency starts, or a former one there is re-activated."""
     old = StaffMember.objects.select_for_update().get(pk=staff.pk)
     if to_agency.pk == old.agency_id:
-        raise ValidationError({"to_agency": "Choose a different agency."})
+        raise ValidationError({"to_agency": gettext("Choose a different agency.")})
     if moved_on < old.hire_date:
-        raise ValidationError({"moved_on": "The move cannot be before the hire date at the current agency."})
+        raise ValidationError({"moved_on": gettext("The move cannot be before the hire date at the current agency.")})
     if old.active:
         old.active, old.left_on = False, moved_on
         old.save(update_fields=["active", "left_on", "updated_at"])

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedRequest
@@ -154,13 +155,21 @@ def add_staff(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             if isinstance(staff, StaffInvitation):
                 messages.success(
                     request,
-                    f"{staff.email} already has an account, so we emailed them an invitation. They join the "
-                    f"{agency} roster when they accept it (or a coordinator of their agencies approves it).",
+                    gettext(
+                        "%(email)s already has an account, so we emailed them an invitation. They join the "
+                        "%(agency)s roster when they accept it (or a coordinator of their agencies approves it)."
+                    )
+                    % {"email": staff.email, "agency": agency},
                 )
                 return redirect("agencies:roster", slug=agency.slug)
-            messages.success(request, f"{staff.display_name} is on the {agency} roster.")
+            messages.success(
+                request,
+                gettext("%(name)s is on the %(agency)s roster.") % {"name": staff.display_name, "agency": agency},
+            )
             return redirect("agencies:staff", slug=agency.slug, pk=staff.pk)
-    return render(request, "agencies/staff_form.html", {"agency": agency, "form": form, "title": "Add a staff member"})
+    return render(
+        request, "agencies/staff_form.html", {"agency": agency, "form": form, "title": gettext("Add a staff member")}
+    )
 
 
 @login_required
@@ -212,12 +221,17 @@ def edit_staff(request: AuthenticatedRequest, slug: str, pk: int) -> HttpRespons
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Saved the changes for {staff.display_name}.")
+            messages.success(request, gettext("Saved the changes for %(name)s.") % {"name": staff.display_name})
             return redirect("agencies:staff", slug=agency.slug, pk=staff.pk)
     return render(
         request,
         "agencies/staff_form.html",
-        {"agency": agency, "staff": staff, "form": form, "title": f"Edit {staff.display_name}"},
+        {
+            "agency": agency,
+            "staff": staff,
+            "form": form,
+            "title": gettext("Edit %(name)s") % {"name": staff.display_name},
+        },
     )
 
 
@@ -232,12 +246,21 @@ def move_staff(request: AuthenticatedRequest, slug: str, pk: int) -> HttpRespons
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"{staff.display_name} moved to {new.agency}; their record here is kept.")
+            messages.success(
+                request,
+                gettext("%(name)s moved to %(agency)s; their record here is kept.")
+                % {"name": staff.display_name, "agency": new.agency},
+            )
             return redirect("agencies:staff", slug=new.agency.slug, pk=new.pk)
     return render(
         request,
         "agencies/staff_form.html",
-        {"agency": agency, "staff": staff, "form": form, "title": f"Move {staff.display_name} to another agency"},
+        {
+            "agency": agency,
+            "staff": staff,
+            "form": form,
+            "title": gettext("Move %(name)s to another agency") % {"name": staff.display_name},
+        },
     )
 
 
@@ -296,7 +319,9 @@ def import_preview(request: AuthenticatedRequest, slug: str, token: str) -> Http
     agency = get_managed_agency(request.user, slug)
     entry = _pending_imports(request).get(token)
     if entry is None or entry["agency"] != agency.pk:
-        messages.error(request, "That upload has expired or was already applied. Please upload the file again.")
+        messages.error(
+            request, gettext("That upload has expired or was already applied. Please upload the file again.")
+        )
         return redirect("agencies:import", slug=agency.slug)
     parsed = _parse(agency, entry["content"].encode("utf-8"))
     form = RosterApplyForm(_posted(request))
@@ -304,7 +329,7 @@ def import_preview(request: AuthenticatedRequest, slug: str, token: str) -> Http
         valid_only = form.cleaned_data["valid_rows_only"]
         if parsed.errors and not valid_only:
             form.add_error(
-                None, "The file has errors. Fix them and upload it again, or tick “Apply only the valid rows”."
+                None, gettext("The file has errors. Fix them and upload it again, or tick “Apply only the valid rows”.")
             )
         else:
             try:
@@ -317,7 +342,7 @@ def import_preview(request: AuthenticatedRequest, slug: str, token: str) -> Http
                 )
             except IntegrityError:
                 form.add_error(
-                    None, "The roster changed while the file was being applied; nothing was saved. Try again."
+                    None, gettext("The roster changed while the file was being applied; nothing was saved. Try again.")
                 )
             else:
                 pending = _pending_imports(request)
@@ -342,22 +367,29 @@ def import_preview(request: AuthenticatedRequest, slug: str, token: str) -> Http
 
 def _result_message(result: roster_import.RosterResult) -> str:
     parts = [
-        f"Roster imported: {result.created_staff} added, {result.updated_staff} updated",
-        f"{result.created_accounts} new accounts (emailed a link to set a password)",
-        f"{result.role_changes} role changes",
+        gettext("Roster imported: %(added)s added, %(updated)s updated")
+        % {"added": result.created_staff, "updated": result.updated_staff},
+        gettext("%(count)s new accounts (emailed a link to set a password)") % {"count": result.created_accounts},
+        gettext("%(count)s role changes") % {"count": result.role_changes},
     ]
     if result.invitations_sent:
         parts.append(
-            f"{result.invitations_sent} people who already have an account invited (they join when they accept)"
+            gettext("%(count)s people who already have an account invited (they join when they accept)")
+            % {"count": result.invitations_sent}
         )
     if result.already_invited:
-        parts.append(f"{result.already_invited} already invited and awaiting acceptance skipped")
+        parts.append(
+            gettext("%(count)s already invited and awaiting acceptance skipped") % {"count": result.already_invited}
+        )
     if result.deactivated_missing:
-        parts.append(f"{result.deactivated_missing} missing from the file marked as left")
+        parts.append(gettext("%(count)s missing from the file marked as left") % {"count": result.deactivated_missing})
     if result.skipped_lines:
-        parts.append(f"{len(result.skipped_lines)} lines with errors skipped")
+        parts.append(gettext("%(count)s lines with errors skipped") % {"count": len(result.skipped_lines)})
     if result.sync is not None:
-        parts.append(f"{len(result.sync.created)} assignments added and {len(result.sync.withdrawn)} withdrawn")
+        parts.append(
+            gettext("%(added)s assignments added and %(withdrawn)s withdrawn")
+            % {"added": len(result.sync.created), "withdrawn": len(result.sync.withdrawn)}
+        )
     return "; ".join(parts) + "."
 
 
@@ -374,23 +406,30 @@ def accept_invitation(request: AuthenticatedRequest, token: str) -> HttpResponse
     """The invited person, signed in as the invited account, confirms (GET shows what will be shared)."""
     invitation = invites.invitation_from_token(token)
     if invitation is None:
-        return _invitation_problem(request, "This invitation link is not valid or has expired.", 404)
+        return _invitation_problem(request, gettext("This invitation link is not valid or has expired."), 404)
     if not invites.is_invited_account(invitation, request.user):
         return _invitation_problem(
             request,
-            "This invitation was sent to another account. Sign out, then sign in with the account for the "
-            "email address the invitation was sent to.",
+            gettext(
+                "This invitation was sent to another account. Sign out, then sign in with the account for the "
+                "email address the invitation was sent to."
+            ),
             403,
         )
     if not invitation.is_pending:
-        done = "was already accepted" if invitation.accepted_at else "was withdrawn by the agency"
-        return _invitation_problem(request, f"This invitation {done}.", 410)
+        if invitation.accepted_at:
+            problem = gettext("This invitation was already accepted.")
+        else:
+            problem = gettext("This invitation was withdrawn by the agency.")
+        return _invitation_problem(request, problem, 410)
     if request.method == "POST":
         try:
             invites.accept_invitation(invitation=invitation, user=request.user)
         except invites.InvitationClosed:
-            return _invitation_problem(request, "This invitation was already accepted or withdrawn.", 410)
-        messages.success(request, f"You are now on the {invitation.agency} staff roster.")
+            return _invitation_problem(request, gettext("This invitation was already accepted or withdrawn."), 410)
+        messages.success(
+            request, gettext("You are now on the %(agency)s staff roster.") % {"agency": invitation.agency}
+        )
         return redirect("curricula:dashboard")
     return render(request, "agencies/accept_invitation.html", {"invitation": invitation})
 
@@ -413,7 +452,11 @@ def approve_invitation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         staff = invites.approve_invitation(invitation=invitation, by=request.user)
     except (invites.InvitationClosed, PermissionDenied):
         raise Http404("No such invitation.") from None
-    messages.success(request, f"{staff.display_name} is now on the {invitation.agency} roster.")
+    messages.success(
+        request,
+        gettext("%(name)s is now on the %(agency)s roster.")
+        % {"name": staff.display_name, "agency": invitation.agency},
+    )
     return redirect("agencies:invitations")
 
 
@@ -425,9 +468,9 @@ def cancel_invitation(request: AuthenticatedRequest, slug: str, pk: int) -> Http
     try:
         invites.cancel_invitation(invitation=invitation, by=request.user)
     except invites.InvitationClosed:
-        messages.error(request, "That invitation was already accepted or cancelled.")
+        messages.error(request, gettext("That invitation was already accepted or cancelled."))
     else:
-        messages.success(request, f"The invitation to {invitation.email} was cancelled.")
+        messages.success(request, gettext("The invitation to %(email)s was cancelled.") % {"email": invitation.email})
     return redirect("agencies:roster", slug=agency.slug)
 
 
@@ -445,7 +488,7 @@ def assign(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         staff = form.chosen_staff()
         if not staff:
-            form.add_error("role", "Nobody active at this agency has that job role.")
+            form.add_error("role", gettext("Nobody active at this agency has that job role."))
         else:
             curriculum = form.cleaned_data["curriculum"]
             with transaction.atomic():
@@ -454,8 +497,13 @@ def assign(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 )
                 record_actions(kind=StaffActionKind.ASSIGNED, assignments=created, by=request.user)
             kept = len(staff) - len(created)
-            note = f"; {kept} already had it open and kept the earlier due date" if kept else ""
-            messages.success(request, f"Assigned {curriculum.code} to {len(created)} people{note}.")
+            message = gettext("Assigned %(code)s to %(count)s people") % {
+                "code": curriculum.code,
+                "count": len(created),
+            }
+            if kept:
+                message += gettext("; %(count)s already had it open and kept the earlier due date") % {"count": kept}
+            messages.success(request, message + ".")
             if form.cleaned_data["target"] == "person":
                 return redirect("agencies:staff", slug=agency.slug, pk=staff[0].pk)
             return redirect("agencies:roster", slug=agency.slug)
@@ -479,7 +527,11 @@ def waive(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
             record_actions(
                 kind=StaffActionKind.WAIVED, assignments=[assignment], by=request.user, reason=assignment.waived_reason
             )
-        messages.success(request, f"Waived {assignment.curriculum.code} for {assignment.staff.display_name}.")
+        messages.success(
+            request,
+            gettext("Waived %(code)s for %(name)s.")
+            % {"code": assignment.curriculum.code, "name": assignment.staff.display_name},
+        )
         return redirect(reverse("agencies:staff", kwargs={"slug": agency.slug, "pk": assignment.staff_id}))
     return render(request, "agencies/waive.html", {"agency": agency, "assignment": assignment, "form": form})
 
@@ -583,12 +635,28 @@ def act(request: AuthenticatedRequest) -> HttpResponse:
 
 def _done_message(plan: ActionPlan, *, count: int) -> str:
     names = ", ".join(item.staff.display_name for item in plan.affected[:10])
-    more = f" and {len(plan.affected) - 10} more" if len(plan.affected) > 10 else ""
+    if len(plan.affected) > 10:
+        names = gettext("%(names)s and %(count)s more") % {"names": names, "count": len(plan.affected) - 10}
     what = {
-        Action.REMIND: "Reminder emailed to",
-        Action.EXTEND: "Due date extended for",
-        Action.WAIVE: "Waived for",
-        Action.ASSIGN: "Assigned to",
+        Action.REMIND: ngettext(
+            "Reminder emailed to %(count)s person: %(names)s. It is in their history.",
+            "Reminder emailed to %(count)s people: %(names)s. It is in their history.",
+            count,
+        ),
+        Action.EXTEND: ngettext(
+            "Due date extended for %(count)s person: %(names)s. It is in their history.",
+            "Due date extended for %(count)s people: %(names)s. It is in their history.",
+            count,
+        ),
+        Action.WAIVE: ngettext(
+            "Waived for %(count)s person: %(names)s. It is in their history.",
+            "Waived for %(count)s people: %(names)s. It is in their history.",
+            count,
+        ),
+        Action.ASSIGN: ngettext(
+            "Assigned to %(count)s person: %(names)s. It is in their history.",
+            "Assigned to %(count)s people: %(names)s. It is in their history.",
+            count,
+        ),
     }[plan.action]
-    people = "person" if count == 1 else "people"
-    return f"{what} {count} {people}: {names}{more}. It is in their history."
+    return what % {"count": count, "names": names}

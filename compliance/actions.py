@@ -13,6 +13,8 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import StaffMember
 from curricula.models import Assignment, AssignmentState, CurriculumPage
@@ -29,10 +31,10 @@ class Action:
     ASSIGN = "assign"
 
     CHOICES = [
-        (REMIND, "Send a reminder now"),
-        (EXTEND, "Extend a due date"),
-        (WAIVE, "Waive a curriculum"),
-        (ASSIGN, "Assign a curriculum"),
+        (REMIND, _("Send a reminder now")),
+        (EXTEND, _("Extend a due date")),
+        (WAIVE, _("Waive a curriculum")),
+        (ASSIGN, _("Assign a curriculum")),
     ]
     NEEDS_CURRICULUM = {EXTEND, WAIVE, ASSIGN}
     NEEDS_DATE = {EXTEND, ASSIGN}
@@ -56,7 +58,7 @@ class ActionPlan:
 
     @property
     def label(self) -> str:
-        return dict(Action.CHOICES)[self.action]
+        return str(dict(Action.CHOICES)[self.action])
 
 
 def _open_assignments(staff: list[StaffMember]) -> dict[int, list[Assignment]]:
@@ -88,19 +90,27 @@ def plan_action(
             if items:
                 plan.affected.append(Affected(member, items))
             else:
-                plan.skipped.append(Affected(member, note="has no open training to be reminded of"))
+                plan.skipped.append(Affected(member, note=gettext("has no open training to be reminded of")))
         elif action == Action.ASSIGN:
             if items:
-                note = f"already has it open, due {items[0].due_on:%Y-%m-%d} (kept)"
+                note = gettext("already has it open, due %(day)s (kept)") % {"day": f"{items[0].due_on:%Y-%m-%d}"}
                 plan.skipped.append(Affected(member, items, note=note))
             else:
                 plan.affected.append(Affected(member))
         elif not items:
-            code = curriculum.code if curriculum is not None else "it"
-            plan.skipped.append(Affected(member, note=f"has no open assignment of {code}"))
+            if curriculum is not None:
+                note = gettext("has no open assignment of %(code)s") % {"code": curriculum.code}
+            else:
+                note = gettext("has no open assignment of it")
+            plan.skipped.append(Affected(member, note=note))
         elif action == Action.EXTEND and due_on is not None and due_on <= items[0].due_on:
             plan.skipped.append(
-                Affected(member, items, note=f"is already due on {items[0].due_on:%Y-%m-%d}, not before the new date")
+                Affected(
+                    member,
+                    items,
+                    note=gettext("is already due on %(day)s, not before the new date")
+                    % {"day": f"{items[0].due_on:%Y-%m-%d}"},
+                )
             )
         else:
             plan.affected.append(Affected(member, items))
@@ -120,11 +130,11 @@ def apply_action(
     curriculum, date or reason (the form checks these first)."""
     reason = reason.strip()
     if plan.action in Action.NEEDS_REASON and not reason:
-        raise ValueError("Give a reason: it is kept with the person's record.")
+        raise ValueError(gettext("Give a reason: it is kept with the person's record."))
     if plan.action in Action.NEEDS_CURRICULUM and curriculum is None:
-        raise ValueError("Choose a curriculum.")
+        raise ValueError(gettext("Choose a curriculum."))
     if plan.action in Action.NEEDS_DATE and due_on is None:
-        raise ValueError("Choose a date.")
+        raise ValueError(gettext("Choose a date."))
     if plan.action == Action.REMIND:
         return _remind(plan=plan, by=by, curriculum=curriculum)
     if plan.action == Action.EXTEND:
@@ -158,7 +168,7 @@ def _remind(*, plan: ActionPlan, by: User, curriculum: CurriculumPage | None) ->
 def _extend(*, plan: ActionPlan, by: User, due_on: date | None, reason: str) -> list[StaffAction]:
     assert due_on is not None  # checked by apply_action
     if due_on < timezone.localdate():
-        raise ValueError("The new due date cannot be in the past.")
+        raise ValueError(gettext("The new due date cannot be in the past."))
     assignments = [item.assignments[0] for item in plan.affected]
     previous = {a.pk: a.due_on for a in assignments}
     moved = extend_due_dates(assignments=assignments, due_on=due_on)

@@ -52,6 +52,8 @@ class ReminderTemplateViewSet(SnippetViewSet):
         HelpPanel(content=placeholders_help()),
         FieldPanel("subject"),
         FieldPanel("body"),
+        FieldPanel("subject_es", help_text="For people who chose Spanish; left empty, they get the English."),
+        FieldPanel("body_es"),
     ]
 
 

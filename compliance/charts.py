@@ -7,8 +7,21 @@ stays about 12 px on a 320 px screen; a 640-wide line chart shrunk to a phone ma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from django.utils import dateformat
+from django.utils.translation import gettext, pgettext
 
 from .queries import TrendPoint
+
+
+def _month(day: date) -> str:
+    """ "Jan 2026" (Spanish "Ene 2026"): month names in the active language."""
+    return dateformat.format(day, "M Y")
+
+
+def _month_long(day: date) -> str:
+    return dateformat.format(day, pgettext("month and year", "F Y"))
 
 
 @dataclass(frozen=True)
@@ -66,9 +79,9 @@ def trend_bars(points: list[TrendPoint], *, width: int = 300, row: int = 28) -> 
             BarRow(
                 y=top + (row - bar_height) / 2,
                 text_y=top + row / 2 + 4.5,
-                label=point.day.strftime("%b %Y"),
+                label=_month(point.day),
                 length=length,
-                value="n/a" if point.percent is None else f"{point.percent}%",
+                value=gettext("n/a") if point.percent is None else f"{point.percent}%",
                 value_x=round(bar_left + length + 6, 1),
             )
         )
@@ -90,7 +103,7 @@ def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 260
     segments: list[str] = []
     current: list[str] = []
     for i, point in enumerate(points):
-        label = point.day.strftime("%b %Y")
+        label = _month(point.day)
         if point.rate is None:
             if current:
                 segments.append(" ".join(current))
@@ -103,15 +116,15 @@ def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 260
     if current:
         segments.append(" ".join(current))
     y_ticks = [(y_at(p), f"{p}%") for p in (0, 25, 50, 75, 100)]
-    x_ticks = [(x_at(i), p.day.strftime("%b")) for i, p in enumerate(points)]
+    x_ticks = [(x_at(i), dateformat.format(p.day, "M")) for i, p in enumerate(points)]
     known = [p for p in points if p.rate is not None]
     if known:
         first, last = known[0], known[-1]
-        summary = (
-            f"Compliance rate went from {first.percent}% at {first.day:%B %Y} to {last.percent}% at {last.day:%B %Y}."
-        )
+        summary = gettext("Compliance rate went from %(first)s%% at %(start)s to %(last)s%% at %(end)s.") % {
+            "first": first.percent, "start": _month_long(first.day), "last": last.percent, "end": _month_long(last.day),
+        }  # fmt: skip
     else:
-        summary = "No mandated training applied in this period."
+        summary = gettext("No mandated training applied in this period.")
     return LineChart(
         width=width,
         height=height,

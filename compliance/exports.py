@@ -10,18 +10,19 @@ stored on the ExportRecord, so any change to the file (even to the footer) is de
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, TypeVar, cast
 from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.styles import getSampleStyleSheet
@@ -37,8 +38,12 @@ from .models import ExportKind, ExportRecord
 from .queries import HEADLINE_RULE, Matrix, Status, Totals, employed_between, load_compliance, mandated_curricula
 from .services import finish_export
 
+# The exports are in English whoever downloads them (issue 24): they are audit records read by funders and
+# scripts, the column names are what those read, and a file reads the same whoever produced it. The
+# dashboards around them are in the viewer's language; `in_english` wraps the export views.
 ROWS_PER_CHUNK = 200
-PROGRAM_BATCH_AGENCIES = 10  # agencies loaded at a time by a program-wide export
+PROGRAM_BATCH_AGENCIES = 10
+R = TypeVar("R")  # agencies loaded at a time by a program-wide export
 
 WIDE_HEADER = ["Staff ID", "Name", "Email", "Agency", "Role on date", "Supervisor", "Hire date", "Left on"]
 LONG_HEADER = [
@@ -171,10 +176,26 @@ def headline_cells(headline: Totals) -> list[str]:
     return [*(f"{label}: {value}" for label, value in headline.headline()), HEADLINE_RULE]
 
 
+def in_english(view: Callable[..., R]) -> Callable[..., R]:
+    """Run an export view in English (status labels, notes, filters described on the record)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> R:
+        with translation.override("en"):
+            return view(*args, **kwargs)
+
+    return wrapped
+
+
 def stream_csv(*, record: ExportRecord, rows: Iterable[list[str]], headline: Totals | None = None) -> Iterator[bytes]:
     """Yield the CSV in chunks, hashing as it goes; the hash is saved only after the last byte was taken,
     so an interrupted download never yields a verifiable record. The first row is the header; the last
     row is the footer, followed by the headline (the same numbers and rule as the dashboard) if given."""
+    with translation.override("en"):  # the rows are produced as the download streams, after the view returned
+        yield from _stream_csv(record=record, rows=rows, headline=headline)
+
+
+def _stream_csv(*, record: ExportRecord, rows: Iterable[list[str]], headline: Totals | None) -> Iterator[bytes]:
     writer = csv.writer(_Line())
     digest = hashlib.sha256()
     size = 0

@@ -6,7 +6,9 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import JobRole, StaffMember
 from curricula.models import CurriculumPage
@@ -31,11 +33,11 @@ def parse_as_of(data) -> tuple[date, str]:
     try:
         value = forms.DateField().clean(raw)
     except forms.ValidationError:
-        return today, "Enter a valid date (YYYY-MM-DD). Showing today instead."
+        return today, gettext("Enter a valid date (YYYY-MM-DD). Showing today instead.")
     if value > today:
-        return today, "The as-of date cannot be in the future. Showing today instead."
+        return today, gettext("The as-of date cannot be in the future. Showing today instead.")
     if value.year < 2000:
-        return today, "Choose a date from 2000 onwards. Showing today instead."
+        return today, gettext("Choose a date from 2000 onwards. Showing today instead.")
     return value, ""
 
 
@@ -46,13 +48,13 @@ class InlineSelect(forms.Select):
 
 
 class MatrixFilterForm(forms.Form):
-    as_of = forms.DateField(required=False, label="As of", widget=DateInput)
-    role = forms.ChoiceField(required=False, choices=[("", "Any role"), *JobRole.choices])
+    as_of = forms.DateField(required=False, label=_("As of"), widget=DateInput)
+    role = forms.ChoiceField(required=False, label=_("Role"), choices=[("", _("Any role")), *JobRole.choices])
     supervisor = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Supervisor", widget=InlineSelect
+        required=False, coerce=int, empty_value=None, label=_("Supervisor"), widget=InlineSelect
     )
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
-    curriculum = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Curriculum")
+    status = forms.ChoiceField(required=False, label=_("Status"), choices=[("", _("Any status")), *Status.choices])
+    curriculum = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Curriculum"))
 
     def __init__(
         self,
@@ -64,10 +66,10 @@ class MatrixFilterForm(forms.Form):
         **kwargs,
     ) -> None:
         super().__init__(data, **kwargs)
-        cast(forms.ChoiceField, self.fields["supervisor"]).choices = [("", "Anyone's team")] + [
+        cast(forms.ChoiceField, self.fields["supervisor"]).choices = [("", _("Anyone's team"))] + [
             (s.pk, s.display_name) for s in supervisors
         ]
-        cast(forms.ChoiceField, self.fields["curriculum"]).choices = [("", "All mandated curricula")] + [
+        cast(forms.ChoiceField, self.fields["curriculum"]).choices = [("", _("All mandated curricula"))] + [
             (c.pk, f"{c.code} {c.title}") for c in curricula
         ]
         if not show_supervisor:
@@ -86,14 +88,16 @@ class MatrixFilterForm(forms.Form):
         return result
 
     def describe(self) -> dict[str, str]:
-        """The filters in words, as printed on an export and kept on its record."""
+        """The filters in words, as printed on an export and kept on its record: in English, like the exports
+        (an audit record reads the same whoever made it)."""
         filters = self.filters()
         described: dict[str, str] = {}
-        for name, value in filters.items():
-            field = self.fields[name]
-            choices = cast("list[tuple[Any, str]]", cast(forms.ChoiceField, field).choices)
-            label = dict(choices).get(value, value)
-            described[str(field.label or name.title())] = str(label)
+        with translation.override("en"):
+            for name, value in filters.items():
+                field = self.fields[name]
+                choices = cast("list[tuple[Any, str]]", cast(forms.ChoiceField, field).choices)
+                label = dict(choices).get(value, value)
+                described[str(field.label or name.title())] = str(label)
         return described
 
 
@@ -101,14 +105,16 @@ class VerifyExportForm(forms.Form):
     code = forms.CharField(
         required=False,
         max_length=40,
-        label="Verification code",
-        help_text="Printed on the last line of a CSV or the footer of a PDF, e.g. EXP-ABCD-EFGH-JKMN. "
-        "Leave empty to read it from the file.",
+        label=_("Verification code"),
+        help_text=_(
+            "Printed on the last line of a CSV or the footer of a PDF, e.g. EXP-ABCD-EFGH-JKMN. "
+            "Leave empty to read it from the file."
+        ),
     )
-    file = forms.FileField(label="The exported file", help_text="The CSV or PDF exactly as you received it.")
+    file = forms.FileField(label=_("The exported file"), help_text=_("The CSV or PDF exactly as you received it."))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_VERIFY_UPLOAD_BYTES:
-            raise forms.ValidationError("That file is larger than any export we produce.")
+            raise forms.ValidationError(gettext("That file is larger than any export we produce."))
         return upload

@@ -9,15 +9,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.models import PreviewableMixin
 
 from .templating import check_placeholders, preview
 
 
 class ExportKind(models.TextChoices):
-    CSV_WIDE = "csv_wide", "CSV, one row per person"
-    CSV_LONG = "csv_long", "CSV, one row per person and curriculum"
-    PDF = "pdf", "PDF audit report"
+    CSV_WIDE = "csv_wide", _("CSV, one row per person")
+    CSV_LONG = "csv_long", _("CSV, one row per person and curriculum")
+    PDF = "pdf", _("PDF audit report")
 
 
 class ExportRecord(models.Model):
@@ -73,12 +75,12 @@ class ExportRecord(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    DUE_30 = "due30", "Early reminder before the due date"
-    DUE_7 = "due7", "Final reminder before the due date"
-    OVERDUE = "overdue", "Overdue"
-    CERT_EXPIRY_30 = "cert30", "Certificate expiry reminder"
-    DIGEST = "digest", "Weekly digest"
-    MANUAL = "manual", "Sent by a supervisor or administrator"
+    DUE_30 = "due30", _("Early reminder before the due date")
+    DUE_7 = "due7", _("Final reminder before the due date")
+    OVERDUE = "overdue", pgettext_lazy("reminder kind", "Overdue")
+    CERT_EXPIRY_30 = "cert30", _("Certificate expiry reminder")
+    DIGEST = "digest", _("Weekly digest")
+    MANUAL = "manual", _("Sent by a supervisor or administrator")
 
 
 class ReminderLog(models.Model):
@@ -111,10 +113,10 @@ class ReminderLog(models.Model):
 
 
 class StaffActionKind(models.TextChoices):
-    REMINDED = "reminded", "Reminder sent"
-    EXTENDED = "extended", "Due date extended"
-    WAIVED = "waived", "Waived"
-    ASSIGNED = "assigned", "Curriculum assigned"
+    REMINDED = "reminded", _("Reminder sent")
+    EXTENDED = "extended", _("Due date extended")
+    WAIVED = "waived", pgettext_lazy("compliance status", "Waived")
+    ASSIGNED = "assigned", _("Curriculum assigned")
 
 
 class StaffAction(models.Model):
@@ -163,7 +165,7 @@ class Weekday(models.IntegerChoices):
 
 
 def _day_list(value: str) -> list[int]:
-    """"30, 7" -> [30, 7]; raises ValueError naming the problem."""
+    """ "30, 7" -> [30, 7]; raises ValueError naming the problem."""
     parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
     days = []
     for part in parts:
@@ -263,6 +265,9 @@ class ReminderTemplate(PreviewableMixin, models.Model):
     kind = models.CharField(max_length=20, choices=ReminderTemplateKind.choices, unique=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    # What people who chose Spanish get (same placeholders); left empty, they get the English text.
+    subject_es = models.CharField("subject (Spanish)", max_length=200, blank=True)
+    body_es = models.TextField("text (Spanish)", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -274,7 +279,7 @@ class ReminderTemplate(PreviewableMixin, models.Model):
 
     def clean(self) -> None:
         errors = {}
-        for name in ("subject", "body"):
+        for name in ("subject", "body", "subject_es", "body_es"):
             problem = check_placeholders(kind=self.kind, text=getattr(self, name))
             if problem:
                 errors[name] = problem

@@ -21,7 +21,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from accounts.language import in_language_of
 from agencies.models import Agency, StaffMember
 from certificates.codes import create_with_unique_code
 from certificates.models import Certificate
@@ -40,10 +42,18 @@ from .models import (
     StaffActionKind,
 )
 from .status import employed_q
-from .templating import DEFAULTS, RenderedEmail, fill, long_date, render_email, when
+from .templating import (
+    DEFAULTS,
+    DEFAULTS_ES,
+    RenderedEmail,
+    fill,
+    long_date,
+    render_email,
+    texts_in_language,
+    when,
+)
 
 logger = logging.getLogger(__name__)
-
 
 
 # Exports -----------------------------------------------------------------------------------------------
@@ -147,7 +157,8 @@ def _absolute(path: str) -> str:
 
 
 def _greeting(user: User) -> str:
-    return f"Hello {user.first_name}," if getattr(user, "first_name", "") else "Hello,"
+    first_name = getattr(user, "first_name", "")
+    return gettext("Hello %(first_name)s,") % {"first_name": first_name} if first_name else gettext("Hello,")
 
 
 def _person_values(user: User) -> dict[str, str]:
@@ -162,22 +173,34 @@ def _person_values(user: User) -> dict[str, str]:
 def _links() -> dict[str, str]:
     """The footer every reminder carries, whatever its template says."""
     return {
-        "Reminders we have sent you": _absolute(reverse("compliance:my_reminders")),
-        "Your notification settings": _absolute(reverse("accounts:notifications")),
+        gettext("Reminders we have sent you"): _absolute(reverse("compliance:my_reminders")),
+        gettext("Your notification settings"): _absolute(reverse("accounts:notifications")),
     }
 
 
-def email_templates() -> dict[str, tuple[str, str]]:
-    """kind -> (subject, body): the coordinator's texts, the defaults where none is saved. One query."""
-    texts = dict(DEFAULTS)
-    for kind, subject, body in ReminderTemplate.objects.values_list("kind", "subject", "body"):
-        texts[kind] = (subject, body)
+# kind -> ((English subject, body), (Spanish subject, body))
+EmailTexts = dict[str, tuple[tuple[str, str], tuple[str, str]]]
+
+
+def email_templates() -> EmailTexts:
+    """kind -> the coordinator's English and Spanish texts, the defaults where none is saved. One query."""
+    texts: EmailTexts = {kind: (DEFAULTS[kind], DEFAULTS_ES[kind]) for kind in DEFAULTS}
+    rows = ReminderTemplate.objects.values_list("kind", "subject", "body", "subject_es", "body_es")
+    for kind, subject, body, subject_es, body_es in rows:
+        texts[kind] = ((subject, body), (subject_es, body_es))
     return texts
 
 
-def render_reminder(*, kind: str, values: dict[str, str], texts: dict[str, tuple[str, str]]) -> RenderedEmail:
-    subject, body = texts.get(kind, DEFAULTS[kind])
-    return render_email(subject=subject, body=body, values=values, links=_links())
+def texts_for(*, kind: str, texts: EmailTexts) -> tuple[str, str]:
+    """(subject, body) of ``kind`` in the active language (the recipient's, see ``_deliver``)."""
+    english, spanish = texts.get(kind, (DEFAULTS[kind], DEFAULTS_ES[kind]))
+    return texts_in_language(english=english, spanish=spanish)
+
+
+def render_reminder(*, kind: str, values: Callable[[], dict[str, str]], texts: EmailTexts) -> RenderedEmail:
+    """The email of ``kind`` in the active language; ``values`` is called then, so dates and words are in it."""
+    subject, body = texts_for(kind=kind, texts=texts)
+    return render_email(subject=subject, body=body, values=values(), links=_links())
 
 
 @dataclass
@@ -217,7 +240,8 @@ def _deliver(messages: list[_Message], *, run: ReminderRun) -> None:
         return
     with get_connection() as connection:
         for message in pending:
-            email = message.render()
+            with in_language_of(user=message.user):
+                email = message.render()
             try:
                 with transaction.atomic():
                     log = ReminderLog.objects.create(
@@ -273,7 +297,7 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
         notice = assignment_notice(due_on=assignment.due_on, today=today, schedule=schedule)
         if notice is None:
             continue
-        values = assignment_values(assignment, today=today)
+        values = partial(assignment_values, assignment, today=today)
         messages.append(
             _Message(
                 key=f"{notice.prefix}:{assignment.pk}:{assignment.due_on.isoformat()}",
@@ -301,15 +325,7 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
         if (cert.user_id, cert.curriculum_id) in open_by_user:
             continue
         expires_on = cast(date, cert.expires_on)  # the query keeps only certificates that expire
-        values = {
-            **_person_values(cert.user),
-            "agency": "",
-            "serial": cert.serial or "",
-            "curriculum_code": cert.curriculum_code,
-            "curriculum_title": cert.curriculum_title,
-            "expiry_date": long_date(expires_on),
-            "when": when((expires_on - today).days),
-        }
+        values = partial(certificate_values, cert, today=today)
         messages.append(
             _Message(
                 key=f"cert{notice_days}:{cert.pk}:{expires_on.isoformat()}",
@@ -322,6 +338,37 @@ def send_daily_reminders(*, today: date | None = None) -> ReminderRun:
         )
     _deliver(messages, run=run)
     return run
+
+
+def certificate_values(cert: Certificate, *, today: date) -> dict[str, str]:
+    expires_on = cast(date, cert.expires_on)
+    return {
+        **_person_values(cert.user),
+        "agency": "",
+        "serial": cert.serial or "",
+        "curriculum_code": cert.curriculum_code,
+        "curriculum_title": cert.curriculum_title,
+        "expiry_date": long_date(expires_on),
+        "when": when((expires_on - today).days),
+    }
+
+
+def _remind_now_values(action: StaffAction, items: list[Assignment], *, today: date) -> dict[str, str]:
+    lines = []
+    for item in items:
+        if item.due_on < today:
+            line = gettext("- %(code)s %(title)s: due %(date)s (overdue)")
+        else:
+            line = gettext("- %(code)s %(title)s: due %(date)s")
+        lines.append(
+            line % {"code": item.curriculum.code, "title": item.curriculum.title, "date": long_date(item.due_on)}
+        )
+    return {
+        **_person_values(action.staff.user),
+        "agency": action.staff.agency.name,
+        "sender": action.actor_name if action.actor else gettext("Your agency"),
+        "items": "\n".join(lines) or gettext("- (nothing open at the moment)"),
+    }
 
 
 def send_reminder_now(*, action_id: int) -> ReminderRun:
@@ -339,16 +386,7 @@ def send_reminder_now(*, action_id: int) -> ReminderRun:
     )
     if action.curriculum_code:
         items = [a for a in items if a.curriculum.code == action.curriculum_code]
-    lines = []
-    for item in items:
-        late = " (overdue)" if item.due_on < today else ""
-        lines.append(f"- {item.curriculum.code} {item.curriculum.title}: due {long_date(item.due_on)}{late}")
-    values = {
-        **_person_values(action.staff.user),
-        "agency": action.staff.agency.name,
-        "sender": action.actor_name if action.actor else "Your agency",
-        "items": "\n".join(lines) or "- (nothing open at the moment)",
-    }
+    values = partial(_remind_now_values, action, items, today=today)
     texts = email_templates()
     message = _Message(
         key=f"now:{action.pk}",
@@ -363,9 +401,21 @@ def send_reminder_now(*, action_id: int) -> ReminderRun:
 
 @dataclass
 class DigestSection:
-    title: str
+    agency_name: str
+    whole_agency: bool  # an administrator's section (all staff), else a supervisor's (their team)
     overdue: list[Assignment] = field(default_factory=list)
     due_soon: list[Assignment] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """In the active language (the recipient's when the digest is rendered)."""
+        if self.whole_agency:
+            return gettext("%(agency)s: all staff") % {"agency": self.agency_name}
+        return gettext("Your team at %(agency)s") % {"agency": self.agency_name}
+
+    @property
+    def order(self) -> tuple[bool, str]:
+        return (not self.whole_agency, self.agency_name)
 
 
 def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
@@ -394,7 +444,7 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
     }
 
     recipients: dict[int, User] = {}
-    sections: dict[int, dict[str, DigestSection]] = defaultdict(dict)
+    sections: dict[int, dict[tuple[bool, str], DigestSection]] = defaultdict(dict)
     admins_by_agency: dict[int, set[int]] = defaultdict(set)
     for admin in admins:
         recipients[admin.user_id] = admin.user
@@ -402,38 +452,32 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
     for item in items:
         is_overdue = item.due_on < today
         agency_admins = admins_by_agency[item.staff.agency_id]
-        targets = [(user_id, f"{item.staff.agency.name}: all staff") for user_id in agency_admins]
+        targets = [(user_id, True) for user_id in agency_admins]
         supervisor = supervisors.get(item.staff.supervisor_id)
         if supervisor is not None and supervisor.user_id not in agency_admins:
             recipients[supervisor.user_id] = supervisor.user
-            targets.append((supervisor.user_id, f"Your team at {item.staff.agency.name}"))
-        for user_id, title in targets:
-            section = sections[user_id].setdefault(title, DigestSection(title=title))
+            targets.append((supervisor.user_id, False))
+        for user_id, whole_agency in targets:
+            name = item.staff.agency.name
+            section = sections[user_id].setdefault(
+                (whole_agency, name), DigestSection(agency_name=name, whole_agency=whole_agency)
+            )
             (section.overdue if is_overdue else section.due_soon).append(item)
 
     dashboard_url = _absolute(reverse("compliance:home"))
-    subject_text, intro_text = email_templates()[ReminderTemplateKind.DIGEST]
+    texts = email_templates()
     messages = []
-    for user_id, by_title in sections.items():
+    for user_id, by_key in sections.items():
         user = recipients[user_id]
-        ordered = [by_title[t] for t in sorted(by_title)]
-        overdue = sum(len(s.overdue) for s in ordered)
-        due_soon = sum(len(s.due_soon) for s in ordered)
-        values = {
-            **_person_values(user), "date": long_date(today), "overdue": str(overdue), "due_soon": str(due_soon),
-            "days": str(DIGEST_DAYS), "dashboard_url": dashboard_url,
-        }  # fmt: skip
-        subject = " ".join(fill(subject_text, values).split())[:255]
-        context = {
-            "sections": ordered, "today": today, "dashboard_url": dashboard_url, "days": DIGEST_DAYS,
-            "intro": fill(intro_text, values).strip().split("\n\n"), "links": _links(), "subject": subject,
-        }  # fmt: skip
+        ordered = sorted(by_key.values(), key=lambda section: section.order)
         messages.append(
             _Message(
                 key=f"{ReminderKind.DIGEST}:{user_id}:{week.year}-W{week.week:02d}",
                 kind=ReminderKind.DIGEST,
                 user=user,
-                render=partial(_render_digest, subject=subject, context=context),
+                render=partial(
+                    _render_digest, user=user, sections=ordered, today=today, dashboard_url=dashboard_url, texts=texts
+                ),
                 optional="weekly_digest",
             )
         )
@@ -441,6 +485,21 @@ def send_weekly_digests(*, today: date | None = None) -> ReminderRun:
     return run
 
 
-def _render_digest(*, subject: str, context: dict[str, Any]) -> RenderedEmail:
+def _render_digest(
+    *, user: User, sections: list[DigestSection], today: date, dashboard_url: str, texts: EmailTexts
+) -> RenderedEmail:
+    """The digest in the active language (the recipient's): the coordinator's opening, then the lists."""
+    subject_text, intro_text = texts_for(kind=ReminderTemplateKind.DIGEST, texts=texts)
+    values = {
+        **_person_values(user), "date": long_date(today),
+        "overdue": str(sum(len(s.overdue) for s in sections)),
+        "due_soon": str(sum(len(s.due_soon) for s in sections)),
+        "days": str(DIGEST_DAYS), "dashboard_url": dashboard_url,
+    }  # fmt: skip
+    subject = " ".join(fill(subject_text, values).split())[:255]
+    context = {
+        "sections": sections, "today": today, "dashboard_url": dashboard_url, "days": DIGEST_DAYS,
+        "intro": fill(intro_text, values).strip().split("\n\n"), "links": _links(), "subject": subject,
+    }  # fmt: skip
     text = render_to_string("compliance/email/digest.txt", context)
     return RenderedEmail(subject=subject, text=text, html=render_to_string("compliance/email/digest.html", context))

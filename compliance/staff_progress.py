@@ -15,6 +15,7 @@ from operator import or_
 from typing import cast
 
 from django.db.models import Max, Q
+from django.utils.translation import gettext
 
 from agencies.models import StaffMember
 from assessments.models import Attempt
@@ -39,12 +40,12 @@ class StaffProgress:
     def summary(self) -> str:
         """In words, for the table: nothing open, not started, or how far."""
         if not self.open_items:
-            return "Nothing open"
+            return gettext("Nothing open")
         if not self.lessons_done and not self.quiz_attempts:
-            return "Not started"
+            return gettext("Not started")
         if self.lessons_required and self.lessons_done >= self.lessons_required:
-            return "Lessons done, quiz to pass" if self.quiz_attempts else "Lessons done"
-        return f"In progress ({self.percent}%)"
+            return gettext("Lessons done, quiz to pass") if self.quiz_attempts else gettext("Lessons done")
+        return gettext("In progress (%(percent)s%%)") % {"percent": self.percent}
 
 
 def progress_of_staff(*, staff: Iterable[StaffMember], today: date) -> dict[int, StaffProgress]:

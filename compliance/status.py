@@ -15,17 +15,19 @@ from typing import NamedTuple, Protocol
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
 
 from curricula.rules import AssignmentState, is_overdue
 
 
 class Status(models.TextChoices):
-    COMPLIANT = "compliant", "Compliant"
-    DUE = "due", "Due"
-    OVERDUE = "overdue", "Overdue"
-    EXPIRED = "expired", "Expired"
-    WAIVED = "waived", "Waived"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    # Labels in the active language; the audit exports render in English (see compliance.exports).
+    COMPLIANT = "compliant", gettext_lazy("Compliant")
+    DUE = "due", gettext_lazy("Due")
+    OVERDUE = "overdue", pgettext_lazy("compliance status", "Overdue")
+    EXPIRED = "expired", pgettext_lazy("compliance status", "Expired")
+    WAIVED = "waived", pgettext_lazy("compliance status", "Waived")
+    NOT_APPLICABLE = "not_applicable", gettext_lazy("Not applicable")
 
 
 STATUS_LABELS = dict(Status.choices)
@@ -34,7 +36,7 @@ STATUS_LABELS = dict(Status.choices)
 COUNTED = (Status.COMPLIANT, Status.DUE, Status.OVERDUE, Status.EXPIRED)
 BEHIND = (Status.OVERDUE, Status.EXPIRED)
 # The one sentence printed beside the headline rate, on the dashboards and in both exports.
-HEADLINE_RULE = (
+HEADLINE_RULE = gettext_lazy(
     "Compliance rate = compliant obligations divided by all that apply (compliant, on track, overdue or "
     "expired), so on-track people who are due but not yet late lower it; waived and not applicable count "
     "neither way, and the status filter does not change it."
@@ -207,23 +209,29 @@ def describe(assignments: Sequence[AssignmentFact], certificates: Sequence[Certi
     if status == Status.COMPLIANT:
         assert found.valid is not None
         if found.valid.revoked_on is not None:
-            notes.append(f"Certificate revoked later on {found.valid.revoked_on.isoformat()}")
+            notes.append(gettext("Certificate revoked later on %(day)s") % {"day": found.valid.revoked_on.isoformat()})
         if found.valid.expires_on is not None:
-            notes.append(f"Valid until {found.valid.expires_on.isoformat()}")
+            notes.append(gettext("Valid until %(day)s") % {"day": found.valid.expires_on.isoformat()})
     elif status == Status.WAIVED:
         assert governing.closed_on is not None  # a waiver closes the assignment
-        notes.append(f"Waived on {governing.closed_on.isoformat()}: {governing.waived_reason}".rstrip(": "))
+        waived_on = governing.closed_on.isoformat()
+        if governing.waived_reason:
+            notes.append(
+                gettext("Waived on %(day)s: %(reason)s") % {"day": waived_on, "reason": governing.waived_reason}
+            )
+        else:
+            notes.append(gettext("Waived on %(day)s") % {"day": waived_on})
     elif status == Status.EXPIRED:
         assert found.expired is not None and found.expired.expires_on is not None
         cert = found.expired
-        notes.append(f"Certificate expired on {found.expired.expires_on.isoformat()}")
+        notes.append(gettext("Certificate expired on %(day)s") % {"day": found.expired.expires_on.isoformat()})
     else:
         if found.revoked is not None:
             assert found.revoked.revoked_on is not None
             cert = found.revoked
-            notes.append(f"Certificate revoked on {found.revoked.revoked_on.isoformat()}")
+            notes.append(gettext("Certificate revoked on %(day)s") % {"day": found.revoked.revoked_on.isoformat()})
         if governing.state == AssignmentState.COMPLETED and governing.closed_on and governing.closed_on <= day:
-            notes.append("Marked completed but no valid certificate")
+            notes.append(gettext("Marked completed but no valid certificate"))
     completed_on = cert.completed_on if cert is not None else None
     if completed_on is None and governing.state == AssignmentState.COMPLETED and governing.closed_on:
         completed_on = governing.closed_on if governing.closed_on <= day else None
@@ -285,11 +293,15 @@ class Totals:
         """(label, value) of the headline, in the words the dashboard, the PDF and the CSV all print."""
         percent = self.percent
         return [
-            ("Compliance rate", "n/a" if percent is None else f"{percent}%"),
-            ("Compliant", f"{self.compliant} of {self.applicable} obligations"),
-            ("On track (due, not yet late)", str(self.on_track)),
-            ("Overdue", str(self.overdue)),
-            ("Expired", str(self.expired)),
+            (gettext("Compliance rate"), gettext("n/a") if percent is None else f"{percent}%"),
+            (
+                gettext("Compliant"),
+                gettext("%(compliant)s of %(applicable)s obligations")
+                % {"compliant": self.compliant, "applicable": self.applicable},
+            ),
+            (gettext("On track (due, not yet late)"), str(self.on_track)),
+            (pgettext("compliance status", "Overdue"), str(self.overdue)),
+            (pgettext("compliance status", "Expired"), str(self.expired)),
         ]
 
     def by_status(self) -> list[tuple[str, str, int]]:

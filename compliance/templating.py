@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.template.loader import render_to_string
+from django.utils import dateformat
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -93,6 +95,43 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
+_FOOTER_ES = "Si cree que se trata de un error, hable con su supervisor(a) o con el administrador(a) de su agencia."
+# The Spanish texts a learner who chose Spanish gets (``ReminderTemplate.subject_es``/``body_es``), same placeholders.
+DEFAULTS_ES: dict[str, tuple[str, str]] = {
+    "early": (
+        "{curriculum_code} {curriculum_title}: fecha límite el {due_date}",
+        "{greeting}\n\nSu capacitación {curriculum_code} {curriculum_title} en {agency} tiene fecha límite el "
+        f"{{due_date}}, {{when}}.\n\nContinúe su capacitación: {{learn_url}}\n\n{_FOOTER_ES}",
+    ),
+    "final": (
+        "Recordatorio: {curriculum_code} {curriculum_title} tiene fecha límite el {due_date}",
+        "{greeting}\n\nSu capacitación {curriculum_code} {curriculum_title} en {agency} tiene fecha límite el "
+        f"{{due_date}}, {{when}}.\n\nContinúe su capacitación: {{learn_url}}\n\n{_FOOTER_ES}",
+    ),
+    "overdue": (
+        "{curriculum_code} {curriculum_title} está vencida (la fecha límite era el {due_date})",
+        "{greeting}\n\nSu capacitación {curriculum_code} {curriculum_title} en {agency} tenía fecha límite el "
+        f"{{due_date}} y ahora está vencida.\n\nContinúe su capacitación: {{learn_url}}\n\n{_FOOTER_ES}",
+    ),
+    "certificate": (
+        "Su certificado de {curriculum_code} vence el {expiry_date}",
+        "{greeting}\n\nSu certificado {serial} de {curriculum_code} {curriculum_title} vence el "
+        "{expiry_date}, {when}. Vuelva a completar el currículo antes de esa fecha para mantenerse en "
+        "cumplimiento.\n\nSu capacitación: {learn_url}",
+    ),
+    "remind_now": (
+        "Recordatorio de {sender}: capacitación pendiente",
+        "{greeting}\n\n{sender} nos pidió recordarle su capacitación en {agency}:\n\n{items}\n\n"
+        f"Continúe su capacitación: {{learn_url}}\n\n{_FOOTER_ES}",
+    ),
+    "digest": (
+        "Resumen de capacitación: {overdue} vencidas, {due_soon} con fecha límite en los próximos {days} días",
+        "{greeting}\n\nCapacitación de las personas a su cargo al {date}: elementos vencidos y elementos con "
+        "fecha límite en los próximos {days} días.",
+    ),
+}
+
+
 def check_placeholders(*, kind: str, text: str) -> str:
     """An error message naming the unknown placeholders in ``text``, or "" when every one is offered."""
     allowed = PLACEHOLDERS.get(kind, {})
@@ -110,16 +149,26 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def long_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+    """ "March 4, 2026" in English, "4 de marzo de 2026" in Spanish (the active language's month names)."""
+    return dateformat.format(day, pgettext("long date format", "F j, Y"))
 
 
 def when(days: int) -> str:
-    """Days from today in words: "in 7 days", "today", "3 days ago"."""
+    """Days from today in words, in the active language: "in 7 days", "today", "3 days ago"."""
     if days == 0:
-        return "today"
+        return gettext("today")
     count = abs(days)
-    unit = "day" if count == 1 else "days"
-    return f"in {count} {unit}" if days > 0 else f"{count} {unit} ago"
+    if days > 0:
+        return ngettext("in %(count)d day", "in %(count)d days", count) % {"count": count}
+    return ngettext("%(count)d day ago", "%(count)d days ago", count) % {"count": count}
+
+
+def texts_in_language(*, english: tuple[str, str], spanish: tuple[str, str]) -> tuple[str, str]:
+    """The (subject, body) to send in the active language: the Spanish text when Spanish is active and a
+    Spanish text exists, else the English one (a coordinator may not have written the Spanish yet)."""
+    if (get_language() or "en").startswith("es") and spanish[0].strip() and spanish[1].strip():
+        return spanish
+    return english
 
 
 @dataclass(frozen=True)
