@@ -133,7 +133,7 @@ def sign_in_learners(count: int) -> list[tuple[str, dict[str, str]]]:
     from wagtail.models import Locale
 
     from agencies.models import StaffMember
-    from assessments.models import Quiz
+    from assessments.models import Attempt, Quiz
     from assessments.services import start_attempt
     from curricula.models import CurriculumPage, LessonPage
 
@@ -156,7 +156,10 @@ def sign_in_learners(count: int) -> list[tuple[str, dict[str, str]]]:
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        attempt = start_attempt(user=user, quiz=quiz)
+        # an attempt in progress: the one a reused database already has, or a new one
+        attempt = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=True).first() or start_attempt(
+            user=user, quiz=quiz
+        )
         pages = {
             "learner dashboard": reverse("curricula:dashboard"),
             "curriculum": curriculum.url,
@@ -309,10 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     ours_url, anchor_url = database_urls(args.db, args.database_url)
     state_path = args.out / f"{args.db}-bench-state.json"
     reuse = args.reuse and state_path.exists() and json.loads(state_path.read_text())["database_url"] == ours_url
-    if not reuse:
-        seed = [str(PYTHON), str(ROOT / "bench" / "run.py"), "--db", args.db, "--database-url", ours_url,
-                "--scale", str(args.scale), "--seed-only", "--keep", "--out", str(args.out)]  # fmt: skip
-        subprocess.run(seed, check=True)
+    seed = [str(PYTHON), str(ROOT / "bench" / "run.py"), "--db", args.db, "--database-url", ours_url,
+            "--scale", str(args.scale), "--seed-only", "--keep", "--out", str(args.out)]  # fmt: skip
+    subprocess.run([*seed, "--reuse"] if reuse else seed, check=True)  # reused: migrated to the code measured
     state = json.loads(state_path.read_text())
     print("migrating the anchor (bench/anchor, as `wagtail start` makes it)", flush=True)
     prepare_anchor(anchor_url)
