@@ -19,6 +19,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext, gettext_lazy
 
 from .admin_authoring import MODELS
 from .admin_graph import END, check_scenario
@@ -70,7 +71,7 @@ class QuizSettingsForm(forms.ModelForm):
     def clean_pass_mark(self) -> int:
         value = int(self.cleaned_data["pass_mark"])
         if value > 100:
-            raise forms.ValidationError("The pass mark is a percentage: at most 100.")
+            raise forms.ValidationError(gettext("The pass mark is a percentage: at most 100."))
         return value
 
 
@@ -78,34 +79,37 @@ class QuestionForm(forms.ModelForm):
     """One question's common fields (a model form, so the competency field brings its own widget)."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    type = forms.ChoiceField(label="Question type", choices=list(TYPE_LABELS.items()))
+    type = forms.ChoiceField(label=gettext_lazy("Question type"), choices=list(TYPE_LABELS.items()))
     vignette = forms.CharField(
-        label="Case story (vignette)", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown."
+        label=gettext_lazy("Case story (vignette)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Markdown."),
     )
     correct_answer = forms.TypedChoiceField(
-        label="Correct answer",
-        choices=[("true", "True"), ("false", "False")],
+        label=gettext_lazy("Correct answer"),
+        choices=[("true", gettext_lazy("True")), ("false", gettext_lazy("False"))],
         coerce=lambda value: value == "true",
         required=False,
     )
-    feedback_true = forms.CharField(label="Feedback when answered True", required=False)
-    feedback_false = forms.CharField(label="Feedback when answered False", required=False)
+    feedback_true = forms.CharField(label=gettext_lazy("Feedback when answered True"), required=False)
+    feedback_false = forms.CharField(label=gettext_lazy("Feedback when answered False"), required=False)
     categories = forms.CharField(
-        label="Categories, one per line",
+        label=gettext_lazy("Categories, one per line"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The categories learners sort the items into.",
+        help_text=gettext_lazy("The categories learners sort the items into."),
     )
-    delete = forms.BooleanField(label="Remove this question when saving", required=False)
+    delete = forms.BooleanField(label=gettext_lazy("Remove this question when saving"), required=False)
 
     class Meta:
         model = Question
         fields = ["key", "text", "competency", "retired", "explanation", "source"]
         labels = {
-            "key": "Key",
-            "text": "Question text",
-            "explanation": "Explanation (shown after submission)",
-            "source": "Source of the correct answer",
+            "key": gettext_lazy("Key"),
+            "text": gettext_lazy("Question text"),
+            "explanation": gettext_lazy("Explanation (shown after submission)"),
+            "source": gettext_lazy("Source of the correct answer"),
         }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
@@ -120,28 +124,35 @@ class QuestionForm(forms.ModelForm):
 
 class PartForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    key = forms.SlugField(label="Part key", max_length=40, help_text="Choices lead to a part by this key.")
-    text = forms.CharField(label="Part text", widget=forms.Textarea(attrs={"rows": 2}), help_text="Markdown.")
-    delete = forms.BooleanField(label="Remove this part when saving", required=False)
+    key = forms.SlugField(
+        label=gettext_lazy("Part key"), max_length=40, help_text=gettext_lazy("Choices lead to a part by this key.")
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Part text"), widget=forms.Textarea(attrs={"rows": 2}), help_text=gettext_lazy("Markdown.")
+    )
+    delete = forms.BooleanField(label=gettext_lazy("Remove this part when saving"), required=False)
 
 
 class OptionForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    text = forms.CharField(label="Text", widget=forms.TextInput(attrs={"size": 50}))
-    is_correct = forms.BooleanField(label="Correct", required=False)
-    category = forms.CharField(label="Category", required=False, max_length=100)
-    next_part = forms.CharField(label="Leads to", required=False, max_length=40, widget=forms.Select)
-    feedback = forms.CharField(label="Feedback", required=False)
-    delete = forms.BooleanField(label="Remove", required=False)
+    text = forms.CharField(label=gettext_lazy("Text"), widget=forms.TextInput(attrs={"size": 50}))
+    is_correct = forms.BooleanField(label=gettext_lazy("Correct"), required=False)
+    category = forms.CharField(label=gettext_lazy("Category"), required=False, max_length=100)
+    next_part = forms.CharField(label=gettext_lazy("Leads to"), required=False, max_length=40, widget=forms.Select)
+    feedback = forms.CharField(label=gettext_lazy("Feedback"), required=False)
+    delete = forms.BooleanField(label=gettext_lazy("Remove"), required=False)
 
     def __init__(self, *args: Any, part_choices: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if part_choices is not None:
             current = self.data.get(self.add_prefix("next_part"), "") if self.is_bound else ""
-            choices = [("", "The following part (the end after the last part)"), (END, "End of the scenario")]
+            choices = [
+                ("", gettext("The following part (the end after the last part)")),
+                (END, gettext("End of the scenario")),
+            ]
             choices += part_choices
             if current and current not in {value for value, _ in choices}:
-                choices.append((current, f"{current} (not a part of this scenario)"))
+                choices.append((current, gettext("%(key)s (not a part of this scenario)") % {"key": current}))
             self.fields["next_part"].widget.choices = choices
 
 
@@ -421,7 +432,10 @@ class QuizEditor:
                 continue
             key = block.form.cleaned_data["key"]
             if key in keys:
-                block.form.add_error("key", f"Question {keys[key]} already uses the key '{key}'.")
+                block.form.add_error(
+                    "key",
+                    gettext("Question %(number)s already uses the key '%(key)s'.") % {"number": keys[key], "key": key},
+                )
                 valid = False
             keys.setdefault(key, block.number)
         return valid
@@ -433,14 +447,16 @@ class QuizEditor:
         raw_id = str(self.data.get(form.add_prefix("id"), ""))
         question_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 11 else None
         if question_id is not None and question_id not in self.saved_types:
-            form.add_error(None, "This question is not part of this quiz any more; reload the page.")
+            form.add_error(None, gettext("This question is not part of this quiz any more; reload the page."))
             return False
         if removed(form):
             if question_id in answered:
                 form.add_error(
                     "delete",
-                    "Learners have answered this question: it cannot be removed. Make the quiz inactive "
-                    "and build a new one instead.",
+                    gettext(
+                        "Learners have answered this question: it cannot be removed. Make the quiz inactive "
+                        "and build a new one instead."
+                    ),
                 )
                 return False
             return True
@@ -457,27 +473,31 @@ class QuizEditor:
         for option in every_option:
             option_id = _row_id(option)
             if option_id is not None and option_id not in saved_rows["options"]:
-                option.add_error(None, "This choice is not part of this quiz any more; reload the page.")
+                option.add_error(None, gettext("This choice is not part of this quiz any more; reload the page."))
                 ok = False
             elif is_answered and removed(option) and option_id is not None:
-                option.add_error("delete", "Learners have answered this question: its choices cannot be removed.")
+                option.add_error(
+                    "delete", gettext("Learners have answered this question: its choices cannot be removed.")
+                )
                 ok = False
             elif is_answered and option_id is None and not removed(option):
-                option.add_error(None, "Learners have answered this question: add choices in a new question.")
+                option.add_error(None, gettext("Learners have answered this question: add choices in a new question."))
                 ok = False
         for part in block.parts:
             part_id = _row_id(part.form)
             if part_id is not None and part_id not in saved_rows["parts"]:
-                part.form.add_error(None, "This part is not part of this quiz any more; reload the page.")
+                part.form.add_error(None, gettext("This part is not part of this quiz any more; reload the page."))
                 ok = False
             elif is_answered and removed(part.form) and part_id is not None:
-                part.form.add_error("delete", "Learners have answered this scenario: its parts cannot be removed.")
+                part.form.add_error(
+                    "delete", gettext("Learners have answered this scenario: its parts cannot be removed.")
+                )
                 ok = False
         if not ok:
             return False
         draft = self.draft(block)
         if block.type == "truefalse" and form.cleaned_data.get("correct_answer") in (None, ""):
-            form.add_error("correct_answer", "Choose the correct answer.")
+            form.add_error("correct_answer", gettext("Choose the correct answer."))
             ok = False
         if block.type == "scenario":
             for error in check_scenario(draft.parts, pass_mark=pass_mark):
@@ -534,20 +554,24 @@ class QuizEditor:
 
     def error_list(self) -> list[tuple[str, str, str]]:
         """Every problem as (the id of the field or row to jump to, where it is, the message), in page order."""
-        found: list[tuple[str, str, str]] = [("quiz-errors", "Quiz", message) for message in self.errors]
-        found += _form_errors(self.settings, "Settings", "settings-heading")
+        found: list[tuple[str, str, str]] = [("quiz-errors", gettext("Quiz"), message) for message in self.errors]
+        found += _form_errors(self.settings, gettext("Settings"), "settings-heading")
         for block in self.questions:
-            where = f"Question {block.number}"
+            where = gettext("Question %(number)s") % {"number": block.number}
             found += _form_errors(block.form, where, block.prefix)
             found += [(block.prefix, where, message) for message in block.errors]
             for j, option in enumerate(block.options, start=1):
-                found += _form_errors(option, f"{where}, option {j}", str(option.prefix))
+                found += _form_errors(
+                    option, gettext("%(where)s, option %(n)s") % {"where": where, "n": j}, str(option.prefix)
+                )
             for k, part in enumerate(block.parts, start=1):
-                part_where = f"{where}, part {k}"
+                part_where = gettext("%(where)s, part %(n)s") % {"where": where, "n": k}
                 found += _form_errors(part.form, part_where, part.prefix)
                 found += [(part.prefix, part_where, message) for message in part.errors]
                 for j, option in enumerate(part.options, start=1):
-                    found += _form_errors(option, f"{part_where}, choice {j}", str(option.prefix))
+                    found += _form_errors(
+                        option, gettext("%(where)s, choice %(n)s") % {"where": part_where, "n": j}, str(option.prefix)
+                    )
         return found
 
     def error_count(self) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.utils.translation import gettext
+
 from .formats.draft import PartDraft
 
 END = "end"
@@ -38,21 +40,38 @@ def check_scenario(parts: list[PartDraft], *, pass_mark: int) -> list[GraphError
     """Every problem with this scenario's parts and branches (empty when it is safe to save)."""
     errors: list[GraphError] = []
     if not parts:
-        return [GraphError(0, None, "", "A scenario needs at least one part.")]
+        return [GraphError(0, None, "", gettext("A scenario needs at least one part."))]
     seen: dict[str, int] = {}
     for i, part in enumerate(parts):
         if not part.key:
-            errors.append(GraphError(i, None, "key", "Give the part a key."))
+            errors.append(GraphError(i, None, "key", gettext("Give the part a key.")))
         elif part.key in seen:
-            errors.append(GraphError(i, None, "key", f"Part {seen[part.key] + 1} already uses the key '{part.key}'."))
+            errors.append(
+                GraphError(
+                    i,
+                    None,
+                    "key",
+                    gettext("Part %(number)s already uses the key '%(key)s'.")
+                    % {"number": seen[part.key] + 1, "key": part.key},
+                )
+            )
         else:
             seen[part.key] = i
         if not part.options:
-            errors.append(GraphError(i, None, "options", "A part needs at least one choice, or the learner is stuck."))
+            errors.append(
+                GraphError(i, None, "options", gettext("A part needs at least one choice, or the learner is stuck."))
+            )
     for i, part in enumerate(parts):
         for j, option in enumerate(part.options):
             if option.next_part and option.next_part != END and option.next_part not in seen:
-                errors.append(GraphError(i, j, "next_part", f"'{option.next_part}' is not a part of this scenario."))
+                errors.append(
+                    GraphError(
+                        i,
+                        j,
+                        "next_part",
+                        gettext("'%(key)s' is not a part of this scenario.") % {"key": option.next_part},
+                    )
+                )
     if errors:
         return errors  # reachability and loops are only meaningful on a well-formed graph
 
@@ -68,7 +87,9 @@ def check_scenario(parts: list[PartDraft], *, pass_mark: int) -> list[GraphError
                 todo.append(target)
     for i in range(len(parts)):
         if i not in reached:
-            errors.append(GraphError(i, None, "", "No choice leads to this part: learners can never reach it."))
+            errors.append(
+                GraphError(i, None, "", gettext("No choice leads to this part: learners can never reach it."))
+            )
 
     # Loops: a choice leading back to a part already on the path.
     state: dict[int, str] = {}
@@ -82,7 +103,11 @@ def check_scenario(parts: list[PartDraft], *, pass_mark: int) -> list[GraphError
             if state.get(target) == "open":
                 errors.append(
                     GraphError(
-                        i, j, "next_part", f"This choice leads back to part '{parts[target].key}': the path never ends."
+                        i,
+                        j,
+                        "next_part",
+                        gettext("This choice leads back to part '%(key)s': the path never ends.")
+                        % {"key": parts[target].key},
                     )
                 )
             elif target not in state:
@@ -100,8 +125,11 @@ def check_scenario(parts: list[PartDraft], *, pass_mark: int) -> list[GraphError
                 0,
                 None,
                 "",
-                f"No path through this scenario reaches the pass mark ({pass_mark}%): the best scores "
-                f"{float(best) * 100:.0f}%. Mark the right choices as correct.",
+                gettext(
+                    "No path through this scenario reaches the pass mark (%(mark)s%%): the best scores "
+                    "%(best)s%%. Mark the right choices as correct."
+                )
+                % {"mark": pass_mark, "best": f"{float(best) * 100:.0f}"},
             )
         )
     return errors

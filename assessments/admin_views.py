@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from wagtail.permission_policies import ModelPermissionPolicy
 
@@ -58,7 +59,7 @@ FORMATS = {"gift": ("GIFT", "txt", "text/plain"), "moodle-xml": ("Moodle XML", "
 
 def _require(request: HttpRequest, action: str) -> None:
     if not quiz_permissions.user_has_permission(request.user, action):
-        raise PermissionDenied("You may not author quizzes.")
+        raise PermissionDenied(gettext("You may not author quizzes."))
 
 
 def _quiz(request: HttpRequest, pk: int, action: str = "change") -> Quiz:
@@ -88,7 +89,9 @@ def quiz_editor(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             saved = save_quiz(settings_form=editor.settings, drafts=editor.drafts())
         except IntegrityError:
-            editor.errors.append("Another change to this quiz was saved at the same time; nothing was saved. Reload.")
+            editor.errors.append(
+                gettext("Another change to this quiz was saved at the same time; nothing was saved. Reload.")
+            )
         else:
             messages.success(request, f"“{saved.title}” saved with {saved.questions.count()} questions.")
             return redirect("quiz_authoring:edit", pk=saved.pk)
@@ -132,11 +135,13 @@ def import_bank(request: HttpRequest, pk: int) -> HttpResponse:
     stored = request.session.get(IMPORT_SESSION_KEY)
     if request.method == "POST" and request.POST.get("action") == "apply":
         if not stored or stored.get("quiz") != quiz.pk:
-            messages.error(request, "Upload the file again: the preview has expired.")
+            messages.error(request, gettext("Upload the file again: the preview has expired."))
             return redirect("quiz_authoring:import", pk=quiz.pk)
         parsed = _parse(stored["format"], stored["text"])
         if parsed.errors or not parsed.questions:
-            messages.error(request, "This file has errors; correct them and upload it again. Nothing was saved.")
+            messages.error(
+                request, gettext("This file has errors; correct them and upload it again. Nothing was saved.")
+            )
             return redirect("quiz_authoring:import", pk=quiz.pk)
         created = add_questions(quiz=quiz, drafts=parsed.questions)
         del request.session[IMPORT_SESSION_KEY]
@@ -146,16 +151,16 @@ def import_bank(request: HttpRequest, pk: int) -> HttpResponse:
         fmt = str(request.POST.get("format", ""))
         upload = request.FILES.get("file")
         if fmt not in FORMATS:
-            context["error"] = "Choose the file's format."
+            context["error"] = gettext("Choose the file's format.")
         elif upload is None:
-            context["error"] = "Choose a file to import."
+            context["error"] = gettext("Choose a file to import.")
         elif upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-            context["error"] = "The file is larger than 2 MB; split the question bank."
+            context["error"] = gettext("The file is larger than 2 MB; split the question bank.")
         else:
             try:
                 text = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
-                context["error"] = "The file is not UTF-8 text. Save it as UTF-8 and upload it again."
+                context["error"] = gettext("The file is not UTF-8 text. Save it as UTF-8 and upload it again.")
             else:
                 parsed = _parse(fmt, text)
                 request.session[IMPORT_SESSION_KEY] = {"quiz": quiz.pk, "format": fmt, "text": text}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -12,11 +12,12 @@ from django.utils.translation import pgettext_lazy
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 
+# Labels stay lazy (translated when shown, in the reader's language); cast: they are used as the str they act as.
 class CertificateStatus(models.TextChoices):
-    VALID = "valid", pgettext_lazy("certificate status", "Valid")
-    EXPIRED = "expired", pgettext_lazy("certificate status", "Expired")
-    REVOKED = "revoked", pgettext_lazy("certificate status", "Revoked")
-    SUPERSEDED = "superseded", pgettext_lazy("certificate status", "Superseded")
+    VALID = "valid", cast(str, pgettext_lazy("certificate status", "Valid"))
+    EXPIRED = "expired", cast(str, pgettext_lazy("certificate status", "Expired"))
+    REVOKED = "revoked", cast(str, pgettext_lazy("certificate status", "Revoked"))
+    SUPERSEDED = "superseded", cast(str, pgettext_lazy("certificate status", "Superseded"))
 
 
 class SupersededKind(models.TextChoices):

@@ -6,6 +6,7 @@ the same rule instead of writing its own."""
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
@@ -16,26 +17,27 @@ from django.utils.translation import pgettext_lazy
 RENEWAL_NOTICE_DAYS = 90
 
 
+# Labels stay lazy (translated when shown, in the reader's language); cast: they are used as the str they act as.
 class AssignmentState(models.TextChoices):
     """The stored facts; everything a person is shown is derived from these by `assignment_status`."""
 
-    OPEN = "open", pgettext_lazy("assignment status", "Open")
-    COMPLETED = "completed", pgettext_lazy("assignment status", "Completed")
-    WAIVED = "waived", pgettext_lazy("assignment status", "Waived")
-    WITHDRAWN = "withdrawn", pgettext_lazy("assignment status", "No longer required")
+    OPEN = "open", cast(str, pgettext_lazy("assignment status", "Open"))
+    COMPLETED = "completed", cast(str, pgettext_lazy("assignment status", "Completed"))
+    WAIVED = "waived", cast(str, pgettext_lazy("assignment status", "Waived"))
+    WITHDRAWN = "withdrawn", cast(str, pgettext_lazy("assignment status", "No longer required"))
 
 
 class AssignmentStatus(models.TextChoices):
     """What an assignment is on a day. `DUE` is an open assignment when progress was not looked at (the
     staff page); a learner's own pages say `NOT_STARTED` or `IN_PROGRESS` instead."""
 
-    NOT_STARTED = "not_started", pgettext_lazy("assignment status", "Not started")
-    IN_PROGRESS = "in_progress", pgettext_lazy("assignment status", "In progress")
-    DUE = "due", pgettext_lazy("assignment status", "Open")
-    OVERDUE = "overdue", pgettext_lazy("assignment status", "Overdue")
-    COMPLETED = "completed", pgettext_lazy("assignment status", "Completed")
-    WAIVED = "waived", pgettext_lazy("assignment status", "Waived")
-    WITHDRAWN = "withdrawn", pgettext_lazy("assignment status", "No longer required")
+    NOT_STARTED = "not_started", cast(str, pgettext_lazy("assignment status", "Not started"))
+    IN_PROGRESS = "in_progress", cast(str, pgettext_lazy("assignment status", "In progress"))
+    DUE = "due", cast(str, pgettext_lazy("assignment status", "Open"))
+    OVERDUE = "overdue", cast(str, pgettext_lazy("assignment status", "Overdue"))
+    COMPLETED = "completed", cast(str, pgettext_lazy("assignment status", "Completed"))
+    WAIVED = "waived", cast(str, pgettext_lazy("assignment status", "Waived"))
+    WITHDRAWN = "withdrawn", cast(str, pgettext_lazy("assignment status", "No longer required"))
 
 
 def is_overdue(*, due_on: date, day: date) -> bool:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 # Question type codes, with the names learners see (the admin uses the same words).
-TYPE_LABELS = {
-    "single": "Single choice",
-    "multiple": "Multiple select",
-    "truefalse": "True or false",
-    "ordering": "Ordering",
-    "matching": "Matching / classification",
-    "scenario": "Case scenario (branching)",
+TYPE_LABELS: dict[str, Any] = {
+    "single": gettext_lazy("Single choice"),
+    "multiple": gettext_lazy("Multiple select"),
+    "truefalse": gettext_lazy("True or false"),
+    "ordering": gettext_lazy("Ordering"),
+    "matching": gettext_lazy("Matching / classification"),
+    "scenario": gettext_lazy("Case scenario (branching)"),
 }
 
 
@@ -95,26 +98,28 @@ def check_draft(question: QuestionDraft) -> list[str]:
     """What makes a question unusable whatever its source (the editor checks the same rules on its fields)."""
     problems: list[str] = []
     if not question.text.strip() and question.type != "scenario":
-        problems.append("The question has no text.")
+        problems.append(_("The question has no text."))
     options = question.options
     if question.type in ("single", "multiple"):
         if len(options) < 2:
-            problems.append("A choice question needs at least two options.")
+            problems.append(_("A choice question needs at least two options."))
         right = sum(1 for o in options if o.is_correct)
         if question.type == "single" and right != 1:
-            problems.append(f"A single-choice question needs exactly one correct option (it has {right}).")
+            problems.append(
+                _("A single-choice question needs exactly one correct option (it has %(count)d).") % {"count": right}
+            )
         if question.type == "multiple" and right < 1:
-            problems.append("A multiple-select question needs at least one correct option.")
+            problems.append(_("A multiple-select question needs at least one correct option."))
     if question.type == "ordering" and len(options) < 2:
-        problems.append("An ordering question needs at least two items.")
+        problems.append(_("An ordering question needs at least two items."))
     if question.type == "matching":
         if len(question.categories) < 2:
-            problems.append("A matching question needs at least two categories.")
+            problems.append(_("A matching question needs at least two categories."))
         if not options:
-            problems.append("A matching question needs items to sort.")
+            problems.append(_("A matching question needs items to sort."))
         for option in options:
             if option.category not in question.categories:
-                problems.append(f"The item '{option.text[:40]}' has no category from the list.")
+                problems.append(_("The item '%(item)s' has no category from the list.") % {"item": option.text[:40]})
     if any(not o.text.strip() for o in options):
-        problems.append("An option has no text.")
+        problems.append(_("An option has no text."))
     return problems

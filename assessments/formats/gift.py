@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from .draft import OptionDraft, ParsedBank, Problem, QuestionDraft
 
@@ -112,7 +113,9 @@ def parse(text: str) -> ParsedBank:
     keys: set[str] = set()
     for line, comments, chunk in _chunks(text):
         if len(bank.questions) >= MAX_QUESTIONS:
-            bank.errors.append(Problem(line, f"More than {MAX_QUESTIONS} questions: split the file."))
+            bank.errors.append(
+                Problem(line, _("More than %(max)d questions: split the file.") % {"max": MAX_QUESTIONS})
+            )
             break
         if chunk.lstrip().startswith("$CATEGORY:"):
             continue
@@ -125,14 +128,14 @@ def parse(text: str) -> ParsedBank:
             bank.errors.append(Problem(line + exc.offset, str(exc)))
             continue
         for comment in comments:
-            label, _, value = comment.partition(":")
+            label, _sep, value = comment.partition(":")
             if label.strip().lower() == "competency":
                 question.competency = value.strip()
             elif label.strip().lower() == "source":
                 question.source = value.strip()
         bank.add(question, line=line, keys=keys)
     if not bank.questions and not bank.errors and not bank.unsupported:
-        bank.errors.append(Problem(1, "No questions found: is this a GIFT file?"))
+        bank.errors.append(Problem(1, _("No questions found: is this a GIFT file?")))
     return bank
 
 
@@ -152,17 +155,17 @@ def _question(chunk: str, line: int, number: int) -> QuestionDraft:
     if body.startswith("::"):
         end = _find(body, "::", 2)
         if end < 0:
-            raise _Malformed("The question name opened with :: is not closed with ::.")
+            raise _Malformed(_("The question name opened with :: is not closed with ::."))
         name, body = unescape(body[2:end]), body[end + 2 :].strip()
     opening = _find(body, "{")
     if opening < 0:
-        raise _Unsupported("A description (no answers in {…}) is not a question: not imported.")
+        raise _Unsupported(_("A description (no answers in {…}) is not a question: not imported."))
     closing = _find(body, "}", opening + 1)
     if closing < 0:
-        raise _Malformed("The answers opened with { are not closed with }.", chunk[: chunk.find("{")].count("\n"))
+        raise _Malformed(_("The answers opened with { are not closed with }."), chunk[: chunk.find("{")].count("\n"))
     before, answers, after = body[:opening], body[opening + 1 : closing], body[closing + 1 :]
     if _find(after, "{") >= 0:
-        raise _Unsupported("Several answer blocks in one question (embedded answers) are not supported.")
+        raise _Unsupported(_("Several answer blocks in one question (embedded answers) are not supported."))
     before = _FORMAT.sub("", before.strip())
     text = unescape(before)
     if after.strip():
@@ -175,9 +178,9 @@ def _question(chunk: str, line: int, number: int) -> QuestionDraft:
     answers = answers.strip()
     draft = QuestionDraft(type="single", key=key, text=text, explanation=general, line=line)
     if not answers:
-        raise _Unsupported(f"“{key}”: essay questions are not supported: not imported.")
+        raise _Unsupported(_("“%(key)s”: essay questions are not supported: not imported.") % {"key": key})
     if answers.startswith("#"):
-        raise _Unsupported(f"“{key}”: numerical questions are not supported: not imported.")
+        raise _Unsupported(_("“%(key)s”: numerical questions are not supported: not imported.") % {"key": key})
     head, *feedback = (unescape(p) for p in _pieces(answers, "#"))
     if _TF.match(head):
         right = head.upper().startswith("T")
@@ -190,7 +193,7 @@ def _question(chunk: str, line: int, number: int) -> QuestionDraft:
         return draft
     pieces = _split(answers, "=~")
     if not pieces or pieces[0][0] not in "=~":
-        raise _Malformed(f"“{key}”: each answer starts with = (right) or ~ (wrong).")
+        raise _Malformed(_("“%(key)s”: each answer starts with = (right) or ~ (wrong).") % {"key": key})
     if any(_find(p, "->") >= 0 for p in pieces):
         return _matching(draft, pieces)
     options: list[OptionDraft] = []
@@ -206,7 +209,9 @@ def _question(chunk: str, line: int, number: int) -> QuestionDraft:
             OptionDraft(text=unescape(answer), is_correct=weight > 0, feedback=unescape(notes[0]) if notes else "")
         )
     if all(p[0] == "=" for p in pieces):
-        raise _Unsupported(f"“{key}”: short-answer questions (only = answers) are not supported: not imported.")
+        raise _Unsupported(
+            _("“%(key)s”: short-answer questions (only = answers) are not supported: not imported.") % {"key": key}
+        )
     draft.options = options
     # As Moodle reads it: exactly one "=" answer is single choice; right answers given as ~%weight% are
     # multiple select.
@@ -229,10 +234,10 @@ def _matching(draft: QuestionDraft, pieces: list[str]) -> QuestionDraft:
     draft.type = "matching"
     for piece in pieces:
         if piece[0] != "=":
-            raise _Malformed(f"“{draft.key}”: a matching question's pairs all start with =.")
+            raise _Malformed(_("“%(key)s”: a matching question's pairs all start with =.") % {"key": draft.key})
         arrow = _find(piece, "->")
         if arrow < 0:
-            raise _Malformed(f"“{draft.key}”: a matching pair is written =item -> category.")
+            raise _Malformed(_("“%(key)s”: a matching pair is written =item -> category.") % {"key": draft.key})
         item, category = unescape(piece[1:arrow]), unescape(_pieces(piece[arrow + 2 :], "#")[0])
         if category not in draft.categories:
             draft.categories.append(category)

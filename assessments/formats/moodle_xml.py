@@ -17,6 +17,7 @@ from xml.etree.ElementTree import Element, ParseError, SubElement, indent, tostr
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]  # no stubs installed
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from .draft import OptionDraft, ParsedBank, PartDraft, Problem, QuestionDraft
 
@@ -61,7 +62,7 @@ def _fraction(answer: Element, line: int) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise _Malformed(f'The answer fraction "{raw}" is not a number.', line) from None
+        raise _Malformed(_('The answer fraction "%(raw)s" is not a number.') % {"raw": raw}, line) from None
 
 
 class _Malformed(Exception):
@@ -76,20 +77,30 @@ def parse(text: str) -> ParsedBank:
         root = fromstring(text)
     except ParseError as exc:
         line, column = exc.position
-        bank.errors.append(Problem(line, f"Not well-formed XML at line {line}, column {column + 1}: {exc.msg}."))
+        bank.errors.append(
+            Problem(
+                line,
+                _("Not well-formed XML at line %(line)d, column %(column)d: %(error)s.")
+                % {"line": line, "column": column + 1, "error": exc.msg},
+            )
+        )
         return bank
     except DefusedXmlException:
-        bank.errors.append(Problem(1, "The file declares a DTD or entities, which are refused for safety."))
+        bank.errors.append(Problem(1, _("The file declares a DTD or entities, which are refused for safety.")))
         return bank
     if root.tag != "quiz":
-        bank.errors.append(Problem(1, f"A Moodle XML question bank starts with <quiz>, not <{root.tag}>."))
+        bank.errors.append(
+            Problem(1, _("A Moodle XML question bank starts with <quiz>, not <%(tag)s>.") % {"tag": root.tag})
+        )
         return bank
     lines = _question_lines(text)
     keys: set[str] = set()
     for index, element in enumerate(root.iter("question")):
         line = lines[index] if index < len(lines) else 0
         if len(bank.questions) >= MAX_QUESTIONS:
-            bank.errors.append(Problem(line, f"More than {MAX_QUESTIONS} questions: split the file."))
+            bank.errors.append(
+                Problem(line, _("More than %(max)d questions: split the file.") % {"max": MAX_QUESTIONS})
+            )
             break
         kind = element.get("type", "")
         if kind == "category":
@@ -98,7 +109,9 @@ def parse(text: str) -> ParsedBank:
             name = TYPE_NAMES.get(kind, kind or "no type")
             bank.unsupported.append(
                 Problem(
-                    line, f"“{_text(element.find('name')) or '?'}”: {name} questions are not supported: not imported."
+                    line,
+                    _("“%(name)s”: %(type)s questions are not supported: not imported.")
+                    % {"name": _text(element.find("name")) or "?", "type": name},
                 )
             )
             continue
@@ -109,7 +122,7 @@ def parse(text: str) -> ParsedBank:
             continue
         bank.add(question, line=line, keys=keys)
     if not bank.questions and not bank.errors and not bank.unsupported:
-        bank.errors.append(Problem(1, "No questions found in the file."))
+        bank.errors.append(Problem(1, _("No questions found in the file.")))
     return bank
 
 
@@ -133,7 +146,9 @@ def _question(element: Element, kind: str, line: int, number: int) -> QuestionDr
             fraction = _fraction(answer, line)
             if single and 0 < fraction < 100:
                 raise _Malformed(
-                    f"“{key}”: partial credit on a single-choice answer ({fraction:g}%) is not supported.", line
+                    _("“%(key)s”: partial credit on a single-choice answer (%(fraction)s%%) is not supported.")
+                    % {"key": key, "fraction": f"{fraction:g}"},
+                    line,
                 )
             draft.options.append(
                 OptionDraft(text=_text(answer), is_correct=fraction > 0, feedback=_text(answer.find("feedback")))
@@ -144,7 +159,11 @@ def _question(element: Element, kind: str, line: int, number: int) -> QuestionDr
         for answer in answers:
             value = _text(answer).lower()
             if value not in ("true", "false"):
-                raise _Malformed(f"“{key}”: a true/false answer must be “true” or “false”, not “{value}”.", line)
+                raise _Malformed(
+                    _("“%(key)s”: a true/false answer must be “true” or “false”, not “%(value)s”.")
+                    % {"key": key, "value": value},
+                    line,
+                )
             feedback = _text(answer.find("feedback"))
             if value == "true":
                 draft.feedback_true = feedback
@@ -153,13 +172,15 @@ def _question(element: Element, kind: str, line: int, number: int) -> QuestionDr
             if _fraction(answer, line) > 0:
                 draft.correct_answer, seen = value == "true", True
         if not seen:
-            raise _Malformed(f"“{key}”: neither true nor false is marked right (fraction 100).", line)
+            raise _Malformed(
+                _("“%(key)s”: neither true nor false is marked right (fraction 100).") % {"key": key}, line
+            )
     elif kind == "matching":
         draft.type = "matching"
         for sub in element.findall("subquestion"):
             item, category = _text(sub), _text(sub.find("answer"))
             if not category:
-                raise _Malformed(f"“{key}”: a matching pair has no answer.", line)
+                raise _Malformed(_("“%(key)s”: a matching pair has no answer.") % {"key": key}, line)
             if category not in draft.categories:
                 draft.categories.append(category)
             if item:  # an empty item is an extra category (a distractor)
@@ -187,7 +208,7 @@ def _question(element: Element, kind: str, line: int, number: int) -> QuestionDr
                 )
             )
         if not draft.parts:
-            raise _Malformed(f"“{key}”: a scenario has no <part>.", line)
+            raise _Malformed(_("“%(key)s”: a scenario has no <part>.") % {"key": key}, line)
     return draft
 
 
