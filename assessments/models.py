@@ -599,3 +599,6 @@ class Response(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_response_per_question")]
+
+
+from .stats_models import CountedAttempt, QuizStatistics  # noqa: E402, F401  (registers the tables with the app)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from curricula.completion import complete_if_done
+from outbox.services import enqueue
 
 from .models import (
     Attempt,
@@ -326,6 +327,8 @@ def submit_attempt(*, attempt: Attempt, raw_answers: dict[int, Any]) -> Attempt:
             series = _current_series(list(Attempt.objects.filter(user_id=locked.user_id, quiz_id=locked.quiz_id)))
             locked.was_last = len(series) >= rules["max_attempts"]
         Attempt.objects.filter(pk=locked.pk).update(score=locked.score, passed=locked.passed, was_last=locked.was_last)
+        # The item analysis' statistics: this attempt is folded into its quiz's sums (assessments.item_stats).
+        enqueue(task="assessments.tasks.fold_item_statistics", args=[locked.quiz_id])
     if locked.passed and locked.quiz.curriculum is not None:
         complete_if_done(user=locked.user, curriculum=locked.quiz.curriculum)
     return locked

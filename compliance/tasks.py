@@ -5,7 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services, timelines
+from . import program_cache, services, timelines
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
@@ -28,6 +28,12 @@ def send_weekly_digests(self) -> int:
 def warm_dashboards() -> int:
     """Nightly, after the assignment sync: large agencies' dashboards open warm on the first view of the day."""
     return timelines.warm_dashboards(min_staff=settings.COMPLIANCE_WARM_MIN_STAFF, today=timezone.localdate())
+
+
+@shared_task
+def warm_program_view() -> int:
+    """Nightly, after the assignment sync: the program view for today opens warm (compliance.program_cache)."""
+    return program_cache.warm_program_overview(today=timezone.localdate())
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=5 * 60)

@@ -39,6 +39,7 @@ from .charts import trend_chart
 from .exports import check_export, describe_scope, long_rows, pdf_export, program_rows, stream_csv, wide_rows
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
+from .program_cache import cached_program_overview
 from .queries import (
     HEADLINE_RULE,
     Matrix,
@@ -46,7 +47,6 @@ from .queries import (
     Totals,
     load_compliance,
     month_ends,
-    program_overview,
     supervisors_of,
 )
 from .services import start_export
@@ -207,7 +207,7 @@ def _certificate_status(cert: Certificate, on: date) -> tuple[str, str]:
 def program(request: HttpRequest) -> HttpResponse:
     require_coordinator(request.user)
     as_of, date_error = parse_as_of(request.GET)
-    overview = program_overview(agencies=managed_agencies(request.user), as_of=as_of)
+    overview = cached_program_overview(agencies=managed_agencies(request.user), as_of=as_of, today=timezone.localdate())
     context = {
         "overview": overview,
         "as_of": as_of,

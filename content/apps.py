@@ -10,3 +10,8 @@ class ContentConfig(AppConfig):
         from config import wagtail_patches
 
         wagtail_patches.apply()
+
+        # why: receivers import Wagtail models, which need the app registry ready.
+        from . import receivers
+
+        receivers.connect()

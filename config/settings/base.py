@@ -230,6 +230,10 @@ COMPLIANCE_WARM_MIN_STAFF = int(os.environ.get("COMPLIANCE_WARM_MIN_STAFF", "100
 CELERY_BEAT_SCHEDULE = {
     "sync-assignments-nightly": {"task": "curricula.tasks.sync_all_assignments", "schedule": crontab(hour=2, minute=0)},
     "warm-dashboards-nightly": {"task": "compliance.tasks.warm_dashboards", "schedule": crontab(hour=3, minute=0)},
+    # The program view's overview for today, into the cache (compliance.program_cache), after the sync.
+    "warm-program-view-nightly": {"task": "compliance.tasks.warm_program_view", "schedule": crontab(hour=3, minute=15)},
+    # Item analysis statistics: fold attempts no per-submission task folded (assessments.item_stats).
+    "fold-item-statistics": {"task": "assessments.tasks.fold_all_item_statistics", "schedule": crontab(minute="*/5")},
     "reminders-daily": {"task": "compliance.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=0)},
     # Daily: the digest goes out on the coordinator's digest day (ReminderSchedule); other days it does nothing.
     "digest-weekly": {"task": "compliance.tasks.send_weekly_digests", "schedule": crontab(hour=7, minute=30)},
