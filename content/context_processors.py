@@ -1,15 +1,20 @@
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from wagtail.models import Locale
 
 from agencies.access import is_coordinator, is_manager, is_supervisor
 
 from .models import StandardPage
+from .page_cache import current_generation
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The main menu: cached, so it costs no query on most requests."""
-    menu = cache.get("main-menu")
+    """The main menu: cached, so it costs no query on most requests; keyed by the content generation, so a
+    published, moved or deleted page shows in it at once (content.page_cache)."""
+    generation = current_generation(request=request)
+    key = f"main-menu:{get_language()}:{generation}"
+    menu = cache.get(key) if generation else None
     if menu is None:
         menu = [
             {"title": page.menu_title or page.title, "url": page.url}
@@ -17,7 +22,8 @@ def navigation(request: HttpRequest) -> dict:
             .filter(show_in_menus=True, locale=Locale.get_active())  # the pages in the language read
             .order_by("menu_order", "title")
         ]
-        cache.set("main-menu", menu, 300)
+        if generation:
+            cache.set(key, menu, 3600)
     return {"main_menu": menu}
 
 

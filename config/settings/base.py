@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "content.page_cache.UpdatePageCacheMiddleware",  # outside sessions, CSRF, messages: sees every cookie set
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # after sessions, before common: /es/ URLs, Accept-Language
     "django.middleware.common.CommonMiddleware",
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "content.page_cache.FetchFromPageCacheMiddleware",  # after language, user and every redirect are decided
     "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the lock-out page
 ]
 
@@ -209,6 +211,12 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
+# Public pages for anonymous visitors come from the page cache (content/page_cache.py, docs/operations.md):
+# keys change with every content change, so the timeout bounds memory, not staleness. nginx or a CDN may keep
+# them PAGE_CACHE_SHARED_MAX_AGE seconds only when WAGTAILFRONTENDCACHE (off by default) purges them.
+PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "3600"))
+PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "0"))
 
 # Celery: eager in the embedded default, a real broker when one is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
