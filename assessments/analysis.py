@@ -1,17 +1,18 @@
 """Item analysis (in the manner of Moodle's quiz statistics): facility, discrimination, option counts.
 
-Computed from sums a Celery task keeps per quiz (`item_stats`), plus the attempts not folded in yet: a fixed
-number of queries, and only the newest responses read, however many attempts there are."""
+Streams responses once, in a fixed number of queries however many attempts there are."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext
 
 from config.gcpause import collector_paused
 
-from .item_stats import Sums, current_sums, every_attempt_sums
-from .models import Question, Quiz, ScenarioQuestion, TrueFalseQuestion, attach_options
+from .models import Question, Quiz, Response, ScenarioQuestion, TrueFalseQuestion, attach_options
 
 
 @dataclass
@@ -37,25 +38,41 @@ def weak_item_flags(item: ItemStats) -> list[str]:
     flags = []
     low, high = FACILITY_RANGE
     if item.facility is not None and item.facility < low:
-        flags.append(f"Too hard: facility {item.facility:.2f} is below {low} (check the key and the wording).")
-    if item.facility is not None and item.facility > high:
-        flags.append(f"Too easy: facility {item.facility:.2f} is above {high}.")
-    if item.discrimination is None or item.discrimination < MIN_DISCRIMINATION:
-        shown = "not measurable" if item.discrimination is None else f"{item.discrimination:.2f}"
         flags.append(
-            f"Weak discrimination ({shown}, under {MIN_DISCRIMINATION}): it does not separate stronger from "
-            "weaker learners."
+            gettext("Too hard: facility %(facility)s is below %(low)s (check the key and the wording).")
+            % {"facility": f"{item.facility:.2f}", "low": low}
+        )
+    if item.facility is not None and item.facility > high:
+        flags.append(
+            gettext("Too easy: facility %(facility)s is above %(high)s.")
+            % {"facility": f"{item.facility:.2f}", "high": high}
+        )
+    if item.discrimination is None or item.discrimination < MIN_DISCRIMINATION:
+        shown = gettext("not measurable") if item.discrimination is None else f"{item.discrimination:.2f}"
+        flags.append(
+            gettext(
+                "Weak discrimination (%(shown)s, under %(minimum)s): it does not separate stronger from "
+                "weaker learners."
+            )
+            % {"shown": shown, "minimum": MIN_DISCRIMINATION}
         )
     unused = [label for label, count, correct in item.option_counts if not correct and count == 0]
     if unused:
-        flags.append("A distractor nobody picks: " + "; ".join(unused) + ".")
+        flags.append(gettext("A distractor nobody picks: %(options)s.") % {"options": "; ".join(unused)})
     return flags
 
 
-def pearson_from_sums(n: int, sum_x: float, sum_y: float, sum_xx: float, sum_yy: float, sum_xy: float) -> float | None:
-    """Pearson's r from the sums (kept by `item_stats`, so a new attempt adds to them without a re-read)."""
+def _pearson(pairs: list[tuple[float, float]]) -> float | None:
+    n = len(pairs)
     if n < 3:
         return None
+    sum_x = sum_y = sum_xx = sum_yy = sum_xy = 0.0
+    for x, y in pairs:  # one pass: this runs over every response of a quiz
+        sum_x += x
+        sum_y += y
+        sum_xx += x * x
+        sum_yy += y * y
+        sum_xy += x * y
     sxx = sum_xx - sum_x * sum_x / n
     syy = sum_yy - sum_y * sum_y / n
     if sxx <= 1e-12 or syy <= 1e-12:
@@ -64,30 +81,43 @@ def pearson_from_sums(n: int, sum_x: float, sum_y: float, sum_xx: float, sum_yy:
 
 
 def item_analysis(quiz: Quiz) -> tuple[int, list[ItemStats]]:
-    """Returns (number of submitted attempts, per-question statistics in quiz order), from the kept statistics
-    plus any attempt not folded into them yet: the same figures as reading every response."""
+    """Returns (number of submitted attempts, per-question statistics in quiz order)."""
     with collector_paused():
-        return build_item_stats(quiz, *current_sums(quiz_id=quiz.pk))
+        return _analyse(quiz)
 
 
-def item_analysis_from_every_response(quiz: Quiz) -> tuple[int, list[ItemStats]]:
-    """`item_analysis` computed by reading every response of every submitted attempt (no kept statistics)."""
-    with collector_paused():
-        return build_item_stats(quiz, *every_attempt_sums(quiz_id=quiz.pk))
-
-
-def build_item_stats(quiz: Quiz, attempts: int, sums: dict[int, Sums]) -> tuple[int, list[ItemStats]]:
-    """Every question's figures from its sums. Both languages of a question are one row: pooled by construction."""
+def _analyse(quiz: Quiz) -> tuple[int, list[ItemStats]]:
     questions = attach_options(list(quiz.questions.all().order_by("sort_order", "id")))
+    rows = (
+        Response.objects.filter(attempt__quiz=quiz, attempt__submitted_at__isnull=False)
+        .values_list("attempt_id", "question_id", "score", "answer")
+        .iterator(chunk_size=5000)
+    )
+    per_attempt: dict[int, dict[int, float]] = defaultdict(dict)
+    chosen: dict[int, Counter] = defaultdict(Counter)
+    for attempt_id, question_id, score, answer in rows:
+        per_attempt[attempt_id][question_id] = score or 0.0
+        if isinstance(answer, list):
+            chosen[question_id].update(a for a in answer if isinstance(a, int))
+        elif isinstance(answer, bool):
+            chosen[question_id][answer] += 1
+        elif isinstance(answer, dict):
+            chosen[question_id].update(v for v in answer.values() if isinstance(v, int))
+    # (item score, rest-of-test score) per question, in one pass over the attempts.
+    pairs_by_question: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for scores in per_attempt.values():
+        total = sum(scores.values())
+        for question_id, score in scores.items():
+            pairs_by_question[question_id].append((score, total - score))
     stats = []
     for question in questions:
         item = ItemStats(question=question)
-        found = sums.get(question.pk) or Sums()
-        item.responses = found.n
-        if found.n:
-            item.facility = found.sx / found.n
-            item.discrimination = pearson_from_sums(found.n, found.sx, found.sy, found.sxx, found.syy, found.sxy)
-        counts = found.chosen
+        pairs = pairs_by_question.get(question.pk, [])
+        item.responses = len(pairs)
+        if pairs:
+            item.facility = sum(x for x, _ in pairs) / len(pairs)
+            item.discrimination = _pearson(pairs)
+        counts = chosen[question.pk]
         if isinstance(question, TrueFalseQuestion):
             item.option_counts = [
                 ("True", counts[True], question.correct_answer is True),
@@ -103,4 +133,4 @@ def build_item_stats(quiz: Quiz, attempts: int, sums: dict[int, Sums]) -> tuple[
             item.option_counts = [(o.text, counts[o.pk], o.is_correct) for o in question.option_list()]
         item.flags = weak_item_flags(item)
         stats.append(item)
-    return attempts, stats
+    return len(per_attempt), stats
