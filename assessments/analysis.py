@@ -1,18 +1,19 @@
 """Item analysis (in the manner of Moodle's quiz statistics): facility, discrimination, option counts.
 
-Streams responses once, in a fixed number of queries however many attempts there are."""
+Computed from sums a Celery task keeps per quiz (`item_stats`), plus the attempts not folded in yet: a fixed
+number of queries, and only the newest responses read, however many attempts there are."""
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
 
 from config.gcpause import collector_paused
 
-from .models import Question, Quiz, Response, ScenarioQuestion, TrueFalseQuestion, attach_options
+from .item_stats import Sums, current_sums, every_attempt_sums
+from .models import Question, Quiz, ScenarioQuestion, TrueFalseQuestion, attach_options
 
 
 @dataclass
@@ -62,17 +63,10 @@ def weak_item_flags(item: ItemStats) -> list[str]:
     return flags
 
 
-def _pearson(pairs: list[tuple[float, float]]) -> float | None:
-    n = len(pairs)
+def pearson_from_sums(n: int, sum_x: float, sum_y: float, sum_xx: float, sum_yy: float, sum_xy: float) -> float | None:
+    """Pearson's r from the sums (kept by `item_stats`, so a new attempt adds to them without a re-read)."""
     if n < 3:
         return None
-    sum_x = sum_y = sum_xx = sum_yy = sum_xy = 0.0
-    for x, y in pairs:  # one pass: this runs over every response of a quiz
-        sum_x += x
-        sum_y += y
-        sum_xx += x * x
-        sum_yy += y * y
-        sum_xy += x * y
     sxx = sum_xx - sum_x * sum_x / n
     syy = sum_yy - sum_y * sum_y / n
     if sxx <= 1e-12 or syy <= 1e-12:
@@ -81,43 +75,30 @@ def _pearson(pairs: list[tuple[float, float]]) -> float | None:
 
 
 def item_analysis(quiz: Quiz) -> tuple[int, list[ItemStats]]:
-    """Returns (number of submitted attempts, per-question statistics in quiz order)."""
+    """Returns (number of submitted attempts, per-question statistics in quiz order), from the kept statistics
+    plus any attempt not folded into them yet: the same figures as reading every response."""
     with collector_paused():
-        return _analyse(quiz)
+        return build_item_stats(quiz, *current_sums(quiz_id=quiz.pk))
 
 
-def _analyse(quiz: Quiz) -> tuple[int, list[ItemStats]]:
+def item_analysis_from_every_response(quiz: Quiz) -> tuple[int, list[ItemStats]]:
+    """`item_analysis` computed by reading every response of every submitted attempt (no kept statistics)."""
+    with collector_paused():
+        return build_item_stats(quiz, *every_attempt_sums(quiz_id=quiz.pk))
+
+
+def build_item_stats(quiz: Quiz, attempts: int, sums: dict[int, Sums]) -> tuple[int, list[ItemStats]]:
+    """Every question's figures from its sums. Both languages of a question are one row: pooled by construction."""
     questions = attach_options(list(quiz.questions.all().order_by("sort_order", "id")))
-    rows = (
-        Response.objects.filter(attempt__quiz=quiz, attempt__submitted_at__isnull=False)
-        .values_list("attempt_id", "question_id", "score", "answer")
-        .iterator(chunk_size=5000)
-    )
-    per_attempt: dict[int, dict[int, float]] = defaultdict(dict)
-    chosen: dict[int, Counter] = defaultdict(Counter)
-    for attempt_id, question_id, score, answer in rows:
-        per_attempt[attempt_id][question_id] = score or 0.0
-        if isinstance(answer, list):
-            chosen[question_id].update(a for a in answer if isinstance(a, int))
-        elif isinstance(answer, bool):
-            chosen[question_id][answer] += 1
-        elif isinstance(answer, dict):
-            chosen[question_id].update(v for v in answer.values() if isinstance(v, int))
-    # (item score, rest-of-test score) per question, in one pass over the attempts.
-    pairs_by_question: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for scores in per_attempt.values():
-        total = sum(scores.values())
-        for question_id, score in scores.items():
-            pairs_by_question[question_id].append((score, total - score))
     stats = []
     for question in questions:
         item = ItemStats(question=question)
-        pairs = pairs_by_question.get(question.pk, [])
-        item.responses = len(pairs)
-        if pairs:
-            item.facility = sum(x for x, _ in pairs) / len(pairs)
-            item.discrimination = _pearson(pairs)
-        counts = chosen[question.pk]
+        found = sums.get(question.pk) or Sums()
+        item.responses = found.n
+        if found.n:
+            item.facility = found.sx / found.n
+            item.discrimination = pearson_from_sums(found.n, found.sx, found.sy, found.sxx, found.syy, found.sxy)
+        counts = found.chosen
         if isinstance(question, TrueFalseQuestion):
             item.option_counts = [
                 ("True", counts[True], question.correct_answer is True),
@@ -133,4 +114,4 @@ def _analyse(quiz: Quiz) -> tuple[int, list[ItemStats]]:
             item.option_counts = [(o.text, counts[o.pk], o.is_correct) for o in question.option_list()]
         item.flags = weak_item_flags(item)
         stats.append(item)
-    return len(per_attempt), stats
+    return attempts, stats
