@@ -97,11 +97,12 @@ def anchor_env(url: str) -> dict[str, str]:
     }  # fmt: skip
 
 
-def prepare_anchor(url: str) -> None:
-    """A fresh anchor database, migrated: its home page is the one `wagtail start` creates."""
+def prepare_anchor(url: str, *, fresh: bool) -> None:
+    """The anchor's database, migrated (fresh unless reused): its home page is the one `wagtail start` creates."""
     from bench.run import fresh_database
 
-    fresh_database(url)
+    if fresh:
+        fresh_database(url)
     subprocess.run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v0"], cwd=ANCHOR_DIR, env=anchor_env(url),
                    check=True)  # fmt: skip
 
@@ -317,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([*seed, "--reuse"] if reuse else seed, check=True)  # reused: migrated to the code measured
     state = json.loads(state_path.read_text())
     print("migrating the anchor (bench/anchor, as `wagtail start` makes it)", flush=True)
-    prepare_anchor(anchor_url)
+    prepare_anchor(anchor_url, fresh=not reuse)
 
     ours_env = {
         **os.environ, "DATABASE_URL": ours_url, "DJANGO_SETTINGS_MODULE": "config.settings.bench",
