@@ -164,6 +164,15 @@ class Quiz(ClusterableModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (English when the quiz has no translation in it)."""
+        return translated(self, "title")
+
+    @property
+    def shown_intro(self) -> str:
+        return translated(self, "intro")
+
     def policy(self) -> dict[str, Any]:
         """The rules an attempt starts under; copied onto the attempt so a later edit cannot change them."""
         return {

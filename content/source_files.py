@@ -155,12 +155,12 @@ class _LineList(list):
 class _LineLoader(yaml.SafeLoader):
     """Remembers the line of each mapping and list, so a mismatch can be reported as file:line."""
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+    def construct_mapping(self, node, deep=False):
         mapping = _LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         return mapping
 
-    def construct_sequence(self, node, deep=False):  # type: ignore[no-untyped-def]
+    def construct_sequence(self, node, deep=False):
         sequence = _LineList(super().construct_sequence(node, deep=True))
         sequence.line = node.start_mark.line + 1
         return sequence

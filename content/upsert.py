@@ -99,7 +99,14 @@ def translation_of(page: Page, *, locale: Locale, report: LoadReport) -> Page:
         return existing.specific
     parent = page.get_parent()
     if parent is not None and not parent.is_root():
-        translation_of(parent.specific, locale=locale, report=report)
+        translated_parent = translation_of(parent.specific, locale=locale, report=report)
+        orphan = type(page).objects.child_of(translated_parent).filter(slug=page.slug).first()
+        if orphan is not None:
+            # The English page was deleted and loaded again (a new translation key): adopt its translation
+            # rather than make a second one beside it.
+            Page.objects.filter(pk=orphan.pk).update(translation_key=page.translation_key)
+            orphan.translation_key = page.translation_key
+            return orphan
     copy = page.copy_for_translation(locale).specific
     if page.live:
         publish(copy)

@@ -92,7 +92,7 @@ def test_a_competency_no_lesson_teaches_is_refused(tmp_path: Path):
     with pytest.raises(SourceError, match="no lesson teaches competency SC-1"):
         load_curriculum(
             folder,
-            CatalogPage.objects.get(),
+            CatalogPage.objects.get(locale__language_code="en"),
             {c.code: c for c in ServiceCategory.objects.all()},
             REFERENCES,
             LoadReport(),

@@ -237,6 +237,9 @@ def test_a_learner_reading_spanish_completes_cmtp_101_and_gets_a_spanish_certifi
     quiz = Quiz.objects.get(curriculum=english)
     with translation.override("es"):
         start_url = reverse("assessments:start", args=[quiz.key])
+        detail = client.get(reverse("assessments:quiz", args=[quiz.key])).content.decode()
+    assert escape(quiz.translations["es"]["title"]) in detail and escape(quiz.title) not in detail
+    assert escape(curriculum.title) in detail  # its curriculum, named and linked in Spanish
     assert start_url.startswith("/es/")
     client.post(start_url)
     attempt = Attempt.objects.get(user=user, quiz=quiz)
