@@ -109,12 +109,13 @@ def _wagtail_translation_url(*, request: HttpRequest, path: str, language: str) 
 
 
 def url_in_language(*, request: HttpRequest, url: str, language: str) -> str:
-    """The same page in another language. ``url`` is a local URL in the request's active language (the
-    switcher sends the page it was shown on); Wagtail pages go to their translation when one exists, every
+    """The same page in another language. ``url`` is a local URL (the switcher sends the page it was shown
+    on), read in the language its prefix names; Wagtail pages go to their translation when one exists, every
     other page to the same route under the other language's prefix (pages without a translation are shown
     in English there, see `config.views.serve_page`)."""
     parts = urlsplit(url)
-    translated = _wagtail_translation_url(request=request, path=parts.path, language=language)
-    if translated is not None:
-        return urlunsplit(("", "", urlsplit(translated).path, parts.query, parts.fragment))
-    return translate_url(url, language)
+    with translation.override(translation.get_language_from_path(parts.path) or default_language()):
+        translated = _wagtail_translation_url(request=request, path=parts.path, language=language)
+        if translated is not None:
+            return urlunsplit(("", "", urlsplit(translated).path, parts.query, parts.fragment))
+        return translate_url(url, language)

@@ -78,6 +78,8 @@ class PreferredLanguageMiddleware:
             return None
         if "." in request.path_info.rsplit("/", 1)[-1]:
             return None  # files (calendar feeds, JSON, images) are the same in every language
+        if request.path_info == reverse("accounts:set_language"):
+            return None  # the switcher itself: it is where a Spanish reader asks for English
         language = preferred_language(request)
         if language == default_language():
             return None

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .forms import SetOrResetPasswordForm
+from .language import in_language_of
 
 
 @shared_task
@@ -22,11 +23,13 @@ def send_password_reset(email: str) -> int:
     if not users:
         return 0
     # Django's form logs (django.contrib.auth logger) and swallows a failed send, like its own reset view.
-    form.save(
-        domain_override=site.netloc,
-        use_https=site.scheme == "https",
-        subject_template_name="registration/password_reset_subject.txt",
-        email_template_name="registration/password_reset_email.txt",
-        extra_email_context={"site_name": settings.WAGTAIL_SITE_NAME},
-    )
+    # One address is one account in practice: the email is in its holder's language (issue 24).
+    with in_language_of(user=users[0]):
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            subject_template_name="registration/password_reset_subject.txt",
+            email_template_name="registration/password_reset_email.txt",
+            extra_email_context={"site_name": settings.WAGTAIL_SITE_NAME},
+        )
     return len(users)

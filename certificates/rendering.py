@@ -21,7 +21,9 @@ import qrcode
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext, pgettext
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import landscape, letter
@@ -29,6 +31,8 @@ from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from accounts.language import in_language_of
 
 from .models import Certificate, CertificateEvent
 from .pdf_signing import sign_pdf
@@ -82,13 +86,14 @@ def fonts() -> Fonts:
 
 
 def long_date(value: date) -> str:
-    return f"{value:%B} {value.day}, {value.year}"
+    """A date in words in the active language ("December 2, 2026"; "2 de diciembre de 2026")."""
+    return dateformat.format(value, pgettext("certificate date (Django date format)", "F j, Y"))
 
 
 def credit_hours_text(hours: Decimal) -> str:
     value = hours.normalize()
-    text = f"{value:f}"
-    return f"{text} credit hour" if value == 1 else f"{text} credit hours"
+    text = number_format(value, use_l10n=True)
+    return ngettext("%(hours)s credit hour", "%(hours)s credit hours", 1 if value == 1 else 2) % {"hours": text}
 
 
 def qr_image(url: str) -> ImageReader:
@@ -174,14 +179,24 @@ def build_certificate_pdf(
     stamp: Stamp | None = None,
 ) -> bytes:
     """Draw the certificate (unsigned). Uses only the facts copied onto the certificate at issue, the issuer's
-    details and the site address as configured now."""
+    details and the site address as configured now. Drawn in the learner's language (accounts.language)."""
+    with in_language_of(user=certificate.user):
+        return _draw_certificate(certificate, issuer=issuer, site_url=site_url, stamp=stamp)
+
+
+def _draw_certificate(
+    certificate: Certificate, *, issuer: IssuerDetails | None, site_url: str | None, stamp: Stamp | None
+) -> bytes:
     issuer = issuer or issuer_details()
     site_url = site_url or settings.SITE_URL
     f = fonts()
     buffer = io.BytesIO()
     page_width, page_height = landscape(letter)
     canvas = Canvas(buffer, pagesize=(page_width, page_height), pageCompression=1)
-    canvas.setTitle(f"Certificate {certificate.serial} — {certificate.curriculum_code}")
+    canvas.setTitle(
+        gettext("Certificate %(serial)s — %(code)s")
+        % {"serial": certificate.serial, "code": certificate.curriculum_code}
+    )
     canvas.setAuthor(issuer.name)
     canvas.setSubject(f"{certificate.curriculum_code} {certificate.curriculum_title}")
     canvas.setCreator("CMTP Learn")
@@ -203,14 +218,14 @@ def build_certificate_pdf(
 
     canvas.setFillColor(BRAND_DARK)
     canvas.setFont(f.serif_bold, 34)
-    canvas.drawCentredString(center, page_height - 118, "Certificate of Completion")
+    canvas.drawCentredString(center, page_height - 118, gettext("Certificate of Completion"))
     canvas.setStrokeColor(ACCENT)
     canvas.setLineWidth(1.5)
     canvas.line(center - 60, page_height - 132, center + 60, page_height - 132)
 
     canvas.setFillColor(MUTED)
     canvas.setFont(f.sans, 13)
-    canvas.drawCentredString(center, page_height - 162, "This certifies that")
+    canvas.drawCentredString(center, page_height - 162, gettext("This certifies that"))
 
     name_size = _fit_size(certificate.learner_name, f.serif_bold, 30, page_width - 200, 14)
     canvas.setFillColor(INK)
@@ -222,7 +237,7 @@ def build_certificate_pdf(
 
     canvas.setFillColor(MUTED)
     canvas.setFont(f.sans, 13)
-    canvas.drawCentredString(center, page_height - 240, "has successfully completed the curriculum")
+    canvas.drawCentredString(center, page_height - 240, gettext("has successfully completed the curriculum"))
 
     title_lines = simpleSplit(certificate.curriculum_title, f.sans_bold, 19, page_width - 220)[:2]
     y = page_height - 272
@@ -237,9 +252,12 @@ def build_certificate_pdf(
 
     # Three facts in a row: credit, completion, expiry.
     facts = [
-        ("CREDIT", credit_hours_text(certificate.credit_hours)),
-        ("COMPLETED ON", long_date(certificate.completed_on)),
-        ("VALID UNTIL", long_date(certificate.expires_on) if certificate.expires_on else "Does not expire"),
+        (gettext("CREDIT"), credit_hours_text(certificate.credit_hours)),
+        (gettext("COMPLETED ON"), long_date(certificate.completed_on)),
+        (
+            gettext("VALID UNTIL"),
+            long_date(certificate.expires_on) if certificate.expires_on else gettext("Does not expire"),
+        ),
     ]
     column = (page_width - 240) / 3
     for index, (label, value) in enumerate(facts):
@@ -268,14 +286,18 @@ def build_certificate_pdf(
     canvas.setFont(f.sans, 9)
     canvas.drawString(70, 81, _fit_text(issuer.name, f.sans, 9, 250))
     if issuer.accrediting_body:
-        canvas.drawString(70, 69, _fit_text(f"Accredited by {issuer.accrediting_body}", f.sans, 9, 250))
-    canvas.drawString(70, 58, f"Issued {long_date(timezone.localdate(certificate.issued_at))}")
+        canvas.drawString(
+            70, 69, _fit_text(gettext("Accredited by %(body)s") % {"body": issuer.accrediting_body}, f.sans, 9, 250)
+        )
+    canvas.drawString(
+        70, 58, gettext("Issued %(date)s") % {"date": long_date(timezone.localdate(certificate.issued_at))}
+    )
 
     # Bottom middle: serial and verification code, readable without a phone.
     canvas.setFillColor(MUTED)
     canvas.setFont(f.sans_bold, 8.5)
-    canvas.drawCentredString(center + 20, 150, "SERIAL")
-    canvas.drawCentredString(center + 20, 112, "VERIFICATION CODE")
+    canvas.drawCentredString(center + 20, 150, gettext("SERIAL"))
+    canvas.drawCentredString(center + 20, 112, gettext("VERIFICATION CODE"))
     canvas.setFillColor(INK)
     canvas.setFont(f.sans, 12)
     canvas.drawCentredString(center + 20, 134, certificate.serial or "")
@@ -284,7 +306,7 @@ def build_certificate_pdf(
     canvas.setFillColor(MUTED)
     canvas.setFont(f.sans, 8.5)
     url = f"{site_url}/verify/{certificate.code}/"
-    canvas.drawCentredString(center + 20, 78, f"Verify at {site_url}/verify/")
+    canvas.drawCentredString(center + 20, 78, gettext("Verify at %(url)s") % {"url": f"{site_url}/verify/"})
 
     # Bottom right: the QR code, holding the verification URL.
     qr_size = 104
@@ -292,7 +314,7 @@ def build_certificate_pdf(
     canvas.drawImage(qr_image(url), qr_x, qr_y, width=qr_size, height=qr_size)
     canvas.setFillColor(MUTED)
     canvas.setFont(f.sans, 8)
-    canvas.drawCentredString(qr_x + qr_size / 2, qr_y - 11, "Scan to verify")
+    canvas.drawCentredString(qr_x + qr_size / 2, qr_y - 11, gettext("Scan to verify"))
 
     if stamp is not None:
         _draw_stamp(canvas, stamp, page_width, page_height, f)

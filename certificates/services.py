@@ -12,8 +12,11 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from accounts.language import in_language_of
 from competencies.queries import competencies_of
 from curricula.models import CurriculumCompletion
 from curricula.rules import renewal_date
@@ -106,14 +109,26 @@ def send_issued_email(*, certificate_id: int) -> bool:
     if certificate is None or not certificate.user.email or _expired_at_issue(certificate):
         return False
     Certificate.objects.filter(pk=certificate_id).update(emailed_at=timezone.now())
+    with in_language_of(user=certificate.user):  # the learner's language; the links lead to the same pages in it
+        facts = {
+            "code": certificate.curriculum_code,
+            "title": certificate.curriculum_title,
+            "name": certificate.learner_name,
+            "serial": certificate.serial,
+            "download": f"{settings.SITE_URL}{reverse('certificates:detail', kwargs={'pk': certificate.pk})}",
+            "verify": f"{settings.SITE_URL}{reverse('certificates:verify', kwargs={'code': certificate.code})}",
+        }
+        subject = gettext("Your certificate: %(code)s %(title)s") % facts
+        message = (
+            gettext(
+                "Hello %(name)s,\n\nCongratulations on completing %(title)s. Your certificate %(serial)s is ready "
+                "to download:\n%(download)s\n\nAnyone can check it at %(verify)s\n\nCMTP Learn"
+            )
+            % facts
+        )
     send_mail(
-        subject=f"Your certificate: {certificate.curriculum_code} {certificate.curriculum_title}",
-        message=(
-            f"Hello {certificate.learner_name},\n\n"
-            f"Congratulations on completing {certificate.curriculum_title}. Your certificate "
-            f"{certificate.serial} is ready to download:\n{settings.SITE_URL}/certificates/{certificate.pk}/\n\n"
-            f"Anyone can check it at {settings.SITE_URL}/verify/{certificate.code}/\n\nCMTP Learn"
-        ),
+        subject=subject,
+        message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[certificate.user.email],
     )
@@ -254,17 +269,21 @@ class PdfDownload:
 
 
 def _stamp_for(certificate: Certificate, status: str) -> rendering.Stamp:
-    if status == CertificateStatus.REVOKED:
-        when = timezone.localdate(certificate.revoked_at).isoformat() if certificate.revoked_at else ""
+    """The status across a PDF that is no longer current, in the learner's language like the rest of it."""
+    with in_language_of(user=certificate.user):
+        if status == CertificateStatus.REVOKED:
+            when = timezone.localdate(certificate.revoked_at).isoformat() if certificate.revoked_at else ""
+            return rendering.Stamp(
+                word=gettext("REVOKED"),
+                line=gettext("Revoked on %(date)s: %(reason)s") % {"date": when, "reason": certificate.revoked_reason},
+                verdict=gettext("Not valid."),
+            )
+        supersession = supersession_of(certificate)
         return rendering.Stamp(
-            word="REVOKED", line=f"Revoked on {when}: {certificate.revoked_reason}", verdict="Not valid."
+            word=gettext("SUPERSEDED"),
+            line=supersession.summary if supersession else gettext("Superseded."),
+            verdict=gettext("Not the current certificate."),
         )
-    supersession = supersession_of(certificate)
-    return rendering.Stamp(
-        word="SUPERSEDED",
-        line=supersession.summary if supersession else "Superseded.",
-        verdict="Not the current certificate.",
-    )
 
 
 def pdf_for_download(*, certificate: Certificate) -> PdfDownload:
