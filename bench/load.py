@@ -135,7 +135,7 @@ def sign_in_learners(count: int) -> list[tuple[str, dict[str, str]]]:
 
     from agencies.models import StaffMember
     from assessments.models import Attempt, Quiz
-    from assessments.services import start_attempt
+    from assessments.services import AttemptRefused, start_attempt
     from curricula.models import CurriculumPage, LessonPage
 
     english = Locale.get_default()
@@ -157,10 +157,13 @@ def sign_in_learners(count: int) -> list[tuple[str, dict[str, str]]]:
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        # an attempt in progress: the one a reused database already has, or a new one
-        attempt = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=True).first() or start_attempt(
-            user=user, quiz=quiz
-        )
+        # an attempt in progress: the one a reused database already has, or a new one (if they have one left)
+        attempt = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=True).first()
+        if attempt is None:
+            try:
+                attempt = start_attempt(user=user, quiz=quiz)
+            except AttemptRefused:
+                continue
         pages = {
             "learner dashboard": reverse("curricula:dashboard"),
             "curriculum": curriculum.url,
