@@ -52,6 +52,11 @@ case "${1:-}" in
     ;;
   test)
     setup_venv test
+    # The Spanish catalogue check (tests/i18n) runs Django's makemessages, which needs GNU gettext's xgettext.
+    if ! command -v xgettext >/dev/null && command -v apt-get >/dev/null; then
+      echo "Installing gettext (Debian package)"
+      apt-get install -y -qq gettext >/dev/null || sudo apt-get install -y -qq gettext >/dev/null || true
+    fi
     "$VENV/bin/ruff" check .
     "$VENV/bin/lint-imports" .importlinter
     "$VENV/bin/python" tools/import_cycles.py
