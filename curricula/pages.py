@@ -110,9 +110,9 @@ def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     position = lesson_position(lesson)
-    if request.method == "GET" and not getattr(request, "is_preview", False):
-        record_lesson_view(user=request.user, lesson=lesson)
     progress = curriculum_progress(user=request.user, curriculum=canonical_page(position.curriculum))
+    if request.method == "GET" and not getattr(request, "is_preview", False):
+        record_lesson_view(user=request.user, lesson=lesson, progress=progress)  # the page shows no view state
     quizzes = _shown_quizzes(
         list(Quiz.objects.filter(curriculum=progress.curriculum, active=True, module__isnull=False)), position.outline
     )

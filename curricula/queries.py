@@ -37,6 +37,7 @@ class CurriculumProgress:
     last_completion: CurriculumCompletion | None = None
     renewal_open: bool = False
     last_lesson_id: int | None = None
+    last_viewed_at: datetime | None = None  # when last_lesson_id was viewed
 
     @property
     def since(self) -> datetime | None:
@@ -123,6 +124,7 @@ def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> di
             if latest_view.get(owner.pk) is None or viewed_at > latest_view[owner.pk]:
                 latest_view[owner.pk] = viewed_at
                 progress.last_lesson_id = lesson_id
+                progress.last_viewed_at = viewed_at
         if completed_at is not None and (since is None or completed_at > since):
             progress.done_lesson_ids.add(lesson_id)
 

@@ -24,6 +24,7 @@ from .models import (
     LessonProgress,
     Requirement,
 )
+from .queries import CurriculumProgress
 from .rules import RENEWAL_NOTICE_DAYS, renewal_date
 from .translation import canonical_page
 
@@ -226,15 +227,24 @@ def waive_assignment(*, assignment: Assignment, reason: str, by: User) -> Assign
 
 
 @transaction.atomic
-def record_lesson_view(*, user: User, lesson: LessonPage) -> LessonProgress:
+def record_lesson_view(*, user: User, lesson: LessonPage, progress: CurriculumProgress | None = None) -> None:
+    """A first view starts the lesson; a later one moves the resume point and the last-activity day. With the
+    reader's `progress` in the lesson's curriculum, a reload that would change neither (this lesson is already
+    the last one viewed, today) writes nothing: a lesson page is read far more often than it changes."""
     lesson = canonical_page(lesson)  # a translated lesson records against the English one
     now = timezone.now()
-    progress, created = LessonProgress.objects.get_or_create(
+    if (
+        progress is not None
+        and progress.last_lesson_id == lesson.pk
+        and progress.last_viewed_at is not None
+        and timezone.localdate(progress.last_viewed_at) == timezone.localdate(now)
+    ):
+        return
+    record, created = LessonProgress.objects.get_or_create(
         user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now}
     )
     if not created:
-        LessonProgress.objects.filter(pk=progress.pk).update(last_viewed_at=now)
-    return progress
+        LessonProgress.objects.filter(pk=record.pk).update(last_viewed_at=now)
 
 
 @transaction.atomic
