@@ -42,6 +42,7 @@ def _submit(crawl: Crawl, page: Page, *, role: str, label: str, action: Callable
 
 def _public_states(crawl: Crawl, page: Page) -> None:
     role = "public"
+    _spanish_pages(crawl, page, role=role, paths=SPANISH_PUBLIC)
     crawl.visit(page, "/no-such-page/", role=role, expect_error=True)
     crawl.visit(page, "/verify/NOT-A-CODE/", role=role, expect_error=True)
     crawl.visit(page, "/search/?q=zzqqxx", role=role)
@@ -63,8 +64,22 @@ def _public_states(crawl: Crawl, page: Page) -> None:
     )
 
 
+SPANISH_PUBLIC = ["/es/", "/es/faq/", "/es/resources/", "/es/curricula/", "/es/accounts/login/", "/es/verify/"]
+SPANISH_LEARNER = ["/es/learn/", "/es/certificates/", f"/es/quiz/{QUIZ}/"]
+
+
+def _spanish_pages(crawl: Crawl, page: Page, *, role: str, paths: list[str]) -> None:
+    """Issue 24: pages under /es/ meet the same bar, and say they are Spanish (<html lang="es">)."""
+    for path in paths:
+        crawl.visit(page, path, role=role)
+        lang = page.evaluate("() => document.documentElement.lang")
+        if lang != "es":
+            crawl.problems.append(f"[{role}] {path}: <html lang={lang!r}>, not 'es'")
+
+
 def _learner_states(crawl: Crawl, page: Page) -> None:
     role = "case manager"
+    _spanish_pages(crawl, page, role=role, paths=SPANISH_LEARNER)
     crawl.visit(page, "/compliance/program/", role=role, expect_error=True)  # refused
     crawl.visit(page, f"/quiz/{QUIZ}/", role=role)
     start = page.get_by_role("button", name="Start the quiz")
