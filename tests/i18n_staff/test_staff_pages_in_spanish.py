@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from accounts.language import save_language
 from compliance import tasks
 from compliance.models import ReminderTemplate
+from curricula.models import Assignment
 from tests.compliance.helpers import make_assignment
 from tests.factories import StaffFactory, UserFactory
 
@@ -112,8 +113,10 @@ def test_reminder_email_is_in_the_learners_language(agency):
     english = StaffFactory(
         agency=agency["north"], hire_date=teammate.hire_date, user=UserFactory(first_name="Eve", last_name="English")
     )
-    for member in (teammate, english):
-        make_assignment(member, curriculum, required_from=today - timedelta(days=60), due_on=today + timedelta(days=7))
+    Assignment.objects.filter(staff=teammate).update(
+        required_from=today - timedelta(days=60), due_on=today + timedelta(days=7)
+    )
+    make_assignment(english, curriculum, required_from=today - timedelta(days=60), due_on=today + timedelta(days=7))
     save_language(user=teammate.user, language="es")
 
     assert tasks.send_daily_reminders.delay().get() == 2
