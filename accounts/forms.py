@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils.translation import gettext_lazy
 
 from .throttle import normalize_login
 
@@ -50,7 +51,7 @@ class ChangePasswordForm(RulesFirstMixin, auth_forms.PasswordChangeForm):
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=32,
         strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
@@ -61,11 +62,13 @@ class NotificationPreferenceForm(forms.Form):
     """The optional emails a person may turn off; mandatory notices are listed on the page, not here."""
 
     early_reminders = forms.BooleanField(
-        label="Early reminders, weeks before a due date", required=False,
-        help_text="The final reminder before the due date comes anyway.",
+        label=gettext_lazy("Early reminders, weeks before a due date"), required=False,
+        help_text=gettext_lazy("The final reminder before the due date comes anyway."),
     )  # fmt: skip
-    certificate_expiry = forms.BooleanField(label="A reminder before one of my certificates expires", required=False)
+    certificate_expiry = forms.BooleanField(
+        label=gettext_lazy("A reminder before one of my certificates expires"), required=False
+    )
     weekly_digest = forms.BooleanField(
-        label="The weekly digest of my team or agency", required=False,
-        help_text="For supervisors and agency administrators.",
+        label=gettext_lazy("The weekly digest of my team or agency"), required=False,
+        help_text=gettext_lazy("For supervisors and agency administrators."),
     )  # fmt: skip

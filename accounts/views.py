@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -109,7 +109,7 @@ def wagtail_admin_login(request: HttpRequest) -> HttpResponse:
         request,
         default_next=reverse("wagtailadmin_home"),
         allowed=lambda user: user.is_active and user.has_perm("wagtailadmin.access_admin"),
-        refusal="This account cannot use the admin.",
+        refusal=gettext("This account cannot use the admin."),
     )
 
 
@@ -118,7 +118,7 @@ def django_admin_login(request: HttpRequest) -> HttpResponse:
         request,
         default_next=reverse("admin:index"),
         allowed=lambda user: user.is_active and user.is_staff,
-        refusal="This account cannot use the admin.",
+        refusal=gettext("This account cannot use the admin."),
     )
 
 
@@ -128,7 +128,7 @@ def page_privacy_login(request: HttpRequest) -> HttpResponse:
         request,
         default_next="/",
         allowed=lambda user: False,
-        refusal="This account cannot see that page.",
+        refusal=gettext("This account cannot see that page."),
     )
 
 
@@ -216,7 +216,9 @@ def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             next_url = _safe_next(request, reverse("accounts:account"))
             return redirect(f"{reverse('accounts:recovery_codes')}?{urlencode({'next': next_url})}")
-        form.add_error("token", "That code is not right. Check the time on your phone and enter the current code.")
+        form.add_error(
+            "token", gettext("That code is not right. Check the time on your phone and enter the current code.")
+        )
     context = {
         "form": form,
         "qr": two_factor.qr_code_data_uri(device),
@@ -244,12 +246,18 @@ def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
                 left = two_factor.remaining_recovery_codes(user)
                 messages.warning(
                     request,
-                    f"You used a recovery code; {left} left. Set up your authenticator again or make new codes "
-                    "on your account page.",
+                    ngettext(
+                        "You used a recovery code; %(left)s left. Set up your authenticator again or make new "
+                        "codes on your account page.",
+                        "You used a recovery code; %(left)s left. Set up your authenticator again or make new "
+                        "codes on your account page.",
+                        left,
+                    )
+                    % {"left": left},
                 )
             return HttpResponseRedirect(next_url)
         form.add_error(
-            "token", "That code is not right, or there were too many wrong codes: wait a minute and try again."
+            "token", gettext("That code is not right, or there were too many wrong codes: wait a minute and try again.")
         )
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
 
@@ -277,10 +285,13 @@ def two_factor_remove(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if requires_two_factor(user) or not user.is_verified():
         return render(
-            request, "accounts/refused.html", {"message": "This account must keep two-factor sign-in."}, status=403
+            request,
+            "accounts/refused.html",
+            {"message": gettext("This account must keep two-factor sign-in.")},
+            status=403,
         )
     two_factor.remove_two_factor(user=user)
-    messages.success(request, "Two-factor sign-in is off for your account.")
+    messages.success(request, gettext("Two-factor sign-in is off for your account."))
     return redirect("accounts:account")
 
 
@@ -296,7 +307,7 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
         form = NotificationPreferenceForm(request.POST)
         if form.is_valid():
             save_preferences(user=request.user, **{name: form.cleaned_data[name] for name in fields})
-            messages.success(request, "Your notification settings are saved.")
+            messages.success(request, gettext("Your notification settings are saved."))
             return redirect("accounts:notifications")
     else:
         form = NotificationPreferenceForm(initial={name: getattr(preference, name) for name in fields})
@@ -318,7 +329,8 @@ def notifications(request: AuthenticatedRequest) -> HttpResponse:
 def reset_calendar(request: AuthenticatedRequest) -> HttpResponse:
     calendar_feed.reset_feed(user=request.user)
     messages.success(
-        request, "Your calendar links are new: the old ones no longer work. Add the new link to your calendar."
+        request,
+        gettext("Your calendar links are new: the old ones no longer work. Add the new link to your calendar."),
     )
     return redirect(reverse("accounts:notifications") + "#calendar")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from wagtail import blocks, hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
@@ -59,14 +60,16 @@ class StandardPage(SourceTracked, Page):
 
 
 class ResourceCategory(models.TextChoices):
-    FINANCIAL = "financial", "Financial assistance"
-    LEGAL = "legal", "Legal assistance"
-    SUPPORT = "support", "Peer and online support"
-    ADHERENCE = "adherence", "Treatment adherence"
-    LINKAGE = "linkage", "Linkage to care"
-    STIGMA = "stigma", "Stigma"
-    INVOLVEMENT = "involvement", "Getting involved"
-    TRAINING = "training", "Training"
+    """Shown to readers as the resource directory's filters (translated: issue 24)."""
+
+    FINANCIAL = "financial", _("Financial assistance")
+    LEGAL = "legal", _("Legal assistance")
+    SUPPORT = "support", _("Peer and online support")
+    ADHERENCE = "adherence", _("Treatment adherence")
+    LINKAGE = "linkage", _("Linkage to care")
+    STIGMA = "stigma", _("Stigma")
+    INVOLVEMENT = "involvement", _("Getting involved")
+    TRAINING = "training", _("Training")
 
 
 class ResourceIndexPage(SourceTracked, Page):
