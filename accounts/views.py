@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -76,7 +77,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=cast(Literal["Lax", "Strict", "None"] | None, settings.LANGUAGE_COOKIE_SAMESITE),
     )
     return response
 
