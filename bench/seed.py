@@ -479,7 +479,7 @@ def _attempts(volumes: Volumes, members: list[_Member], today: date, rng: random
         started = noon(today - timedelta(days=rng.randint(1, 900))) - timedelta(minutes=rng.randint(0, 600))
         attempt_id = first_attempt + n
         attempts.append((attempt_id, member.user_id, quiz_id, numbers[key], drawn, {}, started,
-                         started + timedelta(minutes=12), percent, percent >= 80))  # fmt: skip
+                         started + timedelta(minutes=12), percent, percent >= 80, "en"))  # fmt: skip
         for question_id, score in zip(drawn, scores, strict=True):
             responses.append((response_id, attempt_id, question_id, None, score, started))
             response_id += 1
@@ -487,7 +487,7 @@ def _attempts(volumes: Volumes, members: list[_Member], today: date, rng: random
     insert_rows(
         Attempt,
         ["id", "user_id", "quiz_id", "number", "question_ids", "option_orders", "started_at", "submitted_at",
-         "score", "passed"],
+         "score", "passed", "language"],
         attempts,
     )  # fmt: skip
     insert_rows(Response, ["id", "attempt_id", "question_id", "answer", "score", "saved_at"], responses)
