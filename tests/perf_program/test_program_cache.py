@@ -108,7 +108,9 @@ def _complete(program) -> None:
 
 def _revoke(program) -> None:
     cert = Certificate.objects.filter(
-        user__staff__agency=program["north"], revoked_at__isnull=True, expires_on__gt=program["today"]
+        user_id__in=[m.user_id for m in program["north_staff"]],
+        revoked_at__isnull=True,
+        expires_on__gt=program["today"],
     ).first()
     cert.revoked_at = at_noon(program["today"] - timedelta(days=1))
     cert.revoked_reason = "Issued in error"
