@@ -340,7 +340,7 @@ def _rows(assignments: list[Assignment]) -> list[PreviewRow]:
         PreviewRow(
             name=staff[a.staff_id].user.get_full_name() or staff[a.staff_id].user.email,
             agency=staff[a.staff_id].agency.name,
-            role=roles.get(staff[a.staff_id].role, staff[a.staff_id].role),
+            role=str(roles.get(staff[a.staff_id].role, staff[a.staff_id].role)),
             due_on=a.due_on,
             already_complete=a.state == AssignmentState.COMPLETED,
         )

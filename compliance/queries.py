@@ -85,7 +85,7 @@ class Row:
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
+        return str(ROLE_LABELS.get(self.role, self.role))  # the label in the active language
 
 
 @dataclass
@@ -147,7 +147,7 @@ class Matrix:
         people = {role: len(rows) for role, rows in rows_by_role.items()}
         order = {code: i for i, code in enumerate(ROLE_LABELS)}
         return [
-            (ROLE_LABELS.get(role, role), people[role], by_role[role])
+            (str(ROLE_LABELS.get(role, role)), people[role], by_role[role])
             for role in sorted(by_role, key=lambda r: order.get(r, len(order)))
         ]
 

@@ -15,7 +15,7 @@ from typing import NamedTuple, Protocol
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext, pgettext_lazy
 
 from curricula.rules import AssignmentState, is_overdue
 
@@ -36,7 +36,8 @@ STATUS_LABELS = dict(Status.choices)
 COUNTED = (Status.COMPLIANT, Status.DUE, Status.OVERDUE, Status.EXPIRED)
 BEHIND = (Status.OVERDUE, Status.EXPIRED)
 # The one sentence printed beside the headline rate, on the dashboards and in both exports.
-HEADLINE_RULE = gettext_lazy(
+# English here (exports print it as is); pages translate it where they show it (`compliance/_headline.html`).
+HEADLINE_RULE = gettext_noop(
     "Compliance rate = compliant obligations divided by all that apply (compliant, on track, overdue or "
     "expired), so on-track people who are due but not yet late lower it; waived and not applicable count "
     "neither way, and the status filter does not change it."
@@ -85,7 +86,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])  # in the active language
 
 
 NOT_APPLICABLE = Cell(status=Status.NOT_APPLICABLE)
@@ -306,4 +307,4 @@ class Totals:
 
     def by_status(self) -> list[tuple[str, str, int]]:
         """(status, label, count) for every status, in a fixed order, for templates."""
-        return [(s.value, s.label, self.counts[s]) for s in Status]
+        return [(s.value, str(s.label), self.counts[s]) for s in Status]
