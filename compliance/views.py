@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict, Streaming
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_ratelimit.decorators import ratelimit
 
 from accounts.http import AuthenticatedRequest
@@ -36,7 +37,16 @@ from curricula.models import Assignment, CurriculumCompletion
 
 from .actions import history as action_history
 from .charts import trend_chart
-from .exports import check_export, describe_scope, long_rows, pdf_export, program_rows, stream_csv, wide_rows
+from .exports import (
+    check_export,
+    describe_scope,
+    in_english,
+    long_rows,
+    pdf_export,
+    program_rows,
+    stream_csv,
+    wide_rows,
+)
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
 from .program_cache import cached_program_overview
@@ -198,7 +208,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _certificate_status(cert: Certificate, on: date) -> tuple[str, str]:
     if timezone.localdate(cert.issued_at) > on:
-        return "not_applicable", "Not yet issued"
+        return "not_applicable", gettext("Not yet issued")
     status = CertificateStatus(cert.status(on=on))
     return status.value, status.label
 
@@ -222,6 +232,7 @@ def program(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@in_english
 def program_export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase:
     """Every agency in the coordinator's scope in one CSV, stamped with a verification code. Streamed a
     batch of agencies at a time, so memory does not grow with the program."""
@@ -239,6 +250,7 @@ def program_export(request: AuthenticatedRequest, kind: str) -> HttpResponseBase
 
 
 @login_required
+@in_english
 def export(request: AuthenticatedRequest, slug: str, kind: str) -> HttpResponseBase:
     """CSV (streamed) or PDF of the dashboard as filtered, stamped with a verification code."""
     agency = get_managed_agency(request.user, slug)
