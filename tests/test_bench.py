@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.utils import timezone
+from wagtail.models import Locale
 
 from agencies.models import Agency, StaffMember
 from assessments.models import Attempt, Response
@@ -46,8 +47,8 @@ def test_fast_insert_writes_what_the_orm_reads_back():
     count = insert_rows(
         Attempt,
         ["id", "user_id", "quiz_id", "number", "question_ids", "option_orders", "started_at", "submitted_at",
-         "score", "passed"],
-        [(first, user.pk, quiz.pk, 1, question_ids, {"1": [2, 1]}, started, started, 66.67, False)],
+         "score", "passed", "language"],
+        [(first, user.pk, quiz.pk, 1, question_ids, {"1": [2, 1]}, started, started, 66.67, False, "en")],
     )  # fmt: skip
     insert_rows(Response, ["id", "attempt_id", "question_id", "answer", "score", "saved_at"],
                 [(next_id(Response), first, question_ids[0], None, 1.0, started)])  # fmt: skip
@@ -71,7 +72,7 @@ def test_tiny_seed_and_every_case_runs(settings, tmp_path):
 
     assert Agency.objects.count() == 3
     assert StaffMember.objects.filter(is_agency_admin=False).count() == 45
-    assert CurriculumPage.objects.count() == 7
+    assert CurriculumPage.objects.filter(locale=Locale.get_default()).count() == 7  # translations come on top
     assert LessonProgress.objects.count() == report.counts["lesson_progress"] > 0
     assert Attempt.objects.count() == 400
     assert Response.objects.count() == report.counts["responses"] >= 400
