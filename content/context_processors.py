@@ -1,7 +1,6 @@
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from wagtail.models import Locale
 
 from agencies.access import is_coordinator, is_manager, is_supervisor
 
@@ -19,7 +18,7 @@ def navigation(request: HttpRequest) -> dict:
         menu = [
             {"title": page.menu_title or page.title, "url": page.url}
             for page in StandardPage.objects.live()
-            .filter(show_in_menus=True, locale=Locale.get_active())  # the pages in the language read
+            .filter(show_in_menus=True, locale__language_code=get_language())  # the pages in the language read
             .order_by("menu_order", "title")
         ]
         if generation:

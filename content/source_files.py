@@ -177,9 +177,13 @@ def _load_with_lines(text: str, path: Path) -> Any:
         raise SourceError(f"{path}: not valid YAML: {exc}") from None
 
 
-def translation_path(path: Path, language: str) -> Path:
-    """Where the translation of an English source file lives: the same relative path under <language>/."""
-    return SOURCE_DIR / language / path.relative_to(SOURCE_DIR)
+def translation_path(path: Path, language: str) -> Path | None:
+    """Where the translation of an English source file lives: the same relative path under <language>/
+    (None for a file outside content/source, which has no translation)."""
+    try:
+        return SOURCE_DIR / language / path.relative_to(SOURCE_DIR)
+    except ValueError:
+        return None
 
 
 def check_mirror(en: Any, tr: Any, *, path: Path, quiz: bool = False, offset: int = 0) -> None:
@@ -254,7 +258,7 @@ def read_translated_yaml(path: Path, english: Any, *, language: str, quiz: bool 
     or None when there is none. The translation's own data says which texts it gives (quiz texts fall back
     to English per field)."""
     source = translation_path(path, language)
-    if not source.exists():
+    if source is None or not source.exists():
         return None
     own = _load_with_lines(source.read_text(encoding="utf-8"), source)
     if own is None:
@@ -267,7 +271,7 @@ def read_translated_doc(english: SourceDoc, *, language: str) -> SourceDoc | Non
     """The translation of a markdown source: merged front matter, the translated body (or the English one
     when the translation has none), and a digest of both files."""
     source = translation_path(english.path, language)
-    if not source.exists():
+    if source is None or not source.exists():
         return None
     text = source.read_text(encoding="utf-8")
     if not text.startswith("---"):

@@ -64,6 +64,9 @@ def lesson_position(lesson: LessonPage) -> LessonPosition:
 def _shown_quizzes(quizzes: list[Quiz], shown_outline: list[tuple[ModulePage, list[LessonPage]]]) -> dict:
     """Quizzes by the id of the module shown: a translated outline's modules stand for the English ones the
     quizzes belong to."""
+    shown = {module.pk for module, _ in shown_outline}
+    if all(q.module_id is None or q.module_id in shown for q in quizzes):
+        return {q.module_id: q for q in quizzes}  # the English outline: no query
     modules = canonical_ids(module for module, _ in shown_outline)
     return {modules.get(q.module_id, q.module_id) if q.module_id else None: q for q in quizzes}
 

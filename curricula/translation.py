@@ -10,8 +10,11 @@ completion go through `canonical_page`, and a translated outline shows the Engli
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TypeVar
 
+from django.conf import settings
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page
 
 P = TypeVar("P", bound=Page)
@@ -21,13 +24,22 @@ def default_locale() -> Locale:
     return Locale.get_default()
 
 
+@lru_cache(maxsize=16)
+def _language_of_locale(locale_id: int) -> str:
+    """A locale's language code (a locale never changes language: remembered per process, so a page in the
+    default language costs no query to recognise)."""
+    return Locale.objects.filter(pk=locale_id).values_list("language_code", flat=True).first() or ""
+
+
 def canonical_page(page: P) -> P:
     """The default-locale page `page` translates (the page itself when it is in the default locale or has
     no original there)."""
-    default = default_locale()
-    if page.locale_id == default.pk:
+    default_language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    if _language_of_locale(page.locale_id) == default_language:
         return page
-    original = type(page).objects.filter(translation_key=page.translation_key, locale=default).first()
+    original = (
+        type(page).objects.filter(translation_key=page.translation_key, locale__language_code=default_language).first()
+    )
     return original if original is not None else page
 
 
