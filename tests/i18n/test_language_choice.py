@@ -99,3 +99,19 @@ def test_bad_language_and_foreign_next_are_refused_without_a_500(client):
     response = client.get(reverse("accounts:set_language"), {"language": "es", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/es/"
     assert client.put(reverse("accounts:set_language")).status_code == 405
+
+
+def test_a_page_not_yet_in_spanish_is_shown_in_english_under_es_and_marked_so(client):
+    from wagtail.models import Locale
+
+    from content.models import HomePage, StandardPage
+
+    home = HomePage.objects.get(locale=Locale.get_default())
+    home.add_child(instance=StandardPage(title="Only in English", slug="only-in-english", intro="English words."))
+    response = client.get("/es/only-in-english/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert _html_lang(response) == "es"  # the interface around it is Spanish
+    assert re.search(r'<main id="main"[^>]* lang="en"', body), "the English content is not marked lang=en"
+    assert "English words." in body
+    assert client.get("/es/no-such-page-anywhere/").status_code == 404
