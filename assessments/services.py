@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from curricula.completion import complete_if_done
 from outbox.services import enqueue
@@ -76,12 +76,7 @@ def eligibility(
     if left == 0:
         return Eligibility(
             False,
-            ngettext(
-                "You have used all %(count)d attempt for this quiz.",
-                "You have used all %(count)d attempts for this quiz.",
-                quiz.max_attempts,
-            )
-            % {"count": quiz.max_attempts},
+            _("You have used all %(count)d attempts for this quiz.") % {"count": quiz.max_attempts},
             used,
             attempts_left=0,
         )

@@ -222,7 +222,7 @@ class Requirement(models.Model):
         verbose_name = "mandate"  # what coordinators call it (the admin's "Add mandate", "New: Mandate")
 
     def __str__(self) -> str:
-        roles = ", ".join(dict(JobRole.choices).get(r, r) for r in self.roles)
+        roles = ", ".join(str(dict(JobRole.choices).get(r, r)) for r in self.roles)
         return f"{self.curriculum.code} for {roles}"
 
     def reaches(self, staff: StaffMember) -> bool:

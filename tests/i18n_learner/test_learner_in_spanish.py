@@ -197,7 +197,7 @@ def test_attempt_limit_and_wait_explained_in_spanish(learner):
     attempt = Attempt.objects.get(user=learner.user)
     learner.post(es(f"/quiz/attempts/{attempt.pk}/"), {"action": "submit", "confirmed": "yes"})
     html = spanish_page(learner, f"/quiz/{quiz.key}/")
-    assert "Ya usó el 1 intento permitido en este cuestionario." in html
+    assert "Ya usó todos los intentos permitidos en este cuestionario (1)." in html
     assert "Sus intentos" in html and "Mejor puntuación:" in html
     assert_absent(html, "You have used all", "Your attempts", "Best score")
 
@@ -205,6 +205,7 @@ def test_attempt_limit_and_wait_explained_in_spanish(learner):
     learner.post(es(f"/quiz/{waiting.key}/start/"))
     attempt = Attempt.objects.get(user=learner.user, quiz=waiting)
     learner.post(es(f"/quiz/attempts/{attempt.pk}/"), {"action": "submit", "confirmed": "yes"})
+    attempt.refresh_from_db()
     html = spanish_page(learner, f"/quiz/{waiting.key}/")
     opens = timezone.localtime(attempt.submitted_at + timedelta(minutes=120))  # type: ignore[operator]
     with override("es"):
@@ -245,7 +246,7 @@ def test_transcript_certificates_and_competencies_in_spanish(learner):
         "Código de verificación",
         "Página pública de verificación",
         "Competencias cubiertas",
-        "Descargar el certificado en PDF",
+        "Descargar la credencial firmada Open Badges 3.0",
     ]:
         assert spanish in html, spanish
     assert_absent(
@@ -254,7 +255,7 @@ def test_transcript_certificates_and_competencies_in_spanish(learner):
         "Learner",
         "Verification code",
         "Public verification page",
-        "Download the PDF certificate",
+        "Download the signed Open Badges 3.0 credential",
     )
 
     html = spanish_page(learner, "/competencies/")
