@@ -4,8 +4,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from content.loader import load_all
 from content.models import HomePage
@@ -51,6 +53,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request under /es/ leaves Spanish active in the thread; every test starts (and leaves) in English,
+    so `reverse()` in one test never depends on the language of the test before it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
