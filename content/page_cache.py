@@ -156,12 +156,11 @@ def _is_wagtail_page_url(request: HttpRequest) -> bool:
 
 def cache_key(request: HttpRequest) -> str | None:
     """The key a request is answered under, or None when it is not one the page cache may answer."""
-    if request.method not in ("GET", "HEAD") or not _is_wagtail_page_url(request):
+    # Signed-in first: their session is read for the view anyway, and their requests skip the URL match.
+    if request.method not in ("GET", "HEAD") or _is_signed_in(request) or _has_pending_messages(request):
         return None
     query = _keyed_query(request)
-    if query is None or _has_pending_messages(request):
-        return None
-    if _is_signed_in(request):
+    if query is None or not _is_wagtail_page_url(request):
         return None
     generation = current_generation(request=request)
     if generation is None:

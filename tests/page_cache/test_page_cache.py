@@ -4,12 +4,15 @@ unpublished and moved with Wagtail's own operations. Every change is made inside
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.middleware.csrf import get_token
 from django.test import Client
 from wagtail import hooks
+from wagtail.contrib.frontend_cache.backends.base import BaseBackend
 from wagtail.models import Page, PageViewRestriction, Site
 
 from certificates.models import IssuerSettings
@@ -60,6 +63,11 @@ def publish(page: Page, **changes) -> None:
     page.save_revision().publish()
 
 
+def english(model: type[Page]) -> Page:
+    """The English page of a kind there is one of per language."""
+    return model.objects.get(locale__language_code="en")
+
+
 def menu_page() -> StandardPage:
     """A page of the main menu (not the one the footer links to as well)."""
     pages = StandardPage.objects.live().filter(show_in_menus=True, locale__language_code="en")
@@ -102,7 +110,7 @@ def test_standard_page_shows_a_published_change_on_itself_and_in_every_menu(anon
 
 
 def test_resource_directory_lists_a_new_resource_and_drops_an_unpublished_one(anonymous, commit):
-    directory = ResourceIndexPage.objects.get()
+    directory = english(ResourceIndexPage)
     cached(anonymous, "/resources/")
     cached(anonymous, "/resources/?category=legal")
     with commit():
@@ -122,7 +130,7 @@ def test_resource_directory_lists_a_new_resource_and_drops_an_unpublished_one(an
 
 
 def test_faq_shows_an_edited_item(anonymous, commit):
-    faq = FaqPage.objects.get()
+    faq = english(FaqPage)
     html = cached(anonymous, "/faq/")
     question = faq.items[0].value["question"]
     assert question in html
@@ -310,3 +318,27 @@ def test_the_generation_is_new_after_every_change_and_survives_a_lost_key(commit
     assert after != before
     page_cache.page_cache().delete(page_cache.GENERATION_KEY)
     assert page_cache.current_generation() not in (None, before, after)
+
+
+PURGED: list[str] = []
+
+
+class RecordingBackend(BaseBackend):
+    """A frontend cache (nginx, Varnish, a CDN) that records what Wagtail asks it to purge."""
+
+    def purge(self, url) -> None:
+        PURGED.append(url)
+
+
+def test_with_a_frontend_cache_configured_pages_may_be_shared_and_every_page_is_purged(anonymous, commit, settings):
+    settings.WAGTAILFRONTENDCACHE = {"recording": {"BACKEND": f"{__name__}.RecordingBackend"}}
+    settings.PAGE_CACHE_SHARED_MAX_AGE = 600
+    PURGED.clear()
+    assert anonymous.get("/faq/")["Cache-Control"] == "public, max-age=0, s-maxage=600"
+    with commit():
+        publish(menu_page(), intro="Purged everywhere")
+    paths = {urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "") for url in PURGED}
+    assert {"/", "/faq/", "/resources/", "/resources/?category=legal", "/es/faq/"} <= paths
+    signed_in = Client()
+    signed_in.force_login(UserFactory())
+    assert signed_in.get("/faq/")["Cache-Control"] == "private"
