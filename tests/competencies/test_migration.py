@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from competencies.legacy import LEGACY
+from tests.factories import drop_translated_curricula
 
 BEFORE = [("curricula", "0002_protect_learning_history"), ("assessments", "0006_multiple_select_name")]
 
@@ -28,6 +29,7 @@ def latest():
 @pytest.fixture
 def before_the_framework():
     after = latest()
+    drop_translated_curricula()
     yield migrate(BEFORE)
     migrate(after)
 

@@ -11,6 +11,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.factories import drop_translated_curricula
+
 BEFORE = [("curricula", "0003_competency_framework")]
 AFTER = [("curricula", "0004_mandate_agencies_one_recertification")]
 
@@ -24,6 +26,7 @@ def migrate(targets):
 @pytest.fixture
 def back_at_0003():
     """The database one migration back; always forward again afterwards, whatever the test did."""
+    drop_translated_curricula()
     yield migrate(BEFORE)
     migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("curricula"))
 

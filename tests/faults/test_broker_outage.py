@@ -107,7 +107,8 @@ def test_with_the_broker_down_completions_and_imports_succeed_and_their_emails_f
     assert not mail.outbox
 
     celery_broker.start()
-    assert _sweep_now() == 5  # two PDFs, two certificate emails, one batch of set-password emails
+    assert _sweep_now() == 6  # two PDFs, two certificate emails, one batch of set-password emails, one fold of
+    # the passed quiz into its item statistics
     with celery_worker():
         _assert_certificate_delivered(lesson_client.user)
         _assert_certificate_delivered(quiz_client.user)
