@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
+from wagtail.models import Page
 
 from curricula.rules import RENEWAL_NOTICE_DAYS
 
@@ -159,3 +161,20 @@ def served_pdf_by_hash(sha256: str) -> ServedPdf | None:
 def is_achievement_code(code: str) -> bool:
     """A curriculum code on an issued certificate (the achievements that have an image)."""
     return Certificate.objects.filter(curriculum_code=code).exists()
+
+
+def shown_curriculum_title(certificate: Certificate) -> str:
+    """The curriculum's title in the active language when the curriculum has a live translation in it (a
+    Spanish certificate names the curriculum in Spanish); otherwise the title recorded at issue. The record
+    itself never changes (one query, none in the default language)."""
+    language = get_language() or settings.LANGUAGE_CODE
+    if certificate.curriculum_id is None or language == settings.LANGUAGE_CODE:
+        return certificate.curriculum_title
+    original = Page.objects.filter(pk=certificate.curriculum_id).values("translation_key")
+    title = (
+        Page.objects.live()
+        .filter(translation_key__in=original, locale__language_code=language)
+        .values_list("title", flat=True)
+        .first()
+    )
+    return title or certificate.curriculum_title

@@ -36,7 +36,7 @@ from accounts.language import in_language_of
 
 from .models import Certificate, CertificateEvent
 from .pdf_signing import sign_pdf
-from .queries import IssuerDetails, issuer_details
+from .queries import IssuerDetails, issuer_details, shown_curriculum_title
 
 PROGRAM_NAME = "Case Management Training Program — CMTP Learn"
 STAMP = HexColor("#b00020")
@@ -198,7 +198,8 @@ def _draw_certificate(
         % {"serial": certificate.serial, "code": certificate.curriculum_code}
     )
     canvas.setAuthor(issuer.name)
-    canvas.setSubject(f"{certificate.curriculum_code} {certificate.curriculum_title}")
+    curriculum_title = shown_curriculum_title(certificate)
+    canvas.setSubject(f"{certificate.curriculum_code} {curriculum_title}")
     canvas.setCreator("CMTP Learn")
     center = page_width / 2
 
@@ -239,7 +240,7 @@ def _draw_certificate(
     canvas.setFont(f.sans, 13)
     canvas.drawCentredString(center, page_height - 240, gettext("has successfully completed the curriculum"))
 
-    title_lines = simpleSplit(certificate.curriculum_title, f.sans_bold, 19, page_width - 220)[:2]
+    title_lines = simpleSplit(curriculum_title, f.sans_bold, 19, page_width - 220)[:2]
     y = page_height - 272
     canvas.setFillColor(INK)
     canvas.setFont(f.sans_bold, 19)

@@ -265,6 +265,8 @@ def test_a_learner_reading_spanish_completes_cmtp_101_and_gets_a_spanish_certifi
         heading = translation.gettext("Certificate of Completion")
     assert heading != "Certificate of Completion", "the Spanish catalogue lacks the certificate's heading"
     assert heading in text and "Certificate of Completion" not in text
+    assert " ".join(curriculum.title.split()[:4]) in text  # the curriculum named in Spanish
+    assert certificate.curriculum_title == english.title  # the record keeps the title issued
 
 
 def test_an_attempt_scores_the_same_in_either_language_and_analysis_pools_both():
