@@ -102,8 +102,10 @@ def test_program_view_queries_do_not_grow_with_agencies(client, mandates, django
     two, _ = count_queries(client, reverse("compliance:program"))
     for _ in range(4):
         seed_agency(AgencyFactory(categories=[mcm]), curricula, staff=100, today=today)
+    # Both measured requests compute the overview: seeding changed what it reads, so on PostgreSQL the
+    # program cache (compliance.program_cache) misses both times; a hit is measured after.
     with django_assert_max_num_queries(PROGRAM_MAX_QUERIES):
-        response = client.get(reverse("compliance:program"))
-    assert response.status_code == 200
-    six, _ = count_queries(client, reverse("compliance:program"))
+        six, response = count_queries(client, reverse("compliance:program"))
     assert six == two
+    again, _ = count_queries(client, reverse("compliance:program"))
+    assert again <= six
