@@ -127,7 +127,7 @@ from django.utils import timezone
 from certificates.services import issue_certificate
 from curricula.models import CurriculumCompletion, CurriculumPage
 
-curriculum = CurriculumPage.objects.get(code="CMTP-101")
+curriculum = CurriculumPage.objects.get(code="CMTP-101", locale__language_code="en")
 user = get_user_model().objects.create_user(
     username="queued.learner@example.org", email="queued.learner@example.org", first_name="Quinn", last_name="Waitwell"
 )
@@ -174,7 +174,7 @@ from certificates.models import Certificate
 from curricula.models import CurriculumPage
 from curricula.completion import record_lesson_completion
 
-curriculum = CurriculumPage.objects.get(code="CMTP-101")
+curriculum = CurriculumPage.objects.get(code="CMTP-101", locale__language_code="en")
 user = get_user_model().objects.create_user(
     username="celery.learner@example.org", email="celery.learner@example.org", first_name="Dana", last_name="Whitfield"
 )
