@@ -23,7 +23,7 @@ def test_coordinator_edits_and_previews_the_overdue_email(demo_site, journey):
     expect(page.get_by_role("link", name="Overdue notice")).to_be_visible()
     page.get_by_role("link", name="Overdue notice").click()
     expect(page.get_by_text("Placeholders by kind")).to_be_visible()
-    page.get_by_role("textbox", name="Subject", exact=True).fill("Still to do: {curriculum_code} (was due {due_date})")
+    page.locator("#id_subject").fill("Still to do: {curriculum_code} (was due {due_date})")
     page.get_by_role("button", name="Toggle preview").click()
     preview = page.frame_locator("iframe[title='Preview']").first
     expect(preview.get_by_text("Still to do: CT-201 (was due March 4, 2026)").first).to_be_visible()
