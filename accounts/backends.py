@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from axes.backends import AxesBackend
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
@@ -16,3 +17,13 @@ class ThrottledModelBackend(AxesBackend):
         if request is not None:
             super().authenticate(request, username=username, password=password, **kwargs)  # raises if locked
         return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        """The signed-in user of each request, with their coordinator record (or its absence) in the same
+        query: the menu, the two-factor rule and every scope check ask for it (agencies.access)."""
+        model = get_user_model()
+        try:
+            user = model._default_manager.select_related("coordinator").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -16,6 +16,7 @@ from wagtail import views as wagtail_views
 from wagtail.models import Locale, Page, Site
 
 from config.celery import app
+from content.routing import find_route
 
 logger = logging.getLogger("cmtp.health")
 
@@ -81,7 +82,9 @@ def security_txt(request: HttpRequest) -> HttpResponse:
 
 def serve_page(request: HttpRequest, path: str) -> HttpResponse:
     """Wagtail's page serving, kinder under /es/: a page with no Spanish translation yet is shown in English
-    (its content marked lang="en" by base.html) rather than a 404, so every link on the Spanish site works."""
+    (its content marked lang="en" by base.html) rather than a 404, so every link on the Spanish site works.
+    Most pages are found in one query (`content.routing`); Wagtail routes the rest."""
+    find_route(request=request, path=path)
     if Page.route_for_request(request, path) is None and get_language() != settings.LANGUAGE_CODE:
         site = Site.find_for_request(request)
         if site is not None:

@@ -2,10 +2,10 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
-from agencies.access import is_coordinator, is_manager, is_supervisor
+from agencies.access import NavigationRoles, navigation_roles
 
+from .generation import current_generation
 from .models import StandardPage
-from .page_cache import current_generation
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -27,28 +27,34 @@ def navigation(request: HttpRequest) -> dict:
 
 
 class _LazyRoles:
-    """Role flags for the navigation, each computed (one query) only when a template asks for it."""
+    """The menu's role flags (`agencies.access.navigation_roles`, one query), asked only when a template
+    reads one: a page that shows no menu costs nothing."""
 
     def __init__(self, user) -> None:
         self.user = user
-        self._cache: dict[str, bool] = {}
+        self._roles: NavigationRoles | None = None
 
-    def _get(self, name: str, fn) -> bool:
-        if name not in self._cache:
-            self._cache[name] = bool(self.user.is_authenticated and fn(self.user))
-        return self._cache[name]
+    @property
+    def _flags(self) -> NavigationRoles:
+        if self._roles is None:
+            self._roles = navigation_roles(self.user)
+        return self._roles
 
     @property
     def manager(self) -> bool:
-        return self._get("manager", is_manager)
+        return self._flags.manager
 
     @property
     def supervisor(self) -> bool:
-        return self._get("supervisor", is_supervisor)
+        return self._flags.supervisor
 
     @property
     def coordinator(self) -> bool:
-        return self._get("coordinator", is_coordinator)
+        return self._flags.coordinator
+
+    @property
+    def admin(self) -> bool:
+        return self._flags.admin
 
 
 def roles(request: HttpRequest) -> dict:

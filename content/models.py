@@ -8,14 +8,31 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks, hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from .blocks import MarkdownBlock, ReferenceBlock, page_body_blocks
+from .generation import current_generation, page_cache
 
 
 def references_field() -> StreamField:
     return StreamField([("reference", ReferenceBlock())], blank=True, use_json_field=True)
+
+
+class KeptPrivacy:
+    """Wagtail checks a page's view restrictions (its own and its ancestors', two queries) on every view. A
+    page with none is remembered per content generation, which a saved or deleted restriction and every move
+    replace (`content.receivers`), so later views skip both queries; a restricted page is checked in full."""
+
+    def get_view_restrictions(self):  # type: ignore[no-untyped-def]
+        generation = current_generation()
+        key = f"unrestricted:{self.pk}:{generation}"  # type: ignore[attr-defined]
+        if generation and page_cache().get(key):
+            return PageViewRestriction.objects.none()
+        restrictions = super().get_view_restrictions()  # type: ignore[misc]
+        if generation and not restrictions:  # evaluated once; the caller iterates the same results
+            page_cache().set(key, True, 3600)
+        return restrictions
 
 
 class SourceTracked(models.Model):
@@ -27,7 +44,7 @@ class SourceTracked(models.Model):
         abstract = True
 
 
-class HomePage(SourceTracked, Page):
+class HomePage(KeptPrivacy, SourceTracked, Page):
     intro = models.TextField(blank=True)
     body = StreamField(page_body_blocks(), blank=True, use_json_field=True)
 
@@ -46,7 +63,7 @@ class HomePage(SourceTracked, Page):
         return context
 
 
-class StandardPage(SourceTracked, Page):
+class StandardPage(KeptPrivacy, SourceTracked, Page):
     intro = models.TextField(blank=True)
     body = StreamField(page_body_blocks(), blank=True, use_json_field=True)
     references = references_field()
@@ -72,7 +89,7 @@ class ResourceCategory(models.TextChoices):
     TRAINING = "training", _("Training")
 
 
-class ResourceIndexPage(SourceTracked, Page):
+class ResourceIndexPage(KeptPrivacy, SourceTracked, Page):
     intro = models.TextField(blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -92,7 +109,7 @@ class ResourceIndexPage(SourceTracked, Page):
         return context
 
 
-class ResourcePage(SourceTracked, Page):
+class ResourcePage(KeptPrivacy, SourceTracked, Page):
     category = models.CharField(max_length=20, choices=ResourceCategory.choices)
     organisation = models.CharField(max_length=200, blank=True)
     summary = models.CharField(max_length=300, blank=True)
@@ -136,7 +153,7 @@ class FaqItemBlock(blocks.StructBlock):
         template = "blocks/faq_item.html"
 
 
-class FaqPage(SourceTracked, Page):
+class FaqPage(KeptPrivacy, SourceTracked, Page):
     intro = models.TextField(blank=True)
     items = StreamField([("item", FaqItemBlock())], blank=True, use_json_field=True)
 

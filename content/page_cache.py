@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import BaseCache, caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -32,19 +30,16 @@ from django.utils.functional import empty
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
+from .generation import GENERATION_KEY as GENERATION_KEY  # re-exported: the tests and operators read it here
+from .generation import current_generation, page_cache, replace_generation
 from .models import FaqPage, HomePage, ResourceCategory, ResourceIndexPage, ResourcePage, StandardPage
 
-GENERATION_KEY = "page-cache:generation"
 HIT_HEADER = "X-Page-Cache"
 CACHEABLE_PAGE_TYPES = (HomePage, StandardPage, ResourceIndexPage, ResourcePage, FaqPage)
 # Query strings a cached page may be keyed on, with their allowed values; any other query string is served
 # uncached, so nobody can fill the cache with made-up variants of a page.
 KEYED_QUERY_VALUES: dict[str, frozenset[str]] = {"category": frozenset(ResourceCategory.values)}
 _UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
-
-
-def page_cache() -> BaseCache:
-    return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
 
 
 def page_timeout() -> int:
@@ -61,28 +56,8 @@ def shared_max_age() -> int:
     return int(getattr(settings, "PAGE_CACHE_SHARED_MAX_AGE", 0))
 
 
-def current_generation(*, request: HttpRequest | None = None) -> str | None:
-    """The content generation, read once per request; None when the cache cannot be read (then nothing is
-    served from it or stored)."""
-    if request is not None and hasattr(request, "_content_generation"):
-        return request._content_generation
-    cache = page_cache()
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        candidate = uuid.uuid4().hex
-        added = cache.add(GENERATION_KEY, candidate, None)  # None: the cache is failing (errors are ignored)
-        token = candidate if added else (cache.get(GENERATION_KEY) if added is False else None)
-    if request is not None:
-        request._content_generation = token  # type: ignore[attr-defined]
-    return token
-
-
-def _replace_generation() -> None:
-    page_cache().set(GENERATION_KEY, uuid.uuid4().hex, None)
-
-
 def _after_commit() -> None:
-    _replace_generation()
+    replace_generation()
     purge_frontend_cache()
 
 
@@ -91,7 +66,7 @@ def invalidate(*, using: str = DEFAULT_DB_ALIAS) -> None:
     transaction sees the change, and again after commit: a visitor who read the first new token before the
     commit rendered the old content under it, and the second replacement makes that entry unreachable. A
     rollback costs a cache miss, never a stale page. One after-commit replacement per transaction."""
-    _replace_generation()
+    replace_generation()
     connection = connections[using]
     if connection.in_atomic_block and any(entry[1] is _after_commit for entry in connection.run_on_commit):
         return

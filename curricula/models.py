@@ -25,13 +25,13 @@ from wagtail.search import index
 
 from agencies.models import Agency, JobRole, ServiceCategory, StaffMember
 from content.blocks import lesson_body_blocks
-from content.models import SourceTracked, references_field
+from content.models import KeptPrivacy, SourceTracked, references_field
 
 from .rules import AssignmentState, assignment_status
 from .translation import canonical_page, localized_list
 
 
-class CatalogPage(SourceTracked, Page):
+class CatalogPage(KeptPrivacy, SourceTracked, Page):
     """The catalogue of all curricula, open to anyone who wants to learn voluntarily."""
 
     intro = models.TextField(blank=True)
@@ -77,7 +77,7 @@ RECERTIFICATION_HELP = (
 )
 
 
-class CurriculumPage(SourceTracked, Page):
+class CurriculumPage(KeptPrivacy, SourceTracked, Page):
     code = models.CharField(max_length=20, db_index=True)  # unique per language (CurriculumPageForm.clean_code)
     summary = models.TextField()
     audience_categories = ParentalManyToManyField(ServiceCategory, blank=True, related_name="+")
@@ -135,7 +135,7 @@ class CurriculumPage(SourceTracked, Page):
         return f"{self.code} {self.title}"
 
 
-class ModulePage(SourceTracked, Page):
+class ModulePage(KeptPrivacy, SourceTracked, Page):
     summary = models.TextField(blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("summary")]
@@ -151,7 +151,7 @@ class ModulePage(SourceTracked, Page):
     subpage_types = ["curricula.LessonPage"]
 
 
-class LessonPage(SourceTracked, Page):
+class LessonPage(KeptPrivacy, SourceTracked, Page):
     summary = models.TextField(blank=True)
     estimated_minutes = models.PositiveIntegerField(default=15)
     required = models.BooleanField(default=True, help_text="Counts toward curriculum completion.")

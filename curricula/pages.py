@@ -12,14 +12,20 @@ from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.translation import get_language
 
 from assessments.models import Quiz
+from content.generation import current_generation, page_cache
 
 from .models import CurriculumPage, LessonPage, ModulePage
 from .queries import curriculum_progress, items_ever_done
 from .services import record_lesson_view
 from .translation import canonical_ids, canonical_page, default_locale, localized_list, with_translated_ids
+
+OUTLINE_SECONDS = 3600
+LESSON_BODY_TEMPLATE = "curricula/includes/lesson_body.html"
 
 
 def outline(curriculum: CurriculumPage) -> list[tuple[ModulePage, list[LessonPage]]]:
@@ -46,9 +52,22 @@ class LessonPosition:
         return None
 
 
-def lesson_position(lesson: LessonPage) -> LessonPosition:
-    curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
-    lesson_outline = outline(curriculum)
+def curriculum_and_outline(*, lesson: LessonPage, request: HttpRequest) -> tuple[CurriculumPage, list]:
+    """A lesson's curriculum and its outline, kept in the cache per content generation (replaced on every
+    publish, move or delete: `content.page_cache`), so reading a lesson does not rebuild them."""
+    generation = current_generation(request=request)
+    key = f"lesson-outline:{lesson.pk}:{generation}"
+    kept = page_cache().get(key) if generation else None
+    if kept is None:
+        curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
+        kept = (curriculum, outline(curriculum))
+        if generation:
+            page_cache().set(key, kept, OUTLINE_SECONDS)
+    return kept
+
+
+def lesson_position(lesson: LessonPage, *, request: HttpRequest) -> LessonPosition:
+    curriculum, lesson_outline = curriculum_and_outline(lesson=lesson, request=request)
     ordered = [item for _, lessons in lesson_outline for item in lessons]
     index = next((i for i, item in enumerate(ordered) if item.pk == lesson.pk), None)
     module = next((m for m, lessons in lesson_outline if any(x.pk == lesson.pk for x in lessons)), None)
@@ -80,12 +99,10 @@ def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> d
     translated curriculum, progress is the learner's record on the English one (`curricula.translation`)."""
     shown_outline = outline(curriculum)
     canonical = canonical_page(curriculum)
-    context: dict = {
-        "outline": shown_outline,
-        "quizzes": _shown_quizzes(list(Quiz.objects.filter(curriculum=canonical, active=True)), shown_outline),
-    }
-    if request.user.is_authenticated:
-        progress = curriculum_progress(user=request.user, curriculum=canonical)
+    progress = curriculum_progress(user=request.user, curriculum=canonical) if request.user.is_authenticated else None
+    quizzes = progress.quizzes if progress else list(Quiz.objects.filter(curriculum=canonical, active=True))
+    context: dict = {"outline": shown_outline, "quizzes": _shown_quizzes(quizzes, shown_outline)}
+    if progress is not None:
         context["progress"] = progress
         context["done_lesson_ids"] = with_translated_ids(progress.done_lesson_ids, _shown_lessons(shown_outline))
         context["passed_quiz_ids"] = progress.passed_quiz_ids
@@ -108,17 +125,31 @@ def home_context(*, request: HttpRequest, page: object) -> dict[str, list[Curric
     return {"curricula": localized_list(canonical)}  # in the reader's language where translated
 
 
+def rendered_lesson_body(*, lesson: LessonPage, request: HttpRequest) -> str:
+    """The lesson's body and references as HTML, kept per content generation and language: the same for
+    every reader, and the costliest part of the page to render (markdown, sanitising, links). A preview
+    shows a draft under the live page's id, so it is rendered each time and never kept."""
+    if getattr(request, "is_preview", False):
+        return render_to_string(LESSON_BODY_TEMPLATE, {"page": lesson})
+    generation = current_generation(request=request)
+    key = f"lesson-body:{lesson.pk}:{get_language()}:{generation}"
+    html = page_cache().get(key) if generation else None
+    if html is None:
+        html = render_to_string(LESSON_BODY_TEMPLATE, {"page": lesson})
+        if generation:
+            page_cache().set(key, html, OUTLINE_SECONDS)
+    return html
+
+
 def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     """Lessons are for signed-in learners: reading one records that it was started."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    position = lesson_position(lesson)
+    position = lesson_position(lesson, request=request)
     progress = curriculum_progress(user=request.user, curriculum=canonical_page(position.curriculum))
     if request.method == "GET" and not getattr(request, "is_preview", False):
         record_lesson_view(user=request.user, lesson=lesson, progress=progress)  # the page shows no view state
-    quizzes = _shown_quizzes(
-        list(Quiz.objects.filter(curriculum=progress.curriculum, active=True, module__isnull=False)), position.outline
-    )
+    quizzes = _shown_quizzes([quiz for quiz in progress.quizzes if quiz.module_id is not None], position.outline)
     if lesson.locale_id != progress.curriculum.locale_id:  # a translation: show the English records on it
         done_ids = with_translated_ids(progress.done_lesson_ids, _shown_lessons(position.outline))
         progress = replace(progress, done_lesson_ids=done_ids)
@@ -140,5 +171,6 @@ def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
             ),
             "module_quizzes": quizzes,
             "is_done": lesson.pk in progress.done_lesson_ids,
+            "lesson_body": rendered_lesson_body(lesson=lesson, request=request),
         },
     )

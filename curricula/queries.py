@@ -10,7 +10,7 @@ from operator import or_
 from typing import cast
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
@@ -38,6 +38,7 @@ class CurriculumProgress:
     renewal_open: bool = False
     last_lesson_id: int | None = None
     last_viewed_at: datetime | None = None  # when last_lesson_id was viewed
+    quizzes: list[Quiz] = field(default_factory=list)  # the curriculum's active quizzes, required or not
 
     @property
     def since(self) -> datetime | None:
@@ -88,18 +89,19 @@ def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage
 
 
 def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> dict[int, CurriculumProgress]:
-    """Progress of one learner through many curricula in six queries, whatever their size."""
+    """Progress of one learner through many curricula in five queries, whatever their size: lessons,
+    completions, open assignments, lesson progress, and quizzes with the learner's last pass of each."""
     result = {c.pk: CurriculumProgress(curriculum=c) for c in curricula}
     if not curricula:
         return result
     under_any = reduce(or_, (Q(path__startswith=c.path) for c in curricula))
-    lessons = LessonPage.objects.live().filter(under_any, required=True).order_by("path").values_list("pk", "path")
-    lesson_curriculum: dict[int, int] = {}
-    for pk, path in lessons:
-        curriculum = _curriculum_of(path, curricula)
-        if curriculum is not None:
-            result[curriculum.pk].lesson_ids.append(pk)
-            lesson_curriculum[pk] = curriculum.pk
+    lesson_owner: dict[int, CurriculumPage | None] = {}
+    for pk, path, live, required in (
+        LessonPage.objects.filter(under_any).order_by("path").values_list("pk", "path", "live", "required")
+    ):
+        owner = lesson_owner[pk] = _curriculum_of(path, curricula)
+        if owner is not None and live and required:
+            result[owner.pk].lesson_ids.append(pk)
 
     for completion in CurriculumCompletion.objects.filter(user=user, curriculum__in=curricula).order_by("cycle"):
         result[completion.curriculum_id].last_completion = completion
@@ -108,8 +110,6 @@ def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> di
     ).values_list("curriculum_id", flat=True):
         result[curriculum_id].renewal_open = True
 
-    all_lessons = LessonPage.objects.filter(under_any).values_list("pk", "path")
-    lesson_owner = {pk: _curriculum_of(path, curricula) for pk, path in all_lessons}
     latest_view: dict[int, datetime] = {}
     for lesson_id, completed_at, viewed_at in LessonProgress.objects.filter(
         user=user, lesson_id__in=lesson_owner.keys()
@@ -128,16 +128,20 @@ def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> di
         if completed_at is not None and (since is None or completed_at > since):
             progress.done_lesson_ids.add(lesson_id)
 
-    for quiz_id, curriculum_id in Quiz.objects.filter(curriculum__in=curricula, required=True, active=True).values_list(
-        "pk", "curriculum_id"
-    ):
-        result[curriculum_id].quiz_ids.append(quiz_id)
-    for quiz_id, curriculum_id, submitted_at in Attempt.objects.filter(
-        user=user, quiz__curriculum__in=curricula, passed=True, submitted_at__isnull=False
-    ).values_list("quiz_id", "quiz__curriculum_id", "submitted_at"):
-        progress = result[curriculum_id]
-        if progress.since is None or cast(datetime, submitted_at) > progress.since:  # filtered: not null
-            progress.passed_quiz_ids.add(quiz_id)
+    last_pass = (
+        Attempt.objects.filter(quiz=OuterRef("pk"), user=user, passed=True, submitted_at__isnull=False)
+        .order_by("-submitted_at")
+        .values("submitted_at")[:1]
+    )
+    for quiz in Quiz.objects.filter(curriculum__in=curricula).annotate(last_pass=Subquery(last_pass)).order_by("key"):
+        progress = result[cast(int, quiz.curriculum_id)]
+        if quiz.active:
+            progress.quizzes.append(quiz)
+            if quiz.required:
+                progress.quiz_ids.append(quiz.pk)
+        passed_at = cast(datetime | None, quiz.last_pass)  # type: ignore[attr-defined]
+        if passed_at is not None and (progress.since is None or passed_at > progress.since):
+            progress.passed_quiz_ids.add(quiz.pk)
     return result
 
 

@@ -226,7 +226,6 @@ def waive_assignment(*, assignment: Assignment, reason: str, by: User) -> Assign
     return assignment
 
 
-@transaction.atomic
 def record_lesson_view(*, user: User, lesson: LessonPage, progress: CurriculumProgress | None = None) -> None:
     """A first view starts the lesson; a later one moves the resume point and the last-activity day. With the
     reader's `progress` in the lesson's curriculum, a reload that would change neither (this lesson is already
@@ -239,12 +238,13 @@ def record_lesson_view(*, user: User, lesson: LessonPage, progress: CurriculumPr
         and progress.last_viewed_at is not None
         and timezone.localdate(progress.last_viewed_at) == timezone.localdate(now)
     ):
-        return
-    record, created = LessonProgress.objects.get_or_create(
-        user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now}
-    )
-    if not created:
-        LessonProgress.objects.filter(pk=record.pk).update(last_viewed_at=now)
+        return  # before any transaction: a reload costs no BEGIN/COMMIT either
+    with transaction.atomic():
+        record, created = LessonProgress.objects.get_or_create(
+            user=user, lesson=lesson, defaults={"started_at": now, "last_viewed_at": now}
+        )
+        if not created:
+            LessonProgress.objects.filter(pk=record.pk).update(last_viewed_at=now)
 
 
 @transaction.atomic

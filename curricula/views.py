@@ -89,7 +89,7 @@ def complete_lesson(request: AuthenticatedRequest, lesson_id: int) -> HttpRespon
     if lesson is None:
         raise Http404("No such lesson.")
     completion = record_lesson_completion(user=request.user, lesson=lesson)
-    position = lesson_position(lesson)
+    position = lesson_position(lesson, request=request)
     if completion is not None:
         messages.success(
             request,
