@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", action="store_true", help="print each SQL statement of one request")
     parser.add_argument("--profile", type=int, default=0, help="print this many cProfile lines (cumulative)")
     parser.add_argument("--callees", help="print what functions matching this pattern spent their time in")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, ...")
     args = parser.parse_args(argv)
 
     ours_url, anchor_url = database_urls(args.db, args.database_url)
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.requests):
             client.get(path, HTTP_HOST="127.0.0.1")
         profiler.disable()
-        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
         stats.print_stats(args.profile)
         if args.callees:
             stats.print_callees(args.callees)

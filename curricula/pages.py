@@ -52,18 +52,31 @@ class LessonPosition:
         return None
 
 
-def curriculum_and_outline(*, lesson: LessonPage, request: HttpRequest) -> tuple[CurriculumPage, list]:
-    """A lesson's curriculum and its outline, kept in the cache per content generation (replaced on every
-    publish, move or delete: `content.page_cache`), so reading a lesson does not rebuild them."""
+def _kept(*, request: HttpRequest, key: str, compute):  # type: ignore[no-untyped-def]
+    """`compute()`, kept in the cache per content generation (replaced on every publish, move or delete:
+    `content.generation`), so reading a page does not rebuild what only an editor changes."""
     generation = current_generation(request=request)
-    key = f"lesson-outline:{lesson.pk}:{generation}"
-    kept = page_cache().get(key) if generation else None
+    full_key = f"{key}:{generation}"
+    kept = page_cache().get(full_key) if generation and not getattr(request, "is_preview", False) else None
     if kept is None:
-        curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
-        kept = (curriculum, outline(curriculum))
-        if generation:
-            page_cache().set(key, kept, OUTLINE_SECONDS)
+        kept = compute()
+        if generation and not getattr(request, "is_preview", False):
+            page_cache().set(full_key, kept, OUTLINE_SECONDS)
     return kept
+
+
+def kept_outline(*, curriculum: CurriculumPage, request: HttpRequest) -> list[tuple[ModulePage, list[LessonPage]]]:
+    return _kept(request=request, key=f"outline:{curriculum.pk}", compute=lambda: outline(curriculum))
+
+
+def curriculum_and_outline(*, lesson: LessonPage, request: HttpRequest) -> tuple[CurriculumPage, list]:
+    """A lesson's curriculum and its outline, kept per content generation."""
+
+    def compute() -> tuple[CurriculumPage, list]:
+        curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
+        return curriculum, outline(curriculum)
+
+    return _kept(request=request, key=f"lesson-outline:{lesson.pk}", compute=compute)
 
 
 def lesson_position(lesson: LessonPage, *, request: HttpRequest) -> LessonPosition:
@@ -97,7 +110,7 @@ def _shown_lessons(shown_outline: list[tuple[ModulePage, list[LessonPage]]]) -> 
 def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> dict:
     """What a curriculum page shows beyond its fields: the outline, its quizzes, the reader's progress. On a
     translated curriculum, progress is the learner's record on the English one (`curricula.translation`)."""
-    shown_outline = outline(curriculum)
+    shown_outline = kept_outline(curriculum=curriculum, request=request)
     canonical = canonical_page(curriculum)
     progress = curriculum_progress(user=request.user, curriculum=canonical) if request.user.is_authenticated else None
     quizzes = progress.quizzes if progress else list(Quiz.objects.filter(curriculum=canonical, active=True))
@@ -113,7 +126,8 @@ def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> d
             done_ids, context["passed_quiz_ids"] = items_ever_done(user=request.user, curriculum=canonical)
             context["done_lesson_ids"] = with_translated_ids(done_ids, _shown_lessons(shown_outline))
         elif progress.last_lesson_id:
-            context["resume_lesson"] = next(
+            shown = next((x for x in _shown_lessons(shown_outline) if x.pk == progress.last_lesson_id), None)
+            context["resume_lesson"] = shown or next(  # in the outline shown (no query), else its translation
                 iter(localized_list(LessonPage.objects.filter(pk=progress.last_lesson_id).live())), None
             )
     return context
@@ -128,17 +142,12 @@ def home_context(*, request: HttpRequest, page: object) -> dict[str, list[Curric
 def rendered_lesson_body(*, lesson: LessonPage, request: HttpRequest) -> str:
     """The lesson's body and references as HTML, kept per content generation and language: the same for
     every reader, and the costliest part of the page to render (markdown, sanitising, links). A preview
-    shows a draft under the live page's id, so it is rendered each time and never kept."""
-    if getattr(request, "is_preview", False):
-        return render_to_string(LESSON_BODY_TEMPLATE, {"page": lesson})
-    generation = current_generation(request=request)
-    key = f"lesson-body:{lesson.pk}:{get_language()}:{generation}"
-    html = page_cache().get(key) if generation else None
-    if html is None:
-        html = render_to_string(LESSON_BODY_TEMPLATE, {"page": lesson})
-        if generation:
-            page_cache().set(key, html, OUTLINE_SECONDS)
-    return html
+    shows a draft under the live page's id, so it is rendered each time and never kept (`_kept`)."""
+    return _kept(
+        request=request,
+        key=f"lesson-body:{lesson.pk}:{get_language()}",
+        compute=lambda: render_to_string(LESSON_BODY_TEMPLATE, {"page": lesson}),
+    )
 
 
 def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:

@@ -50,6 +50,9 @@ def with_translated_ids(ids: Iterable[int], pages: Iterable[Page]) -> set[int]:
     pages = list(pages)
     if not ids or not pages:
         return ids
+    default_language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    if all(_language_of_locale(page.locale_id) == default_language for page in pages):
+        return ids  # the English outline: a page translates an id only by being it (no query)
     keys = set(Page.objects.filter(pk__in=ids).values_list("translation_key", flat=True))
     return ids | {page.pk for page in pages if page.translation_key in keys}
 
