@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", action="store_true", help="print each SQL statement of one request")
     parser.add_argument("--profile", type=int, default=0, help="print this many cProfile lines (cumulative)")
     parser.add_argument("--callees", help="print what functions matching this pattern spent their time in")
+    parser.add_argument("--learners", type=int, default=1, help="rotate over this many signed-in learners")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, ...")
     args = parser.parse_args(argv)
 
@@ -64,18 +65,26 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.load import public_pages, sign_in_learners
 
-    client = Client()
     pages = public_pages()
     if args.page in pages:
-        path = pages[args.page]
+        clients = [(Client(), pages[args.page])]
     else:
-        session_key, learner_pages = sign_in_learners(1)[0]
-        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
-        path = learner_pages[args.page]
-    for _ in range(5):
-        status = client.get(path, HTTP_HOST="127.0.0.1").status_code
+        clients = []
+        for session_key, learner_pages in sign_in_learners(args.learners):
+            client = Client()
+            client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+            clients.append((client, learner_pages[args.page]))
+    turn = iter(range(10**9))
+
+    def get() -> int:
+        client, path = clients[next(turn) % len(clients)]
+        return client.get(path, HTTP_HOST="127.0.0.1").status_code
+
+    for _ in range(len(clients) * 2):
+        status = get()
+    path = clients[0][1]
     with CaptureQueriesContext(connection) as queries:
-        client.get(path, HTTP_HOST="127.0.0.1")
+        get()
     print(f"{args.page}: {path} -> {status}, {len(queries)} queries")
     if args.queries:
         for i, q in enumerate(queries.captured_queries, 1):
@@ -83,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     for _ in range(args.requests):
-        client.get(path, HTTP_HOST="127.0.0.1")
+        get()
     ours = (time.perf_counter() - start) / args.requests * 1000
     anchor = anchor_ms(anchor_url, args.requests)
     print(f"ours {ours:.2f} ms, anchor {anchor:.2f} ms per request in process: ratio {anchor / ours:.2f}x")
@@ -92,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
-            client.get(path, HTTP_HOST="127.0.0.1")
+            get()
         profiler.disable()
         stats = pstats.Stats(profiler).sort_stats(args.sort)
         stats.print_stats(args.profile)

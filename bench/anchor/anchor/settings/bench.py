@@ -18,8 +18,8 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "600")),
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0  # as ours
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and "DB_CONN_MAX_AGE" not in os.environ:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # as ours (config/settings/base.py)
 MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")  # noqa: F405
 STATIC_ROOT = Path(tempfile.gettempdir()) / "anchor-bench-static"  # pages are measured: an empty folder
 STATIC_ROOT.mkdir(exist_ok=True)
