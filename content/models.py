@@ -24,7 +24,7 @@ class KeptPrivacy:
     page with none is remembered per content generation, which a saved or deleted restriction and every move
     replace (`content.receivers`), so later views skip both queries; a restricted page is checked in full."""
 
-    def get_view_restrictions(self):  # type: ignore[no-untyped-def]
+    def get_view_restrictions(self):
         generation = current_generation()
         key = f"unrestricted:{self.pk}:{generation}"  # type: ignore[attr-defined]
         if generation and page_cache().get(key):

@@ -43,7 +43,7 @@ def find_site(*, request: HttpRequest, generation: str | None) -> Site | None:
     the generation), and set on the request where Wagtail looks for it."""
     if hasattr(request, "_wagtail_site"):
         return request._wagtail_site
-    key = f"site:{request._get_raw_host()}:{request.get_port()}:{generation}"
+    key = f"site:{request.get_host()}:{request.get_port()}:{generation}"  # the host was checked by CommonMiddleware
     site = page_cache().get(key) if generation else None
     if site is None:
         site = Site.find_for_request(request)

@@ -7,9 +7,11 @@ use queries and services like any view."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -25,6 +27,7 @@ from .services import record_lesson_view
 from .translation import canonical_ids, canonical_page, default_locale, localized_list, with_translated_ids
 
 OUTLINE_SECONDS = 3600
+T = TypeVar("T")
 LESSON_BODY_TEMPLATE = "curricula/includes/lesson_body.html"
 
 
@@ -52,7 +55,7 @@ class LessonPosition:
         return None
 
 
-def _kept(*, request: HttpRequest, key: str, compute):  # type: ignore[no-untyped-def]
+def _kept(*, request: HttpRequest, key: str, compute: Callable[[], T]) -> T:
     """`compute()`, kept in the cache per content generation (replaced on every publish, move or delete:
     `content.generation`), so reading a page does not rebuild what only an editor changes."""
     generation = current_generation(request=request)
@@ -112,7 +115,8 @@ def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> d
     translated curriculum, progress is the learner's record on the English one (`curricula.translation`)."""
     shown_outline = kept_outline(curriculum=curriculum, request=request)
     canonical = canonical_page(curriculum)
-    progress = curriculum_progress(user=request.user, curriculum=canonical) if request.user.is_authenticated else None
+    user = request.user if request.user.is_authenticated else None
+    progress = curriculum_progress(user=user, curriculum=canonical) if user is not None else None
     quizzes = progress.quizzes if progress else list(Quiz.objects.filter(curriculum=canonical, active=True))
     context: dict = {"outline": shown_outline, "quizzes": _shown_quizzes(quizzes, shown_outline)}
     if progress is not None:
@@ -123,7 +127,7 @@ def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> d
             # Complete: progress counts the cycle after the completion (nothing yet), so the page would say
             # "0 of 3 required items" with every item to do; show the completion and what was done for it.
             context["completion"] = progress.last_completion
-            done_ids, context["passed_quiz_ids"] = items_ever_done(user=request.user, curriculum=canonical)
+            done_ids, context["passed_quiz_ids"] = items_ever_done(user=cast(User, user), curriculum=canonical)
             context["done_lesson_ids"] = with_translated_ids(done_ids, _shown_lessons(shown_outline))
         elif progress.last_lesson_id:
             shown = next((x for x in _shown_lessons(shown_outline) if x.pk == progress.last_lesson_id), None)

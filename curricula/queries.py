@@ -139,7 +139,7 @@ def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> di
             progress.quizzes.append(quiz)
             if quiz.required:
                 progress.quiz_ids.append(quiz.pk)
-        passed_at = cast(datetime | None, quiz.last_pass)  # type: ignore[attr-defined]
+        passed_at = cast(datetime | None, quiz.last_pass)
         if passed_at is not None and (progress.since is None or passed_at > progress.since):
             progress.passed_quiz_ids.add(quiz.pk)
     return result

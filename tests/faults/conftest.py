@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+from django.db import OperationalError
 
 from .redis_server import RedisServer, require_redis_server
 
@@ -69,7 +70,12 @@ def celery_worker() -> Iterator[None]:
 def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
     deadline = time.monotonic() + timeout
     while True:
-        value = condition()
+        try:
+            value = condition()
+        except OperationalError as exc:  # the in-memory test database is shared with the worker's thread, and
+            if "is locked" not in str(exc):  # SQLite's shared cache refuses a read while it writes (no waiting)
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

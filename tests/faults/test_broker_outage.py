@@ -38,8 +38,8 @@ def _signed_in(user) -> Client:
 
 
 def _assert_certificate_delivered(user) -> None:
-    certificate = Certificate.objects.get(user=user)
     wait_for(lambda: any(user.email in m.to for m in mail.outbox), what="the certificate email")
+    certificate = wait_for(lambda: Certificate.objects.filter(user=user).first(), what="the certificate")
     wait_for(lambda: Certificate.objects.get(pk=certificate.pk).rendered_at, what="the certificate PDF")
     certificate.refresh_from_db()
     assert certificate.emailed_at is not None and certificate.pdf
