@@ -15,8 +15,9 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django_ratelimit.decorators import ratelimit
 
 from accounts.http import AuthenticatedRequest
@@ -49,10 +50,11 @@ from .exports import (
 )
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
-from .program_cache import cached_program_overview
+from .program_cache import cached_program_page
 from .queries import (
     HEADLINE_RULE,
     Matrix,
+    ProgramOverview,
     Status,
     Totals,
     load_compliance,
@@ -213,11 +215,9 @@ def _certificate_status(cert: Certificate, on: date) -> tuple[str, str]:
     return status.value, status.label
 
 
-@login_required
-def program(request: HttpRequest) -> HttpResponse:
-    require_coordinator(request.user)
-    as_of, date_error = parse_as_of(request.GET)
-    overview = cached_program_overview(agencies=managed_agencies(request.user), as_of=as_of, today=timezone.localdate())
+def render_program_body(overview: ProgramOverview, *, as_of: date, date_error: str, all_agencies: bool) -> str:
+    """The program view's content: the same for every coordinator with the same scope, so it is rendered
+    without the request (no per-person context) and kept (`compliance.program_cache.cached_program_page`)."""
     context = {
         "overview": overview,
         "as_of": as_of,
@@ -226,9 +226,28 @@ def program(request: HttpRequest) -> HttpResponse:
         "trend": overview.trend,
         "statuses": list(Status),
         "headline_rule": HEADLINE_RULE,
-        "all_agencies": manages_all_agencies(request.user),
+        "all_agencies": all_agencies,
     }
-    return render(request, "compliance/program.html", context)
+    return render_to_string("compliance/_program_body.html", context)
+
+
+@login_required
+def program(request: HttpRequest) -> HttpResponse:
+    require_coordinator(request.user)
+    as_of, date_error = parse_as_of(request.GET)
+    all_agencies = manages_all_agencies(request.user)
+
+    def render_body(overview: ProgramOverview) -> str:
+        return render_program_body(overview, as_of=as_of, date_error=date_error, all_agencies=all_agencies)
+
+    body = cached_program_page(
+        agencies=managed_agencies(request.user),
+        as_of=as_of,
+        today=timezone.localdate(),
+        variant=f"{get_language()}|{all_agencies}|{date_error}",
+        render=render_body,
+    )
+    return render(request, "compliance/program.html", {"program_body": body})
 
 
 @login_required

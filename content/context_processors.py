@@ -6,12 +6,14 @@ from agencies.access import NavigationRoles, navigation_roles
 
 from .generation import current_generation
 from .models import StandardPage
+from .routing import find_site
 
 
 def navigation(request: HttpRequest) -> dict:
     """The main menu: cached, so it costs no query on most requests; keyed by the content generation, so a
     published, moved or deleted page shows in it at once (content.page_cache)."""
     generation = current_generation(request=request)
+    find_site(request=request, generation=generation)  # kept per generation: `{% pageurl %}` asks for it
     key = f"main-menu:{get_language()}:{generation}"
     menu = cache.get(key) if generation else None
     if menu is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
+from content.generation import current_generation, page_cache
 
 from .models import (
     Assignment,
@@ -24,6 +26,8 @@ from .models import (
     LessonProgress,
 )
 from .rules import AssignmentStatus, assignment_status
+
+LESSONS_SECONDS = 3600
 
 
 @dataclass
@@ -88,17 +92,31 @@ def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage
     return None
 
 
+def _lessons_under(curricula: list[CurriculumPage]) -> list[tuple[int, str, bool, bool]]:
+    """(id, tree path, live, required) of every lesson under these curricula: page structure, which only an
+    editor changes, so it is kept per content generation (`content.generation`); the query is costly to build
+    for many curricula (one path prefix each)."""
+    generation = current_generation()
+    key = "lessons-under:" + hashlib.sha256(",".join(sorted(c.path for c in curricula)).encode()).hexdigest()
+    kept = page_cache().get(f"{key}:{generation}") if generation else None
+    if kept is None:
+        under_any = reduce(or_, (Q(path__startswith=c.path) for c in curricula))
+        kept = list(
+            LessonPage.objects.filter(under_any).order_by("path").values_list("pk", "path", "live", "required")
+        )
+        if generation:
+            page_cache().set(f"{key}:{generation}", kept, LESSONS_SECONDS)
+    return kept
+
+
 def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> dict[int, CurriculumProgress]:
     """Progress of one learner through many curricula in five queries, whatever their size: lessons,
     completions, open assignments, lesson progress, and quizzes with the learner's last pass of each."""
     result = {c.pk: CurriculumProgress(curriculum=c) for c in curricula}
     if not curricula:
         return result
-    under_any = reduce(or_, (Q(path__startswith=c.path) for c in curricula))
     lesson_owner: dict[int, CurriculumPage | None] = {}
-    for pk, path, live, required in (
-        LessonPage.objects.filter(under_any).order_by("path").values_list("pk", "path", "live", "required")
-    ):
+    for pk, path, live, required in _lessons_under(curricula):
         owner = lesson_owner[pk] = _curriculum_of(path, curricula)
         if owner is not None and live and required:
             result[owner.pk].lesson_ids.append(pk)
