@@ -25,6 +25,8 @@ class KeptPrivacy:
     replace (`content.receivers`), so later views skip both queries; a restricted page is checked in full."""
 
     def get_view_restrictions(self):
+        if self.pk is None:  # type: ignore[attr-defined]  # a page being created: nothing to remember it by
+            return super().get_view_restrictions()  # type: ignore[misc]
         generation = current_generation()
         key = f"unrestricted:{self.pk}:{generation}"  # type: ignore[attr-defined]
         if generation and page_cache().get(key):
