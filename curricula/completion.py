@@ -54,7 +54,7 @@ def complete_if_done(*, user: User, curriculum: CurriculumPage) -> CurriculumCom
     the unique (user, curriculum, cycle) constraint lets only one insert win. Open assignments close with
     it, and `curriculum_completed` is sent in the same transaction (so a certificate is issued with it)."""
     curriculum = canonical_page(curriculum)  # one record whatever the language it was taken in
-    progress = curriculum_progress(user=user, curriculum=curriculum)
+    progress = curriculum_progress(user=user, curriculum=curriculum, kept=False)  # evidence: from the database
     if not progress.is_complete:
         return None
     cycle = progress.cycle

@@ -92,31 +92,34 @@ def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage
     return None
 
 
-def _lessons_under(curricula: list[CurriculumPage]) -> list[tuple[int, str, bool, bool]]:
+def _lessons_under(curricula: list[CurriculumPage], *, kept: bool = True) -> list[tuple[int, str, bool, bool]]:
     """(id, tree path, live, required) of every lesson under these curricula: page structure, which only an
     editor changes, so it is kept per content generation (`content.generation`); the query is costly to build
     for many curricula (one path prefix each)."""
-    generation = current_generation()
+    generation = current_generation() if kept else None
     key = "lessons-under:" + hashlib.sha256(",".join(sorted(c.path for c in curricula)).encode()).hexdigest()
-    kept = page_cache().get(f"{key}:{generation}") if generation else None
-    if kept is None:
+    rows = page_cache().get(f"{key}:{generation}") if generation else None
+    if rows is None:
         under_any = reduce(or_, (Q(path__startswith=c.path) for c in curricula))
-        kept = list(
+        rows = list(
             LessonPage.objects.filter(under_any).order_by("path").values_list("pk", "path", "live", "required")
         )
         if generation:
-            page_cache().set(f"{key}:{generation}", kept, LESSONS_SECONDS)
-    return kept
+            page_cache().set(f"{key}:{generation}", rows, LESSONS_SECONDS)
+    return rows
 
 
-def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> dict[int, CurriculumProgress]:
+def progress_for_curricula(
+    *, user: User, curricula: list[CurriculumPage], kept: bool = True
+) -> dict[int, CurriculumProgress]:
     """Progress of one learner through many curricula in five queries, whatever their size: lessons,
-    completions, open assignments, lesson progress, and quizzes with the learner's last pass of each."""
+    completions, open assignments, lesson progress, and quizzes with the learner's last pass of each. The
+    lesson structure comes from the cache unless `kept` is False (the completion rule reads the database)."""
     result = {c.pk: CurriculumProgress(curriculum=c) for c in curricula}
     if not curricula:
         return result
     lesson_owner: dict[int, CurriculumPage | None] = {}
-    for pk, path, live, required in _lessons_under(curricula):
+    for pk, path, live, required in _lessons_under(curricula, kept=kept):
         owner = lesson_owner[pk] = _curriculum_of(path, curricula)
         if owner is not None and live and required:
             result[owner.pk].lesson_ids.append(pk)
@@ -163,8 +166,8 @@ def progress_for_curricula(*, user: User, curricula: list[CurriculumPage]) -> di
     return result
 
 
-def curriculum_progress(*, user: User, curriculum: CurriculumPage) -> CurriculumProgress:
-    return progress_for_curricula(user=user, curricula=[curriculum])[curriculum.pk]
+def curriculum_progress(*, user: User, curriculum: CurriculumPage, kept: bool = True) -> CurriculumProgress:
+    return progress_for_curricula(user=user, curricula=[curriculum], kept=kept)[curriculum.pk]
 
 
 def items_ever_done(*, user: User, curriculum: CurriculumPage) -> tuple[set[int], set[int]]:
