@@ -38,9 +38,11 @@ def _signed_in(user) -> Client:
 
 
 def _assert_certificate_delivered(user) -> None:
-    wait_for(lambda: any(user.email in m.to for m in mail.outbox), what="the certificate email")
+    # Long enough for one retry: on the in-memory test database the worker's two threads (PDF and email) can
+    # collide on SQLite's shared-cache table lock, and the task then retries after about 30 s, as it should.
+    wait_for(lambda: any(user.email in m.to for m in mail.outbox), timeout=120, what="the certificate email")
     certificate = wait_for(lambda: Certificate.objects.filter(user=user).first(), what="the certificate")
-    wait_for(lambda: Certificate.objects.get(pk=certificate.pk).rendered_at, what="the certificate PDF")
+    wait_for(lambda: Certificate.objects.get(pk=certificate.pk).rendered_at, timeout=120, what="the certificate PDF")
     certificate.refresh_from_db()
     assert certificate.emailed_at is not None and certificate.pdf
     [email] = [m for m in mail.outbox if user.email in m.to]
