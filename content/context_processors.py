@@ -13,7 +13,7 @@ def navigation(request: HttpRequest) -> dict:
     """The main menu: cached, so it costs no query on most requests; keyed by the content generation, so a
     published, moved or deleted page shows in it at once (content.page_cache)."""
     generation = current_generation(request=request)
-    find_site(request=request, generation=generation)  # kept per generation: `{% pageurl %}` asks for it
+    find_site(request=request)  # kept per generation: `{% pageurl %}` asks for it
     key = f"main-menu:{get_language()}:{generation}"
     menu = cache.get(key) if generation else None
     if menu is None:

@@ -8,12 +8,16 @@ imports no model, so models may use it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
 
 GENERATION_KEY = "page-cache:generation"
+KEEP_SECONDS = 3600
+T = TypeVar("T")
 
 
 def page_cache() -> BaseCache:
@@ -38,3 +42,20 @@ def current_generation(*, request: HttpRequest | None = None) -> str | None:
 
 def replace_generation() -> None:
     page_cache().set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def kept_for_generation(
+    *, key: str, compute: Callable[[], T], request: HttpRequest | None = None, seconds: int = KEEP_SECONDS
+) -> T:
+    """`compute()`, kept in the cache under `key` and the current generation, so it is computed again after any
+    change to content. None is never kept (a caller's "cannot tell"); a preview (a draft shown under the live
+    page's id) neither reads nor keeps anything; without a readable generation nothing is kept."""
+    generation = current_generation(request=request)
+    usable = generation is not None and not getattr(request, "is_preview", False)
+    full_key = f"{key}:{generation}"
+    value = page_cache().get(full_key) if usable else None
+    if value is None:
+        value = compute()
+        if usable and value is not None:
+            page_cache().set(full_key, value, seconds)
+    return value

@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from wagtail.models import Page, Site
 from wagtail.url_routing import RouteResult
 
-from .generation import current_generation, page_cache
+from .generation import kept_for_generation
 
 ROUTE_SECONDS = 3600
 
@@ -38,17 +38,17 @@ def _entry(*, site: Site, path: str) -> tuple[int, int, str, int] | None:
     return None if row is None else (row[0], row[1], url_path, row[2])
 
 
-def find_site(*, request: HttpRequest, generation: str | None) -> Site | None:
+def find_site(*, request: HttpRequest) -> Site | None:
     """`Site.find_for_request`, kept per host, port and content generation (a saved or deleted site replaces
     the generation), and set on the request where Wagtail looks for it."""
     if hasattr(request, "_wagtail_site"):
         return request._wagtail_site
-    key = f"site:{request.get_host()}:{request.get_port()}:{generation}"  # the host was checked by CommonMiddleware
-    site = page_cache().get(key) if generation else None
-    if site is None:
-        site = Site.find_for_request(request)
-        if site is not None and generation:
-            page_cache().set(key, site, ROUTE_SECONDS)
+    site = kept_for_generation(
+        key=f"site:{request.get_host()}:{request.get_port()}",  # the host was checked by CommonMiddleware
+        compute=lambda: Site.find_for_request(request),
+        request=request,
+        seconds=ROUTE_SECONDS,
+    )
     request._wagtail_site = site  # type: ignore[attr-defined]
     return site
 
@@ -58,19 +58,18 @@ def find_route(*, request: HttpRequest, path: str) -> RouteResult | None:
     (then Wagtail routes as usual). Sets the request's route as `Page.route_for_request` does."""
     if hasattr(request, "_wagtail_route_for_request"):
         return request._wagtail_route_for_request
-    generation = current_generation(request=request)
-    site = find_site(request=request, generation=generation)
+    site = find_site(request=request)
     if site is None:
         return None
     digest = hashlib.sha256(path.encode()).hexdigest()  # any length of path makes a short key
-    key = f"route:{site.pk}:{get_language()}:{generation}:{digest}"
-    entry = page_cache().get(key) if generation else None
+    entry = kept_for_generation(
+        key=f"route:{site.pk}:{get_language()}:{digest}",
+        compute=lambda: _entry(site=site, path=path),
+        request=request,
+        seconds=ROUTE_SECONDS,
+    )
     if entry is None:
-        entry = _entry(site=site, path=path)
-        if entry is None:
-            return None
-        if generation:
-            page_cache().set(key, entry, ROUTE_SECONDS)
+        return None
     page_id, content_type_id, url_path, locale_id = entry
     model: Any = ContentType.objects.get_for_id(content_type_id).model_class()
     if model is None:

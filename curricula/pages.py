@@ -7,9 +7,8 @@ use queries and services like any view."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
@@ -19,15 +18,13 @@ from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 
 from assessments.models import Quiz
-from content.generation import current_generation, page_cache
+from content.generation import kept_for_generation
 
 from .models import CurriculumPage, LessonPage, ModulePage
 from .queries import curriculum_progress, items_ever_done
 from .services import record_lesson_view
 from .translation import canonical_ids, canonical_page, default_locale, localized_list, with_translated_ids
 
-OUTLINE_SECONDS = 3600
-T = TypeVar("T")
 LESSON_BODY_TEMPLATE = "curricula/includes/lesson_body.html"
 
 
@@ -55,21 +52,8 @@ class LessonPosition:
         return None
 
 
-def _kept(*, request: HttpRequest, key: str, compute: Callable[[], T]) -> T:
-    """`compute()`, kept in the cache per content generation (replaced on every publish, move or delete:
-    `content.generation`), so reading a page does not rebuild what only an editor changes."""
-    generation = current_generation(request=request)
-    full_key = f"{key}:{generation}"
-    kept = page_cache().get(full_key) if generation and not getattr(request, "is_preview", False) else None
-    if kept is None:
-        kept = compute()
-        if generation and not getattr(request, "is_preview", False):
-            page_cache().set(full_key, kept, OUTLINE_SECONDS)
-    return kept
-
-
 def kept_outline(*, curriculum: CurriculumPage, request: HttpRequest) -> list[tuple[ModulePage, list[LessonPage]]]:
-    return _kept(request=request, key=f"outline:{curriculum.pk}", compute=lambda: outline(curriculum))
+    return kept_for_generation(request=request, key=f"outline:{curriculum.pk}", compute=lambda: outline(curriculum))
 
 
 def curriculum_and_outline(*, lesson: LessonPage, request: HttpRequest) -> tuple[CurriculumPage, list]:
@@ -79,7 +63,7 @@ def curriculum_and_outline(*, lesson: LessonPage, request: HttpRequest) -> tuple
         curriculum = CurriculumPage.objects.ancestor_of(lesson).get()
         return curriculum, outline(curriculum)
 
-    return _kept(request=request, key=f"lesson-outline:{lesson.pk}", compute=compute)
+    return kept_for_generation(request=request, key=f"lesson-outline:{lesson.pk}", compute=compute)
 
 
 def lesson_position(lesson: LessonPage, *, request: HttpRequest) -> LessonPosition:
@@ -146,8 +130,8 @@ def home_context(*, request: HttpRequest, page: object) -> dict[str, list[Curric
 def rendered_lesson_body(*, lesson: LessonPage, request: HttpRequest) -> str:
     """The lesson's body and references as HTML, kept per content generation and language: the same for
     every reader, and the costliest part of the page to render (markdown, sanitising, links). A preview
-    shows a draft under the live page's id, so it is rendered each time and never kept (`_kept`)."""
-    return _kept(
+    shows a draft under the live page's id, so it is rendered each time and never kept (`kept_for_generation`)."""
+    return kept_for_generation(
         request=request,
         key=f"lesson-body:{lesson.pk}:{get_language()}",
         compute=lambda: render_to_string(LESSON_BODY_TEMPLATE, {"page": lesson}),

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
-from content.generation import current_generation, page_cache
+from content.generation import kept_for_generation
 
 from .models import (
     Assignment,
@@ -26,8 +26,6 @@ from .models import (
     LessonProgress,
 )
 from .rules import AssignmentStatus, assignment_status
-
-LESSONS_SECONDS = 3600
 
 
 @dataclass
@@ -94,19 +92,17 @@ def _curriculum_of(path: str, curricula: list[CurriculumPage]) -> CurriculumPage
 
 def _lessons_under(curricula: list[CurriculumPage], *, kept: bool = True) -> list[tuple[int, str, bool, bool]]:
     """(id, tree path, live, required) of every lesson under these curricula: page structure, which only an
-    editor changes, so it is kept per content generation (`content.generation`); the query is costly to build
-    for many curricula (one path prefix each)."""
-    generation = current_generation() if kept else None
-    key = "lessons-under:" + hashlib.sha256(",".join(sorted(c.path for c in curricula)).encode()).hexdigest()
-    rows = page_cache().get(f"{key}:{generation}") if generation else None
-    if rows is None:
+    editor changes, so it is kept per content generation (`content.generation`) unless `kept` is False; the
+    query is costly to build for many curricula (one path prefix each)."""
+
+    def compute() -> list[tuple[int, str, bool, bool]]:
         under_any = reduce(or_, (Q(path__startswith=c.path) for c in curricula))
-        rows = list(
-            LessonPage.objects.filter(under_any).order_by("path").values_list("pk", "path", "live", "required")
-        )
-        if generation:
-            page_cache().set(f"{key}:{generation}", rows, LESSONS_SECONDS)
-    return rows
+        return list(LessonPage.objects.filter(under_any).order_by("path").values_list("pk", "path", "live", "required"))
+
+    if not kept:
+        return compute()
+    key = "lessons-under:" + hashlib.sha256(",".join(sorted(c.path for c in curricula)).encode()).hexdigest()
+    return kept_for_generation(key=key, compute=compute)
 
 
 def progress_for_curricula(

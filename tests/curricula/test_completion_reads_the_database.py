@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from content import generation
 from curricula import queries
 from curricula.completion import record_lesson_completion
 from curricula.models import CurriculumCompletion
@@ -18,7 +19,7 @@ def test_a_kept_structure_that_missed_a_lesson_cannot_complete_a_curriculum(monk
     curriculum = make_curriculum(modules=1, lessons_per_module=3)
     lessons = list(curriculum.lessons())
     stale = queries._lessons_under([curriculum], kept=False)[:2]  # as if the cache had missed the third lesson
-    real = queries.page_cache
+    real = generation.page_cache
 
     class StaleCache:
         def get(self, key, default=None):
@@ -27,7 +28,7 @@ def test_a_kept_structure_that_missed_a_lesson_cannot_complete_a_curriculum(monk
         def set(self, *args, **kwargs):
             return real().set(*args, **kwargs)
 
-    monkeypatch.setattr(queries, "page_cache", StaleCache)
+    monkeypatch.setattr(generation, "page_cache", StaleCache)
     assert queries.curriculum_progress(user=user, curriculum=curriculum).lesson_ids == [x.pk for x in lessons[:2]]
     for lesson in lessons[:2]:
         record_lesson_completion(user=user, lesson=lesson)
