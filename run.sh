@@ -63,6 +63,10 @@ case "${1:-}" in
     "$VENV/bin/python" tools/house_rules.py
     "$VENV/bin/mypy"
     shift || true
+    # Keep compiled modules and pytest's rewritten test modules between runs (an environment that sets
+    # PYTHONDONTWRITEBYTECODE makes every worker, and every subprocess a test starts, compile them again:
+    # about 7 s a process). __pycache__ is ignored by git.
+    unset PYTHONDONTWRITEBYTECODE
     # Two workers (pytest-xdist; tests that share a resource are grouped, see tests/conftest.py).
     exec "$VENV/bin/python" -m pytest -q -m "not e2e" -n 2 "$@"
     ;;

@@ -12,7 +12,7 @@ from django.urls import LocalePrefixPattern
 from django.utils import translation
 
 from .sweep import PUBLIC_BY_CODE, body_text, leaks
-from .test_tenancy_sweep import _plain_template_rendering, _request, sign_in, swept_urls  # noqa: F401
+from .test_tenancy_sweep import _plain_template_rendering, _request, sign_in, swept_urls, take_messages  # noqa: F401
 from .world import World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +54,9 @@ def test_no_spanish_page_shows_a_role_someone_it_may_not_see(role, world: World,
             lang = HTML_LANG.search(body_text(response))
             if lang and lang.group(1) != "es":
                 failures.append(f"GET {spanish}: <html lang={lang.group(1)!r}>")
+        flashed = take_messages(client, response)
         if pattern.name not in PUBLIC_BY_CODE:
-            found = leaks(body_text(response), markers)
+            found = leaks(body_text(response) + " " + flashed, markers)
             if found:
                 failures.append(f"GET {spanish} ({response.status_code}) shows {sorted(set(found))}")
         if role != "anonymous" and "_auth_user_id" not in client.session:
