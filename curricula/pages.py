@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from assessments.models import Quiz
 from content.generation import kept_for_generation
 
-from .models import CurriculumPage, LessonPage, ModulePage
+from .models import CatalogPage, CurriculumPage, LessonPage, ModulePage
 from .queries import curriculum_progress, items_ever_done
 from .services import record_lesson_view
 from .translation import canonical_ids, canonical_page, default_locale, localized_list, with_translated_ids
@@ -125,6 +125,21 @@ def home_context(*, request: HttpRequest, page: object) -> dict[str, list[Curric
     """The home page (content app, below this one) lists the curricula this app contributes."""
     canonical = CurriculumPage.objects.live().filter(locale=default_locale()).order_by("code")
     return {"curricula": localized_list(canonical)}  # in the reader's language where translated
+
+
+def catalog_url(*, request: HttpRequest) -> str:
+    """The catalogue's address in the reader's language ("" when there is none), kept per content generation
+    and host: the dashboard links to it on every visit, and finding it costs a page query and its URL parts."""
+
+    def compute() -> str:
+        canonical = CatalogPage.objects.live().filter(locale=default_locale()).first()
+        if canonical is None:
+            return ""
+        return str(localized_list([canonical])[0].get_url(request=request) or "")
+
+    return kept_for_generation(
+        request=request, key=f"catalog-url:{get_language()}:{request.get_host()}", compute=compute
+    )
 
 
 def rendered_lesson_body(*, lesson: LessonPage, request: HttpRequest) -> str:

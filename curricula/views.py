@@ -21,7 +21,7 @@ from certificates.models import Certificate
 
 from .completion import record_lesson_completion
 from .models import CurriculumCompletion, LessonPage
-from .pages import lesson_position
+from .pages import catalog_url, lesson_position
 from .queries import dashboard_rows
 from .rules import RENEWAL_NOTICE_DAYS
 
@@ -67,6 +67,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "continue_lesson": continue_lesson,
             "expiring": expiring,
             "today": today,
+            "catalog_url": catalog_url(request=request),
         },
     )
 

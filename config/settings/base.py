@@ -115,8 +115,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # SQLite waits for a lock instead of failing at once when two requests write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite waits for a lock instead of failing at once when two requests write together. It waits only
+    # when a transaction takes the write lock as it begins: a transaction that reads first and then writes
+    # (get_or_create) fails at once with "database is locked" when another holds the lock, so transactions
+    # begin IMMEDIATE. Write-ahead logging lets readers go on while one writes (docs/operations.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
     if "DB_CONN_MAX_AGE" not in os.environ:
         # The threaded development server opens a thread per request, whose connection would outlive it. A
         # process-per-worker server (gunicorn sync) sets DB_CONN_MAX_AGE: a new SQLite connection re-reads

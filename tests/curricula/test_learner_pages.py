@@ -1,6 +1,7 @@
 import pytest
 
-from curricula.models import LessonProgress, ModulePage
+from curricula.models import CatalogPage, LessonProgress, ModulePage
+from curricula.translation import default_locale
 from tests.factories import (
     AssignmentFactory,
     CurriculumCompletionFactory,
@@ -196,3 +197,16 @@ def test_transcript_and_curriculum_page_make_the_same_queries_for_1_or_15_curric
         return curricula[0].url
 
     assert_queries_constant(client, build_small=lambda: curricula[0].url, build_large=grown)
+
+
+def test_dashboard_links_the_catalogue_in_the_readers_language_and_follows_a_new_slug(client):
+    """The catalogue's address is kept per content generation: a published slug change shows next time."""
+    client.force_login(UserFactory())
+    assert 'href="/curricula/"' in client.get("/learn/").content.decode()
+    spanish = client.get("/es/learn/").content.decode()
+    assert 'href="/es/curricula/"' in spanish and 'href="/curricula/"' not in spanish
+
+    catalog = CatalogPage.objects.get(locale=default_locale())
+    catalog.slug = "all-training"
+    catalog.save_revision().publish()
+    assert 'href="/all-training/"' in client.get("/learn/").content.decode()
