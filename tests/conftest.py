@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.template.base import Template
 from django.utils import translation
 
 from content.loader import load_all
@@ -53,6 +54,20 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _plain_template_rendering(request, monkeypatch):
+    """Render templates as a server does, without the test runner's instrumentation: it copies every
+    template's context on every render (each include, each inclusion tag) so that `response.context` can be
+    read, a large share of a page's cost in a test. A test that reads `response.context` is marked
+    `template_context` (without the mark, `response.context` is None)."""
+    if request.node.get_closest_marker("template_context") is None:
+        monkeypatch.setattr(Template, "_render", _render_plain)
+
+
+def _render_plain(self: Template, context) -> str:
+    return self.nodelist.render(context)  # Django's own Template._render, before the test runner wraps it
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from agencies.access import requires_two_factor
 from agencies.models import JobRole
 from tests.factories import AgencyFactory, StaffFactory, TrainingCoordinatorFactory, UserFactory, make_coordinator
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 
 PASSWORD = "correct-horse-battery"
 

@@ -26,7 +26,7 @@ from tests.factories import (
 )
 from tests.querycount import assert_queries_constant
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 
 TODAY = timezone.localdate()
 ACT = reverse("agencies:act")

@@ -22,7 +22,7 @@ from tests.agencies.test_views import upload
 from tests.compliance.helpers import make_assignment, make_certificate
 from tests.factories import StaffFactory, UserFactory, make_curriculum
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 
 
 @pytest.fixture

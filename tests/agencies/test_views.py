@@ -18,7 +18,7 @@ from tests.agencies.test_roster import BAD_ROWS
 from tests.factories import AssignmentFactory, StaffFactory, UserFactory, make_curriculum, make_requirement
 from tests.querycount import assert_queries_constant
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 GOOD = "Ana Diaz,ana@harbor.org,mcm,2024-01-15,,yes"
 
 

@@ -10,7 +10,7 @@ from agencies.models import JobRole, RoleChange, StaffMember
 from curricula.models import Assignment, Requirement
 from tests.factories import AssignmentFactory, StaffFactory, UserFactory, make_curriculum, make_requirement
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 
 
 def grant(user, *codenames: str) -> None:

@@ -21,7 +21,7 @@ from . import authoring_support
 from .authoring_support import form_data, shown
 from .builders import full_quiz, single
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 author = authoring_support.author
 
 

@@ -15,6 +15,9 @@ from assessments.models import Option, Question, Quiz, attach_options
 from . import authoring_support
 from .builders import full_quiz
 
+# The editor round trip reads the screen's form from response.context (tests/assessments/authoring_support.py).
+pytestmark = pytest.mark.template_context
+
 author = authoring_support.author
 
 GIFT_BANK = """// A bank from Moodle

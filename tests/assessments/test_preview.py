@@ -12,7 +12,7 @@ from curricula.models import LessonPage, LessonProgress
 from . import authoring_support
 from .builders import full_quiz
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 author = authoring_support.author
 
 

@@ -20,7 +20,7 @@ from tests.factories import (
 )
 from tests.querycount import assert_queries_constant
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 
 
 def detail_url(certificate: Certificate) -> str:

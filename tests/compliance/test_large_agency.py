@@ -24,7 +24,7 @@ from tests.factories import AgencyFactory, StaffFactory, UserFactory, category, 
 
 from .helpers import change_role, make_assignment, make_certificate, seed_agency
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 LARGE = 230  # + the administrator: 231 people, three pages of 100
 
 

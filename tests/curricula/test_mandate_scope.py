@@ -32,7 +32,7 @@ from tests.factories import (
     make_requirement,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 STARTS = date(2024, 1, 1)
 
 

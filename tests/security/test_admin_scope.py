@@ -21,7 +21,7 @@ from tests.factories import (
     make_requirement,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.template_context]
 
 
 @pytest.fixture

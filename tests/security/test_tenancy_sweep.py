@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.template.base import Template
 from django.test import Client
 
 from agencies.models import Agency
@@ -31,17 +30,6 @@ SANCTIONED_NEW_ROWS = {
 @pytest.fixture
 def world() -> World:
     return build_world()
-
-
-@pytest.fixture(autouse=True)
-def _plain_template_rendering(monkeypatch):
-    """The sweep reads response bodies, never ``response.context``: render without the test runner's
-    instrumentation, which copies every template's context on every render (a large share of the sweep)."""
-    monkeypatch.setattr(Template, "_render", _render_without_signal)
-
-
-def _render_without_signal(self: Template, context) -> str:
-    return self.nodelist.render(context)  # Django's own Template._render, before the test runner wraps it
 
 
 def sign_in(client: Client, world: World, role: str) -> None:

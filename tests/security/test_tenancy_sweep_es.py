@@ -12,7 +12,7 @@ from django.urls import LocalePrefixPattern
 from django.utils import translation
 
 from .sweep import PUBLIC_BY_CODE, body_text, leaks
-from .test_tenancy_sweep import _plain_template_rendering, _request, sign_in, swept_urls, take_messages  # noqa: F401
+from .test_tenancy_sweep import _request, sign_in, swept_urls, take_messages
 from .world import World, build_world
 
 pytestmark = pytest.mark.django_db
