@@ -131,10 +131,3 @@ def cached_program_page(
         if page_key:
             cache.set(page_key, body, CACHE_SECONDS)
     return body
-
-
-def warm_program_overview(*, today: date) -> int:
-    """The whole program's overview for today, computed into the cache (nightly, after the assignment sync), so
-    the first coordinator of the day does not wait for it. Returns the number of agencies."""
-    overview = cached_program_overview(agencies=Agency.objects.all(), as_of=today, today=today)
-    return len(overview.agencies)

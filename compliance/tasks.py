@@ -5,7 +5,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import program_cache, services, timelines
+from . import program_page, services, timelines
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
@@ -32,8 +32,9 @@ def warm_dashboards() -> int:
 
 @shared_task
 def warm_program_view() -> int:
-    """Nightly, after the assignment sync: the program view for today opens warm (compliance.program_cache)."""
-    return program_cache.warm_program_overview(today=timezone.localdate())
+    """Nightly, after the assignment sync: the program view for today opens warm, in every language
+    (compliance.program_page)."""
+    return program_page.warm_program_pages(today=timezone.localdate())
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=5 * 60)

@@ -15,9 +15,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django_ratelimit.decorators import ratelimit
 
 from accounts.http import AuthenticatedRequest
@@ -50,11 +49,10 @@ from .exports import (
 )
 from .forms import MatrixFilterForm, VerifyExportForm, parse_as_of
 from .models import ExportKind, ExportRecord, ReminderLog
-from .program_cache import cached_program_page
+from .program_page import program_page_body
 from .queries import (
     HEADLINE_RULE,
     Matrix,
-    ProgramOverview,
     Status,
     Totals,
     load_compliance,
@@ -215,37 +213,18 @@ def _certificate_status(cert: Certificate, on: date) -> tuple[str, str]:
     return status.value, status.label
 
 
-def render_program_body(overview: ProgramOverview, *, as_of: date, date_error: str, all_agencies: bool) -> str:
-    """The program view's content: the same for every coordinator with the same scope, so it is rendered
-    without the request (no per-person context) and kept (`compliance.program_cache.cached_program_page`)."""
-    context = {
-        "overview": overview,
-        "as_of": as_of,
-        "date_error": date_error,
-        "chart": trend_chart(overview.trend),
-        "trend": overview.trend,
-        "statuses": list(Status),
-        "headline_rule": HEADLINE_RULE,
-        "all_agencies": all_agencies,
-    }
-    return render_to_string("compliance/_program_body.html", context)
-
-
 @login_required
 def program(request: HttpRequest) -> HttpResponse:
     require_coordinator(request.user)
     as_of, date_error = parse_as_of(request.GET)
     all_agencies = manages_all_agencies(request.user)
 
-    def render_body(overview: ProgramOverview) -> str:
-        return render_program_body(overview, as_of=as_of, date_error=date_error, all_agencies=all_agencies)
-
-    body = cached_program_page(
+    body = program_page_body(
         agencies=managed_agencies(request.user),
         as_of=as_of,
         today=timezone.localdate(),
-        variant=f"{get_language()}|{all_agencies}|{date_error}",
-        render=render_body,
+        date_error=date_error,
+        all_agencies=all_agencies,
     )
     return render(request, "compliance/program.html", {"program_body": body})
 

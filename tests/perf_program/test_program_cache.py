@@ -15,13 +15,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, JobRole, RoleChange, StaffMember
 from certificates.models import Certificate
 from compliance.program_cache import data_fingerprint, program_overview_key
+from compliance.program_page import render_program_body
 from compliance.queries import program_overview
-from compliance.views import render_program_body
+from compliance.tasks import warm_program_view
 from curricula.models import Assignment, AssignmentState
 from tests.compliance.helpers import make_assignment, make_certificate, seed_agency
 from tests.factories import (
@@ -239,8 +240,6 @@ def test_past_dates_on_random_data_give_the_computed_overview(client):
 
 def test_each_language_and_scope_wording_gets_its_own_kept_page(client, program):
     """The kept page is keyed by the language too: a Spanish reader after an English one reads Spanish."""
-    from django.utils import translation
-
     client.force_login(make_coordinator())
     english = shown(client)
     assert "Program-wide training compliance" in english
@@ -251,3 +250,24 @@ def test_each_language_and_scope_wording_gets_its_own_kept_page(client, program)
     spanish = html[html.index("<main") : html.index("</main>")]
     assert "Program-wide training compliance" not in spanish
     assert computed(program["today"]) in shown(client)  # the English page is still the English one
+
+
+def test_the_nightly_warm_up_keeps_the_whole_programs_page_in_each_language(client, program, monkeypatch):
+    """After the nightly task, the first coordinator of the day (who manages every agency) reads the kept page
+    in English and in Spanish: nothing is computed or rendered, and it is the page computed from the records."""
+    client.force_login(make_coordinator())
+    english_body = computed(program["today"])
+    with translation.override("es"):
+        spanish_url = reverse("compliance:program")
+        spanish_body = computed(program["today"])
+    assert "Program-wide training compliance" not in spanish_body
+    cache.clear()
+    assert warm_program_view.apply().get() == 2  # the real task (eager here): English and Spanish
+
+    def not_kept(*args, **kwargs):
+        raise AssertionError("the page was computed at the first visit, not kept by the nightly task")
+
+    monkeypatch.setattr("compliance.program_page.render_program_body", not_kept)
+    monkeypatch.setattr("compliance.program_cache.program_overview", not_kept)
+    assert english_body in shown(client)
+    assert spanish_body in client.get(spanish_url).content.decode()
