@@ -56,7 +56,7 @@ def take_messages(client: Client, response) -> str:
     texts = [str(message) for message in getattr(storage, "_queued_messages", [])]
     if "messages" in client.cookies:
         del client.cookies["messages"]
-    if texts or "_messages" in client.session:
+    if "_messages" in response.wsgi_request.session:  # too many for the cookie: the rest went to the session
         session = client.session
         session.pop("_messages", None)
         session.save()
