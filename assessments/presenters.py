@@ -4,6 +4,7 @@ before submission (the attempt view only ever receives the `*_for_attempt` struc
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Any, cast
 
 import bleach
@@ -26,6 +27,7 @@ from .models import (
     SingleChoiceQuestion,
     TrueFalseQuestion,
     attach_options,
+    load_questions,
     translated,
 )
 
@@ -40,7 +42,7 @@ KINDS = {
 
 
 def attempt_questions(attempt: Attempt) -> list[Question]:
-    by_id = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids)}
+    by_id = {q.pk: q for q in load_questions(attempt.question_ids)}
     return attach_options([by_id[pk] for pk in attempt.question_ids if pk in by_id])
 
 
@@ -50,10 +52,23 @@ _INLINE_TAGS = {"a", "abbr", "b", "br", "code", "em", "i", "strong", "sub", "sup
 
 def render_inline(text: str) -> SafeString:
     """Option markdown rendered without block elements (paragraphs become line breaks)."""
+    return mark_safe(_inline_html(text))  # noqa: S308 - sanitised twice by bleach, inline tags only
+
+
+@lru_cache(maxsize=8192)
+def _inline_html(text: str) -> str:
+    """The same text always gives the same HTML, and cleaning each option again was a quarter of the attempt
+    page's time (bench/profile_page.py): each process keeps the most recent results, as render_markdown does."""
     html = str(render_markdown(text)).strip()
     html = html.replace("</p>\n<p>", "<br>").replace("</li>\n<li>", "<br>")
     clean = bleach.clean(html, tags=_INLINE_TAGS, attributes={"a": ["href", "title"], "abbr": ["title"]}, strip=True)
-    return mark_safe(clean.strip())  # noqa: S308 - sanitised twice by bleach, inline tags only
+    return clean.strip()
+
+
+def _choice(option_id: int, html: str, *, checked: bool) -> dict[str, Any]:
+    """One option as the form shows it; its id as text, which the template prints as it is (an int would go
+    through number formatting at each of its four uses)."""
+    return {"id": str(option_id), "html": html, "checked": checked}
 
 
 def _ordered_options(attempt: Attempt, question: Question) -> list[dict[str, Any]]:
@@ -66,7 +81,24 @@ def _ordered_options(attempt: Attempt, question: Question) -> list[dict[str, Any
     elif order:
         position = {pk: i for i, pk in enumerate(order)}
         options = sorted(options, key=lambda o: position.get(o.pk, len(position)))
-    return [{"id": o.pk, "html": render_inline(translated(o, "text"))} for o in options]
+    return [{"pk": o.pk, "html": render_inline(translated(o, "text"))} for o in options]
+
+
+def _with_answer(question: Question, options: list[dict[str, Any]], answer: Any) -> list[dict[str, Any]]:
+    """The options with what the learner saved marked: checked choices, or each item's chosen position or
+    category as the list of choices its select offers (worked out here, not by loops in the template)."""
+    shown = []
+    for option in options:
+        pk = option["pk"]
+        item = _choice(pk, option["html"], checked=isinstance(answer, list) and pk in answer)
+        if isinstance(question, OrderingQuestion):
+            position = answer.index(pk) + 1 if isinstance(answer, list) and pk in answer else None
+            item["choices"] = [(str(n), n == position) for n in range(1, len(options) + 1)]
+        elif isinstance(question, MatchingQuestion):
+            category = answer.get(str(pk)) if isinstance(answer, dict) else None
+            item["choices"] = [(c, c == category) for c in question.categories]
+        shown.append(item)
+    return shown
 
 
 def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> list[dict[str, Any]]:
@@ -76,7 +108,7 @@ def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> l
         saved = responses.get(question.pk)
         answer = saved.answer if saved else None
         item: dict[str, Any] = {
-            "id": question.pk,
+            "id": str(question.pk),
             "number": number,
             "kind": KINDS[type(question)],
             "type_label": question.type_label,
@@ -89,22 +121,17 @@ def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> l
                 {
                     "key": part.key,
                     "text_html": render_markdown(translated(part, "text")),
-                    "options": [{"id": o.pk, "html": render_inline(translated(o, "text"))} for o in part.option_list()],
+                    "options": [
+                        _choice(o.pk, render_inline(translated(o, "text")), checked=chosen == o.pk)
+                        for o in part.option_list()
+                    ],
                     "chosen": chosen,
                 }
                 for part, chosen in question.path(answer or {})
             ]
             item["branching"] = any(o.next_part for p in question.ordered_parts() for o in p.option_list())
-        elif isinstance(question, MatchingQuestion):
-            item["categories"] = question.categories
-            item["options"] = _ordered_options(attempt, question)
-        elif isinstance(question, OrderingQuestion):
-            item["options"] = _ordered_options(attempt, question)
-            item["positions"] = list(range(1, len(item["options"]) + 1))
-            if isinstance(answer, list):
-                item["answer_positions"] = {pk: i + 1 for i, pk in enumerate(answer)}
         elif not isinstance(question, TrueFalseQuestion):
-            item["options"] = _ordered_options(attempt, question)
+            item["options"] = _with_answer(question, _ordered_options(attempt, question), answer)
         items.append(item)
     return items
 

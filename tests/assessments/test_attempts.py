@@ -64,6 +64,44 @@ def test_attempt_page_holds_no_answer_key(learner_client):
     assert "selected" not in html
 
 
+def test_saved_answers_of_every_kind_are_shown_again_when_the_learner_comes_back(learner_client):
+    """Save and finish later, then open the attempt page again: every answer is where the learner left it."""
+    quiz, parts = full_quiz()
+    learner_client.post(f"/quiz/{quiz.key}/start/")
+    attempt = Attempt.objects.get(user=learner_client.user)
+    post = perfect_post(parts)
+    items = parts["ordering"][1]
+    for position, item in enumerate(reversed(items), start=1):  # an order of the learner's own, not the key
+        post[f"q{parts['ordering'][0].pk}_pos_{item.pk}"] = str(position)
+    response = learner_client.post(f"/quiz/attempts/{attempt.pk}/", {**post, "action": "save"})
+    assert response.status_code == 302
+    html = learner_client.get(f"/quiz/attempts/{attempt.pk}/").content.decode()
+
+    def checked(name: str) -> set[str]:
+        pattern = rf'<input type="(?:radio|checkbox)" name="{name}" id="[^"]+" value="([^"]+)" checked>'
+        return set(re.findall(pattern, html))
+
+    def selected(name: str) -> str | None:
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+        assert select, name
+        chosen = re.findall(r'<option value="([^"]*)" selected>', select.group(1))
+        return chosen[0] if len(chosen) == 1 else None
+
+    single_q, right, _ = parts["single"]
+    assert checked(f"q{single_q.pk}") == {str(right.pk)}
+    multi_q, opts = parts["multiple"]
+    assert checked(f"q{multi_q.pk}") == {str(opts[0].pk), str(opts[1].pk)}
+    assert checked(f"q{parts['truefalse'].pk}") == {"true"}
+    scen_q, o = parts["scenario"]
+    assert checked(f"q{scen_q.pk}_part_p1") == {str(o["p1_good"].pk)}
+    assert checked(f"q{scen_q.pk}_part_p2") == {str(o["p2_good"].pk)}
+    for position, item in enumerate(reversed(items), start=1):
+        assert selected(f"q{parts['ordering'][0].pk}_pos_{item.pk}") == str(position)
+    match_q, match_items = parts["matching"]
+    for item in match_items:
+        assert selected(f"q{match_q.pk}_cat_{item.pk}") == item.category
+
+
 def test_double_submission_is_scored_once_and_changes_nothing(learner_client):
     quiz, parts = full_quiz()
     attempt = start_attempt(user=learner_client.user, quiz=quiz)
