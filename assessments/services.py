@@ -27,6 +27,7 @@ from .models import (
     Response,
     ScenarioQuestion,
     attach_options,
+    load_questions,
 )
 
 
@@ -204,7 +205,7 @@ def quiz_is_open(quiz: Quiz) -> bool:
 
 
 def _attempt_questions(attempt: Attempt) -> dict[int, Question]:
-    questions = attach_options(list(Question.objects.filter(pk__in=attempt.question_ids)))
+    questions = attach_options(load_questions(attempt.question_ids))
     return {q.pk: q for q in questions}
 
 
