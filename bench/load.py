@@ -236,10 +236,11 @@ def status_over_http(port: int, path: str, session_key: str | None) -> int:
 
 
 def start_gunicorn(app: str, port: int, workers: int, *, cwd: Path, env: dict[str, str]) -> subprocess.Popen:
-    """The same gunicorn settings for both sites: `workers` sync workers, no access log."""
+    """The same gunicorn settings for both sites: `workers` sync workers, no access log, and no control socket
+    (gunicorn 27 opens one at a fixed path by default: the second site's master could not open it)."""
     return subprocess.Popen(
         [str(PYTHON.parent / "gunicorn"), app, "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--log-level", "warning"],
+         "--log-level", "warning", "--no-control-socket"],
         cwd=cwd, env=env, stdout=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
 
