@@ -30,12 +30,38 @@ from config.middleware import ProxiedClientAddressMiddleware
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "learn.example.org"
 
+# `manage.py check --deploy --fail-level INFO`, inside a process that does more (each process costs seconds
+# of Django start-up): its exit status and output as the command would give them.
+DEPLOY_CHECK = r"""
+import io
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+def deploy_check():
+    out = io.StringIO()
+    try:
+        call_command("check", deploy=True, fail_level="INFO", stdout=out, stderr=out)
+    except SystemCheckError as exc:
+        return {"returncode": 1, "output": out.getvalue() + str(exc)}
+    return {"returncode": 0, "output": out.getvalue()}
+"""
+
+# collectstatic with the production storage, then the deploy check of that (database-cached) configuration.
+COLLECT = (
+    "import json\nimport django\ndjango.setup()\n"
+    + DEPLOY_CHECK
+    + "call_command('collectstatic', interactive=False, verbosity=0)\n"
+    + "print(json.dumps({'deploy_check': deploy_check()}))\n"
+)
+
 # Runs inside a production-configured process: prints what the tests below assert on, as JSON on stdout,
 # and writes one log line (to stderr, through the configured handler).
 PROBE = r"""
 import json, logging
 import django
 django.setup()
+""" + DEPLOY_CHECK + r"""
+deploy = deploy_check()
 from django.conf import settings
 from django.templatetags.static import static
 from django.test import Client
@@ -64,6 +90,7 @@ result = {
         "celery_hijacks_logging": settings.CELERY_WORKER_HIJACK_ROOT_LOGGER,
     },
     "static_url": static("css/site.css"),
+    "deploy_check": deploy,
 }
 result["health_https"] = fetch("/health/")
 result["health_http"] = fetch("/health/", https=False)
@@ -131,16 +158,22 @@ def prod_tmp(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def collected(prod_tmp) -> Path:
-    """collectstatic with the production storage, into a temporary STATIC_ROOT."""
-    result = run(["manage.py", "collectstatic", "--noinput", "-v0"], production_env(prod_tmp))
+def collecting(prod_tmp, signing_keys) -> dict:
+    """collectstatic with the production storage, into a temporary STATIC_ROOT; and, in the same process, the
+    deploy check of the configuration without Redis, with signing keys from files."""
+    result = run(["-c", COLLECT], production_env(prod_tmp, **signing_keys))
     assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def collected(prod_tmp, collecting) -> Path:
     return prod_tmp / "static"
 
 
 @pytest.fixture(scope="module")
-def probe(prod_tmp, collected) -> dict:
-    env = production_env(prod_tmp, REDIS_URL="redis://127.0.0.1:6379/14")
+def probe(prod_tmp, collected, signing_keys) -> dict:
+    env = production_env(prod_tmp, REDIS_URL="redis://127.0.0.1:6379/14", **signing_keys)
     result = run(["-c", PROBE], env)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout.strip().splitlines()[-1])
@@ -169,12 +202,12 @@ def signing_keys(prod_tmp) -> dict[str, str]:
     return {name: str(prod_tmp / f"{name.lower()}.pem") for name in files}
 
 
-@pytest.mark.parametrize("redis_url", [None, "redis://127.0.0.1:6379/14"], ids=["db-cache", "redis"])
-def test_check_deploy_reports_nothing(prod_tmp, redis_url, signing_keys):
-    env = production_env(prod_tmp, REDIS_URL=redis_url, **signing_keys)
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "INFO"], env)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+@pytest.mark.parametrize("configuration", ["collecting", "probe"], ids=["db-cache", "redis"])
+def test_check_deploy_reports_nothing(configuration, request):
+    """With signing keys from files, without Redis (the collectstatic process) and with it (the probe)."""
+    result = request.getfixturevalue(configuration)["deploy_check"]
+    output = result["output"]
+    assert result["returncode"] == 0, output
     assert "System check identified no issues (0 silenced)." in output, output
     assert "WARNINGS" not in output and "?: (" not in output, output
 
