@@ -15,6 +15,7 @@ import functools
 import hashlib
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,12 +41,18 @@ SKIP_FILES = {
 _original_create_test_db = DatabaseCreation.create_test_db
 
 
+def _is_project_code(path: Path) -> bool:
+    """Under the checkout, but not in the virtual environment (`.venv` sits inside the checkout too)."""
+    return path.is_relative_to(Path(settings.BASE_DIR).resolve()) and not path.is_relative_to(
+        Path(sys.prefix).resolve()
+    )
+
+
 def _project_dirs() -> list[Path]:
-    base = Path(settings.BASE_DIR).resolve()
-    dirs = [base / "config"]
+    dirs = [Path(settings.BASE_DIR).resolve() / "config"]
     for app_config in apps.get_app_configs():
         path = Path(app_config.path).resolve()
-        if path.is_relative_to(base):
+        if _is_project_code(path):
             dirs.append(path)
     return dirs
 
@@ -61,10 +68,9 @@ def template_key() -> str:
             for p in directory.rglob("*")
             if p.is_file() and not SKIP_DIRS & set(p.relative_to(directory).parts) and p.name not in SKIP_FILES
         ]
-    base = Path(settings.BASE_DIR).resolve()
     for app_config in apps.get_app_configs():
         migrations = Path(app_config.path).resolve() / "migrations"
-        if not migrations.is_relative_to(base) and migrations.is_dir():
+        if not _is_project_code(migrations) and migrations.is_dir():
             files += sorted(migrations.glob("*.py"))
     for path in sorted(set(files)):
         sha.update(str(path).encode())
