@@ -5,11 +5,12 @@ rejects anything that is not a legal answer to that question (unknown option ids
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -250,17 +251,16 @@ class Question(ClusterableModel, PolymorphicModel):
 def load_questions(ids: list[int]) -> list[Question]:
     """The questions with these ids as their own types, in one query: each type's row is joined to the
     base row (django-polymorphic would ask once more for each type present, up to six queries)."""
-    children = [str(model._meta.model_name) for model in Question.__subclasses__()]
-    questions = []
-    for base in Question.objects.non_polymorphic().select_related(*children).filter(pk__in=ids):
-        for name in children:
-            try:
-                questions.append(getattr(base, name))  # joined above: None (raises) or the typed row, no query
-                break
-            except ObjectDoesNotExist:
-                continue
-        else:
-            questions.append(base.get_real_instance())  # a type added later and not joined: one query
+    types = Question.__subclasses__()
+    accessor = {
+        ctype.pk: str(model._meta.model_name)
+        for model, ctype in ContentType.objects.get_for_models(*types, for_concrete_models=False).items()
+    }  # kept by ContentType's cache after the first request
+    questions: list[Question] = []
+    for base in Question.objects.non_polymorphic().select_related(*accessor.values()).filter(pk__in=ids):
+        name = accessor.get(cast(int, base.polymorphic_ctype_id))  # set by django-polymorphic on every save
+        # A type deriving from a type (none yet) is not joined above: django-polymorphic fetches it.
+        questions.append(getattr(base, name) if name else cast(Question, base.get_real_instance()))
     return questions
 
 
