@@ -16,6 +16,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
 }
+# As production with Redis (config/settings/base.py): sessions in the database, read through the cache. The
+# in-memory cache is per worker, which is fine here (the measured pages never change a session) and wrong for
+# serving, like the page cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_ENABLE = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
