@@ -46,6 +46,12 @@ class QuizViewSet(SnippetViewSet):
     add_view_class = QuizCreateRedirect
 
 
+def _with_row_links(self, request):
+    """Each row shows its quiz and competency (and names itself by its quiz's key): joined, not one query per
+    row (tests/assessments/test_admin_listings.py)."""
+    return self.model._default_manager.select_related("quiz", "competency")
+
+
 def _question_viewset(question_model, icon="help"):
     return type(
         f"{question_model.__name__}ViewSet",
@@ -57,6 +63,7 @@ def _question_viewset(question_model, icon="help"):
             "list_display": ["key", "quiz", "competency"],
             "list_filter": ["quiz"],
             "search_fields": ["text", "key"],
+            "get_queryset": _with_row_links,
         },
     )
 
