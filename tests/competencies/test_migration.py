@@ -11,14 +11,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from competencies.legacy import LEGACY
 from tests.factories import drop_translated_curricula
+from tests.migrating import migrate
 
 BEFORE = [("curricula", "0002_protect_learning_history"), ("assessments", "0006_multiple_select_name")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def latest():

@@ -12,15 +12,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import drop_translated_curricula
+from tests.migrating import migrate
 
 BEFORE = [("curricula", "0003_competency_framework")]
 AFTER = [("curricula", "0004_mandate_agencies_one_recertification")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
