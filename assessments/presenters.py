@@ -20,6 +20,7 @@ from .models import (
     Attempt,
     MatchingQuestion,
     MultipleChoiceQuestion,
+    Option,
     OrderingQuestion,
     Question,
     Response,
@@ -71,7 +72,7 @@ def _choice(option_id: int, html: str, *, checked: bool) -> dict[str, Any]:
     return {"id": str(option_id), "html": html, "checked": checked}
 
 
-def _ordered_options(attempt: Attempt, question: Question) -> list[dict[str, Any]]:
+def _ordered_options(attempt: Attempt, question: Question) -> list[Option]:
     options = question.option_list()
     order = attempt.option_orders.get(str(question.pk))
     if isinstance(question, OrderingQuestion):
@@ -81,22 +82,27 @@ def _ordered_options(attempt: Attempt, question: Question) -> list[dict[str, Any
     elif order:
         position = {pk: i for i, pk in enumerate(order)}
         options = sorted(options, key=lambda o: position.get(o.pk, len(position)))
-    return [{"pk": o.pk, "html": render_inline(translated(o, "text"))} for o in options]
+    return list(options)
 
 
-def _with_answer(question: Question, options: list[dict[str, Any]], answer: Any) -> list[dict[str, Any]]:
+def _with_answer(question: Question, options: list[Option], answer: Any) -> list[dict[str, Any]]:
     """The options with what the learner saved marked: checked choices, or each item's chosen position or
     category as the list of choices its select offers (worked out here, not by loops in the template)."""
+    listed = isinstance(answer, list)
     shown = []
     for option in options:
-        pk = option["pk"]
-        item = _choice(pk, option["html"], checked=isinstance(answer, list) and pk in answer)
+        pk = option.pk
+        html = render_inline(translated(option, "text"))
         if isinstance(question, OrderingQuestion):
-            position = answer.index(pk) + 1 if isinstance(answer, list) and pk in answer else None
+            position = answer.index(pk) + 1 if listed and pk in answer else None
+            item = _choice(pk, html, checked=False)
             item["choices"] = [(str(n), n == position) for n in range(1, len(options) + 1)]
         elif isinstance(question, MatchingQuestion):
             category = answer.get(str(pk)) if isinstance(answer, dict) else None
+            item = _choice(pk, html, checked=False)
             item["choices"] = [(c, c == category) for c in question.categories]
+        else:
+            item = _choice(pk, html, checked=listed and pk in answer)
         shown.append(item)
     return shown
 
@@ -125,7 +131,6 @@ def questions_for_attempt(attempt: Attempt, responses: dict[int, Response]) -> l
                         _choice(o.pk, render_inline(translated(o, "text")), checked=chosen == o.pk)
                         for o in part.option_list()
                     ],
-                    "chosen": chosen,
                 }
                 for part, chosen in question.path(answer or {})
             ]
