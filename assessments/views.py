@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 # The pass page links to the certificate the pass issued; views sit above every app's models.
 from accounts.http import AuthenticatedRequest
 from certificates.models import Certificate
+from learner_cache.middleware import mark_learner_page
 
 from .forms import parse_answers
 from .models import Attempt, Quiz, Response
@@ -105,6 +106,7 @@ def attempt_view(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse
     if not quiz_is_open(attempt.quiz):
         return render(request, "assessments/closed.html", {"attempt": attempt, "message": CLOSED_MESSAGE})
     if request.method != "POST":
+        mark_learner_page(request)
         return _attempt_page(request, attempt)
     try:
         answers = parse_answers(request.POST)

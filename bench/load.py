@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 PORT = 8765
 ANCHOR_PORT = 8766
 PYTHON = Path(sys.executable)
-ANONYMOUS = "-"  # the cookie column of a target that is requested without a session
+ANONYMOUS = "-"  # the cookie column of a target that is requested without a session (else the Cookie header)
 
 LUA = r"""
 local targets = {}
@@ -58,7 +58,7 @@ request = function()
   index = index % #targets + 1
   local t = targets[index]
   local headers = {["Host"] = "127.0.0.1"}
-  if t.cookie ~= "-" then headers["Cookie"] = "sessionid=" .. t.cookie end
+  if t.cookie ~= "-" then headers["Cookie"] = t.cookie end
   return wrk.format("GET", t.path, headers)
 end
 
@@ -125,12 +125,14 @@ def anchor_queries(url: str) -> int:
 
 
 def sign_in_learners(count: int) -> list[tuple[str, dict[str, str]]]:
-    """(session key, {page: path}) for `count` active case managers, each with their own pages."""
+    """(Cookie header, {page: path}) for `count` active case managers, each with their own pages. Each has a
+    session and, as every browser that signed in has (the sign-in form set it), a CSRF cookie."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count
     from django.urls import reverse
+    from django.utils.crypto import get_random_string
     from wagtail.models import Locale
 
     from agencies.models import StaffMember
@@ -171,7 +173,10 @@ def sign_in_learners(count: int) -> list[tuple[str, dict[str, str]]]:
             "quiz attempt": reverse("assessments:attempt", args=[attempt.pk]),
             "transcript": reverse("curricula:transcript"),
         }
-        learners.append((session.session_key, pages))
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={session.session_key};{settings.CSRF_COOKIE_NAME}={get_random_string(32)}"
+        )
+        learners.append((cookie, pages))
     return learners
 
 
@@ -192,16 +197,16 @@ def public_pages() -> dict[str, str]:
     }
 
 
-def count_queries(path: str, session_key: str | None) -> tuple[int, int]:
-    """(status, queries) of the second request for `path` (the first fills per-process caches)."""
-    from django.conf import settings
+def count_queries(path: str, cookie: str | None) -> tuple[int, int]:
+    """(status, queries) of the second request for `path` (the first fills per-process caches and, for a
+    learner page, the learner page cache: the count is a hit's)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    if session_key:
-        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    for name, _, value in (part.partition("=") for part in (cookie or "").split(";") if part):
+        client.cookies[name] = value
     client.get(path, HTTP_HOST="127.0.0.1")
     with CaptureQueriesContext(connection) as queries:
         status = client.get(path, HTTP_HOST="127.0.0.1").status_code
@@ -225,9 +230,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def status_over_http(port: int, path: str, session_key: str | None) -> int:
+def status_over_http(port: int, path: str, cookie: str | None) -> int:
     """wrk counts a redirect as a success: every page must answer 200 over HTTP first."""
-    headers = {"Cookie": f"sessionid={session_key}"} if session_key else {}
+    headers = {"Cookie": cookie} if cookie else {}
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
     try:
         return urllib.request.build_opener(_NoRedirect).open(request, timeout=30).status

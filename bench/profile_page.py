@@ -58,7 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -70,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         clients = [(Client(), pages[args.page])]
     else:
         clients = []
-        for session_key, learner_pages in sign_in_learners(args.learners):
+        for cookie, learner_pages in sign_in_learners(args.learners):
             client = Client()
-            client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+            for name, _, value in (part.partition("=") for part in cookie.split(";")):
+                client.cookies[name] = value
             clients.append((client, learner_pages[args.page]))
     turn = iter(range(10**9))
 

@@ -113,7 +113,7 @@ def _is_signed_in(request: HttpRequest) -> bool:
     return bool(user.is_authenticated)
 
 
-def _has_pending_messages(request: HttpRequest) -> bool:
+def has_pending_messages(request: HttpRequest) -> bool:
     """Messages (e.g. after signing out) are shown once: such a request renders its own page."""
     if "messages" in request.COOKIES:
         return True
@@ -132,7 +132,7 @@ def _is_wagtail_page_url(request: HttpRequest) -> bool:
 def cache_key(request: HttpRequest) -> str | None:
     """The key a request is answered under, or None when it is not one the page cache may answer."""
     # Signed-in first: their session is read for the view anyway, and their requests skip the URL match.
-    if request.method not in ("GET", "HEAD") or _is_signed_in(request) or _has_pending_messages(request):
+    if request.method not in ("GET", "HEAD") or _is_signed_in(request) or has_pending_messages(request):
         return None
     query = _keyed_query(request)
     if query is None or not _is_wagtail_page_url(request):

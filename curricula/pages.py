@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 
 from assessments.models import Quiz
 from content.generation import kept_for_generation
+from learner_cache.middleware import mark_learner_page
 
 from .models import CatalogPage, CurriculumPage, LessonPage, ModulePage
 from .queries import curriculum_progress, items_ever_done
@@ -104,6 +105,7 @@ def curriculum_context(*, request: HttpRequest, curriculum: CurriculumPage) -> d
     quizzes = progress.quizzes if progress else list(Quiz.objects.filter(curriculum=canonical, active=True))
     context: dict = {"outline": shown_outline, "quizzes": _shown_quizzes(quizzes, shown_outline)}
     if progress is not None:
+        mark_learner_page(request)  # a signed-in reader's page: kept per learner (anonymous: content.page_cache)
         context["progress"] = progress
         context["done_lesson_ids"] = with_translated_ids(progress.done_lesson_ids, _shown_lessons(shown_outline))
         context["passed_quiz_ids"] = progress.passed_quiz_ids
@@ -161,6 +163,7 @@ def serve_lesson(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     progress = curriculum_progress(user=request.user, curriculum=canonical_page(position.curriculum))
     if request.method == "GET" and not getattr(request, "is_preview", False):
         record_lesson_view(user=request.user, lesson=lesson, progress=progress)  # the page shows no view state
+        mark_learner_page(request)
     quizzes = _shown_quizzes([quiz for quiz in progress.quizzes if quiz.module_id is not None], position.outline)
     if lesson.locale_id != progress.curriculum.locale_id:  # a translation: show the English records on it
         done_ids = with_translated_ids(progress.done_lesson_ids, _shown_lessons(position.outline))

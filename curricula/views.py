@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedRequest
 from assessments.models import Quiz
 from certificates.models import Certificate
+from learner_cache.middleware import mark_learner_page
 
 from .completion import record_lesson_completion
 from .models import CurriculumCompletion, LessonPage
@@ -28,6 +29,7 @@ from .rules import RENEWAL_NOTICE_DAYS
 
 @login_required
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    mark_learner_page(request)
     today = timezone.localdate()
     rows = dashboard_rows(user=request.user, today=today)
     continue_row = next(
@@ -74,6 +76,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def transcript(request: AuthenticatedRequest) -> HttpResponse:
+    mark_learner_page(request)
     completions = (
         CurriculumCompletion.objects.filter(user=request.user).select_related("certificate").order_by("-completed_at")
     )

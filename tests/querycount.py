@@ -10,13 +10,15 @@ from collections.abc import Callable
 
 from django.db import connection
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 
 def fetch_counting(client: Client, url: str, params: dict | None = None) -> tuple[list[str], HttpResponse]:
-    """GET a page (streamed bodies read to the end) and return the SQL it ran and the response."""
-    with CaptureQueriesContext(connection) as ctx:
+    """GET a page (streamed bodies read to the end) and return the SQL it ran and the response. What the page
+    costs to render: a learner page is never answered from the learner page cache here (its hits are measured
+    in tests/learner_cache)."""
+    with override_settings(LEARNER_PAGE_CACHE=False), CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params or {})
         if response.streaming:
             b"".join(response.streaming_content)

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "certificates",
     "compliance",
     "outbox",
+    "learner_cache",
     "wagtail_localize",  # the admin translation workflow for Spanish content (issue 24)
     "wagtail_localize.locales",  # replaces wagtail.locales
     "wagtail.contrib.forms",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "content.page_cache.FetchFromPageCacheMiddleware",  # after language, user and every redirect are decided
+    "learner_cache.middleware.LearnerPageCacheMiddleware",  # signed-in learners' pages, by the same rule
     "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the lock-out page
 ]
 
@@ -226,6 +228,9 @@ else:
 PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "3600"))
 PAGE_CACHE_SHARED_MAX_AGE = int(os.environ.get("PAGE_CACHE_SHARED_MAX_AGE", "0"))
+# Signed-in learners' pages kept per learner under versions that database triggers replace on every write
+# (learner_cache/, docs/performance.md). On unless turned off; exactness does not depend on the timeout.
+LEARNER_PAGE_CACHE = env_bool("LEARNER_PAGE_CACHE", True)
 
 # Celery: eager in the embedded default, a real broker when one is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

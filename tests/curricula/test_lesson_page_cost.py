@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
@@ -20,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _reload_queries(client, url: str) -> list[str]:
+    """A reload rendered again (the learner page cache off: what a render costs)."""
     assert client.get(url).status_code == 200  # the first view records the lesson and fills what is kept
-    with CaptureQueriesContext(connection) as ctx:
+    with override_settings(LEARNER_PAGE_CACHE=False), CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return [q["sql"] for q in ctx.captured_queries]
 
@@ -35,6 +37,18 @@ def test_a_lesson_reload_makes_at_most_ten_queries_and_writes_nothing(client):
     sql = _reload_queries(client, lesson.url)
     assert len(sql) <= 11, "\n".join(sql)
     assert not [s for s in sql if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN"))]
+
+
+def test_a_kept_reload_makes_three_queries(client):
+    """Session, user, the two versions (learner_cache): the page itself comes from the learner page cache."""
+    staff = StaffFactory()
+    client.force_login(staff.user)
+    lesson = make_curriculum(modules=3, lessons_per_module=4).lessons()[5]
+    client.get(lesson.url)  # records the lesson (not kept: it wrote)
+    assert client.get(lesson.url)["X-Page-Cache"] == "miss"  # rendered and kept
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(lesson.url)
+    assert response["X-Page-Cache"] == "hit" and len(ctx.captured_queries) <= 3
 
 
 def test_a_published_edit_of_the_body_shows_at_the_next_view(client):
