@@ -11,7 +11,10 @@ its requests/s over the rounds divided by the anchor's median.
 
 Our database is seeded by `bench/run.py --seed-only` at --scale (1 = 100 agencies, 5,000 staff); --reuse keeps
 the one seeded last. Signed-in pages are loaded by `--learners` seeded case managers (real sessions), each
-request taking the next learner's cookie. Queries per request are counted once per page with the test client.
+request taking the next learner's cookie (a session and a CSRF cookie, as a browser that signed in has). Before
+the rounds, a warm-up round (not counted) loads each signed-in page for twice a round's time, so that both
+workers have kept every learner's page (learner_cache). Queries per request are counted once per page with the
+test client: for a learner page, a hit's (the render's are pinned in the tests).
 Memory is each gunicorn worker's resident set after the run (from /proc). Results: bench/results/http-<db>.json
 and .md (or --out).
 """
@@ -381,6 +384,15 @@ def main(argv: list[str] | None = None) -> int:
             (workdir / f"{len(name)}-{abs(hash(name))}.txt").write_text(
                 "".join(f"{cookie} {path}\n" for cookie, path in targets)
             )
+        # Round 0, not counted: each signed-in page for twice a round's time, so that both workers have
+        # rendered and kept every learner's page (each keeps its own in-memory cache here; production shares
+        # Redis), as on a running site. A lesson's first view records it and is not kept; the next one is.
+        print("round 0 (warm-up, not measured)", flush=True)
+        for name, (port, targets) in pages.items():
+            if targets[0][0] != ANONYMOUS:
+                result = run_wrk(script, workdir / f"{len(name)}-{abs(hash(name))}.txt", port=port,
+                                 connections=args.connections, duration=2 * args.duration)  # fmt: skip
+                print(f"  {name:<18} {result['rps']:8.1f} req/s", flush=True)
         for number in range(1, args.rounds + 1):
             print(f"round {number}", flush=True)
             for name, (port, _targets) in pages.items():

@@ -89,10 +89,15 @@ def noon(day: date) -> datetime:
 def seed(volumes: Volumes, *, today: date, seed_value: int = 42, verbose: bool = True) -> SeedReport:
     from django.db import transaction
 
+    from learner_cache import triggers
+
     rng = random.Random(seed_value)
     report = SeedReport(volumes=volumes)
     clock = _Clock(report, verbose)
     with transaction.atomic():
+        # A bulk load, like a migration: without the learner cache's triggers (millions of rows), then every
+        # kept learner page made unreachable at once (learner_cache.triggers).
+        triggers.remove()
         curricula, lessons_by_curriculum = _content(volumes)
         clock.lap("content (pages, quizzes)")
         requirements = _mandates(curricula, today)
@@ -106,6 +111,8 @@ def seed(volumes: Volumes, *, today: date, seed_value: int = 42, verbose: bool =
         _attempts(volumes, members, today, rng, report)
         clock.lap("quiz attempts")
         _finish()
+        triggers.install()
+        triggers.renew_shared_version()
     _analyze()
     clock.lap("analyze")
     return report
