@@ -193,13 +193,19 @@ def _recall(key: str) -> Entry | None:
     return entry
 
 
+def entry_of(response: HttpResponse) -> Entry:
+    """What is kept of a response: its body and headers (also `learner_cache`'s)."""
+    return (response.content, [(name, value) for name, value in response.headers.items() if name != HIT_HEADER])
+
+
 def _store(key: str, response: HttpResponse) -> None:
-    entry: Entry = (response.content, [(name, value) for name, value in response.headers.items() if name != HIT_HEADER])
+    entry = entry_of(response)
     page_cache().set(key, entry, page_timeout())
     _remember(key, entry)
 
 
-def _rebuild(entry: Entry) -> HttpResponse:
+def rebuild_response(entry: Entry) -> HttpResponse:
+    """The response again, marked as a hit (also `learner_cache`'s)."""
     content, headers = entry
     response = HttpResponse(content)
     for name, value in headers:
@@ -221,7 +227,7 @@ class FetchFromPageCacheMiddleware:
         entry = _recall(key)
         if entry is not None:
             request._page_cache_hit = True  # type: ignore[attr-defined]
-            return _rebuild(entry)
+            return rebuild_response(entry)
         request._page_cache_language = get_language()  # type: ignore[attr-defined]
         response = self.get_response(request)
         if _cacheable_render(request, response):

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from content.generation import page_cache
-from content.page_cache import HIT_HEADER, has_pending_messages, page_timeout
+from content.page_cache import HIT_HEADER, Entry, entry_of, has_pending_messages, page_timeout, rebuild_response
 
 from .models import SHARED
 
@@ -105,9 +105,6 @@ def _address_key(request: HttpRequest) -> str | None:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-Entry = tuple[bytes, list[tuple[str, str]]]
-
-
 def _keepable(
     request: HttpRequest, response: HttpResponse, *, csrf_secret: str, session_changed: bool, wrote: bool
 ) -> bool:
@@ -140,12 +137,7 @@ class LearnerPageCacheMiddleware:
         key = f"learner-page:{user_id}:{versions}:{address}"
         entry: Entry | None = page_cache().get(key)
         if entry is not None:
-            content, headers = entry
-            response = HttpResponse(content)
-            for name, value in headers:
-                response.headers[name] = value
-            response.headers[HIT_HEADER] = "hit"
-            return response
+            return rebuild_response(entry)
         csrf_secret = str(request.META["CSRF_COOKIE"])  # present: `_address_key` asked for it
         watcher = _WriteWatcher()
         session = getattr(request, "session", None)
@@ -157,7 +149,6 @@ class LearnerPageCacheMiddleware:
             request, response, csrf_secret=csrf_secret, session_changed=session_changed, wrote=watcher.wrote
         )
         if keep and read_versions(user_id=user_id) == versions:  # and nothing committed while it rendered
-            headers = [(name, value) for name, value in response.headers.items() if name != HIT_HEADER]
-            page_cache().set(key, (response.content, headers), page_timeout())
+            page_cache().set(key, entry_of(response), page_timeout())
             response.headers[HIT_HEADER] = "miss"
         return response

@@ -209,3 +209,17 @@ def test_a_page_is_never_served_to_another_learner_or_another_browser(learner, c
     second.force_login(learner.user)
     second.get(learner.pages["dashboard"])
     assert second.get(learner.pages["dashboard"]).headers.get("X-Page-Cache") != "hit"
+
+
+def test_pages_that_did_not_opt_in_are_never_kept(learner):
+    """Only the learner pages' views mark their responses: a signed-in person's home page, certificates and
+    account page render every time."""
+    for url in ("/", "/certificates/", "/accounts/"):
+        responses = [learner.client.get(url) for _ in range(3)]
+        assert all(r.headers.get("X-Page-Cache") != "hit" for r in responses), url
+
+
+def test_turned_off_every_learner_page_renders(learner, settings):
+    settings.LEARNER_PAGE_CACHE = False
+    for page in learner.pages:
+        assert all("X-Page-Cache" not in get(learner, page) for _ in range(3)), page
