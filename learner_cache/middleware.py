@@ -7,8 +7,9 @@ is kept under a key made of:
   every write to a row such a page may show (`tracked.py`, `triggers.py`), by any code path: a change by the
   learner, a supervisor, the nightly sync, the Wagtail admin or SQL makes every page rendered before it
   unreachable;
-- the user, the address (scheme, host, path and query), the language, today's date, whether the session passed
-  the second factor, and the CSRF secret of the browser (the page carries a form token made from it).
+- the user, the address (scheme, host and path; a request with a query string is never kept), the language,
+  today's date, whether the session passed the second factor, and the CSRF secret of the browser (the page
+  carries a form token made from it).
 
 The versions are read before the view runs and again after it: a page is kept only when they did not move
 in between (no write committed meanwhile) and the view itself wrote nothing (a lesson's first view records
@@ -77,8 +78,8 @@ class _WriteWatcher:
 
 def _address_key(request: HttpRequest) -> str | None:
     """The key's parts that are not versions, hashed; None when this request is not one that may be kept."""
-    if request.method != "GET" or not getattr(settings, "LEARNER_PAGE_CACHE", True):
-        return None
+    if request.method != "GET" or request.GET or not getattr(settings, "LEARNER_PAGE_CACHE", True):
+        return None  # no learner page takes a query string: made-up ones are rendered, never kept
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None

@@ -219,6 +219,12 @@ def test_pages_that_did_not_opt_in_are_never_kept(learner):
         assert all(r.headers.get("X-Page-Cache") != "hit" for r in responses), url
 
 
+def test_a_query_string_is_rendered_and_never_kept(learner):
+    """Nobody fills the cache with made-up variants of their pages."""
+    url = learner.pages["dashboard"] + "?anything=1"
+    assert all("X-Page-Cache" not in learner.client.get(url) for _ in range(3))
+
+
 def test_turned_off_every_learner_page_renders(learner, settings):
     settings.LEARNER_PAGE_CACHE = False
     for page in learner.pages:
