@@ -2,12 +2,13 @@
 
 `USER_TABLES`: rows that belong to learners; each SQL expression gives the id of a learner whose pages show
 the row `{r}` (a write raises those learners' versions only). A staff record shows on its own person's pages
-and, through the menu ("My team"), on their supervisor's. `SHARED_TABLES`: everything else a learner page
-reads (content, quizzes, agencies, the menu's roles); a write raises the shared version, so every learner's
-pages render again.
+and, through the menu (a supervisor gets "Compliance"), on their supervisor's. `SHARED_TABLES`: everything
+else a learner page reads (content, quizzes, agencies, the menu's roles); a write raises the shared version,
+so every learner's pages render again.
 
-Table names, not models: this app sits below every other (it imports none). `tests/learner_cache` renders
-every learner page with its SQL recorded and fails when it reads a table listed in neither."""
+Table names, not models: this app sits below the apps whose pages it keeps (it imports none of them).
+`tests/learner_cache` renders every learner page with its SQL recorded and fails when it reads a table listed
+in neither."""
 
 from __future__ import annotations
 

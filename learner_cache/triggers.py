@@ -109,7 +109,7 @@ def install(*, using: str = "default") -> None:
 
 
 def installed(*, using: str = "default") -> set[str]:
-    """The names of the triggers in the database (for the tests and `check`)."""
+    """The names of this app's triggers in the database (the tests compare them with `expected()`)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
