@@ -74,8 +74,8 @@ def postgres_statements(table: str, event: str) -> list[str]:
     else:
         users = _user_ids(expressions=USER_TABLES[table], sources=sources, table_alias=True)
         body = (
-            f"INSERT INTO learner_cache_version (id, n) SELECT u, {_POSTGRES_RANDOM} FROM ({users}) s "
-            "WHERE u IS NOT NULL ORDER BY u"
+            f"INSERT INTO learner_cache_version (id, n) SELECT u, {_POSTGRES_RANDOM} "
+            f"FROM (SELECT DISTINCT u FROM ({users}) d WHERE u IS NOT NULL) s ORDER BY u"
         )
     body += f" ON CONFLICT (id) DO UPDATE SET n = {_POSTGRES_RANDOM}"
     return [
