@@ -1,4 +1,5 @@
 import contextlib
+import gc
 import shutil
 import sqlite3
 from pathlib import Path
@@ -19,6 +20,20 @@ from . import dbtemplate
 def pytest_configure(config):
     # Before pytest-django creates the test database: on SQLite it is restored from a saved template.
     dbtemplate.install()
+    # A test process holds Django, Wagtail and every test module: hundreds of thousands of long-lived objects
+    # that each automatic full garbage collection walks again (about a sixth of the suite's time). Collect
+    # less often, and leave what is loaded before the first test out of the walks (gc.freeze, after collection
+    # and after the content is loaded). Nothing a test asserts depends on when garbage is collected.
+    gc.set_threshold(100_000, 50, 100)
+
+
+def pytest_collection_finish(session):
+    _freeze_what_is_loaded()
+
+
+def _freeze_what_is_loaded() -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -87,6 +102,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if not HomePage.objects.exists():
             load_all()
+    _freeze_what_is_loaded()
 
 
 @pytest.fixture(autouse=True)
