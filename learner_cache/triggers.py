@@ -91,13 +91,13 @@ def tracked_tables() -> list[str]:
     return sorted({*USER_TABLES, *SHARED_TABLES})
 
 
-def install(*, using: str = "default") -> None:
+def install(*, using: str = "default") -> bool:
     """(Re)create every trigger for the tables tracked now; a table that does not exist yet is skipped (its
-    app has not migrated; the next `migrate` installs it)."""
+    app has not migrated; the next `migrate` installs it). False when this app's own table is not there yet."""
     connection = connections[using]
     existing = set(connection.introspection.table_names())
     if "learner_cache_version" not in existing:
-        return
+        return False
     statements = sqlite_statements if connection.vendor == "sqlite" else postgres_statements
     with connection.cursor() as cursor:
         for table in tracked_tables():
@@ -106,6 +106,7 @@ def install(*, using: str = "default") -> None:
             for event in EVENTS:
                 for statement in statements(table, event):
                     cursor.execute(statement)
+    return True
 
 
 def installed(*, using: str = "default") -> set[str]:
@@ -127,10 +128,9 @@ def remove(*, using: str = "default") -> None:
     """Drop every trigger of this app (before migrating: SQLite checks every trigger's tables when a
     migration renames one, and a table being rebuilt has none for a moment)."""
     connection = connections[using]
-    names = installed(using=using)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            for name in names:
+            for name in installed(using=using):
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
             return
         cursor.execute("SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE %s", [f"{PREFIX}%"])
@@ -154,6 +154,5 @@ def remove_before_migrate(*, using: str = "default", **kwargs: Any) -> None:
 
 
 def install_after_migrate(*, using: str = "default", **kwargs: Any) -> None:
-    install(using=using)
-    if "learner_cache_version" in connections[using].introspection.table_names():
+    if install(using=using):
         renew_shared_version(using=using)
