@@ -1,5 +1,7 @@
 """Build quizzes with every question type for tests."""
 
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
 from assessments.models import (
     MatchingQuestion,
     MultipleChoiceQuestion,
@@ -94,7 +96,15 @@ def scenario(quiz, order=5):
 
 
 def full_quiz(**quiz_fields):
+    """A quiz with one question of every type. Built without updating Wagtail's reference index, as the
+    factories build pages: each option saved would index its question again (a ParentalKey child), a tenth of
+    the cost of the tests that build quizzes, and no test reads the index."""
     curriculum = quiz_fields.pop("curriculum", None) or make_curriculum(lessons_per_module=1)
+    with disable_reference_index_auto_update():  # not re-entrant: the curriculum is built before, with its own
+        return _full_quiz(curriculum=curriculum, **quiz_fields)
+
+
+def _full_quiz(*, curriculum, **quiz_fields):
     quiz = Quiz.objects.create(
         key=quiz_fields.pop("key", f"quiz-{curriculum.pk}"),
         title="Full quiz",
