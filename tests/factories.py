@@ -97,11 +97,6 @@ class StaffFactory(factory.django.DjangoModelFactory):
     role = JobRole.MCM
     hire_date = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
 
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        with disable_reference_index_auto_update():  # as the factories' pages: no test reads the index
-            return super()._create(model_class, *args, **kwargs)
-
 
 class TrainingCoordinatorFactory(factory.django.DjangoModelFactory):
     """A coordinator of every agency; `all_agencies=False, agencies=[...]` for one limited to those."""
