@@ -2,8 +2,10 @@
 narrowing a dependency without regenerating the lock (README, "Update the lock") fails here."""
 
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
+from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -57,10 +59,6 @@ def oldest_python_problems(lock: Path) -> list[str]:
     """What would stop `pip install -r <lock>` on OLDEST_PYTHON: a pinned release that requires a newer
     Python, or a dependency that only older Pythons need (a marker such as python_full_version < "3.11.3"),
     which pip-compile, run on a newer 3.11, leaves out of the lock. Read from the installed packages."""
-    from importlib import metadata
-
-    from packaging.markers import default_environment
-
     environment = {**default_environment(), "python_full_version": OLDEST_PYTHON, "python_version": "3.11"}
     pinned = pins(lock)
     problems = []

@@ -133,9 +133,9 @@ def test_someone_elses_action_a_bulk_update_and_raw_sql_show_at_once(learner):
     kept = body(cached(learner, "dashboard"))
     # one statement writing several rows of the same learner (PostgreSQL raises each learner once per statement)
     Assignment.objects.bulk_create(
-        Assignment(staff=learner.member, curriculum=english, source="manual", required_from=date(2024, 1, 1),
+        Assignment(staff=learner.member, curriculum=curriculum, source="manual", required_from=date(2024, 1, 1),
                    due_on=date(2033, 7, 7), state="completed")
-        for english in (learner.curriculum, learner.curriculum)
+        for curriculum in (learner.curriculum, learner.curriculum)
     )  # fmt: skip
     after = get(learner, "dashboard")
     assert after.headers.get("X-Page-Cache") != "hit" and body(after) != kept
